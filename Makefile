@@ -1,0 +1,45 @@
+# Stride: `make run` runs the product on SQLite with demo data; `make test` runs every test.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app server
+STAMP := $(VENV)/.installed-stamp
+PG_TEST_URL ?= $(STRIDE_TEST_DATABASE_URL)
+
+.PHONY: install run serve test test-sqlite test-postgres lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Migrate the instance database, load protocols, seed demo data, start API + scheduler.
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) protocols load
+	$(FLASK) demo seed
+	$(PY) -m server.launch
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest -q
+
+# The database-backed suites again on PostgreSQL when STRIDE_TEST_DATABASE_URL is set.
+test-postgres: install
+	@if [ -n "$(PG_TEST_URL)" ]; then \
+		echo "== PostgreSQL: $(PG_TEST_URL)"; \
+		STRIDE_TEST_BACKEND=postgres STRIDE_TEST_DATABASE_URL="$(PG_TEST_URL)" \
+			$(PY) -m pytest -q tests/api tests/integration; \
+	else \
+		echo "== PostgreSQL run skipped: STRIDE_TEST_DATABASE_URL is not set"; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check server mobile tests bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,121 @@
+"""Exercise, pain and red-flag logs (patients) and clinical events (staff)."""
+
+from flask import g
+
+from server.api.base import StrideBlueprint
+from server.extensions import db
+from server.models import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
+from server.schemas.logs import (
+    ClinicalEventSchema,
+    ExerciseLogSchema,
+    LogRangeArgs,
+    PainLogSchema,
+    RedFlagCheckSchema,
+    RedFlagResultSchema,
+)
+from server.services import logs
+from server.services.access import patient_for, require_role
+
+blp = StrideBlueprint("logs", __name__, description="Logged events of a patient")
+
+PATIENT_WRITES = ("patient",)
+STAFF = ("physio", "clinician")
+
+
+def _stored(row_and_created):
+    """Answer 201 for a new event and 200 for a UUID already stored (a harmless retry)."""
+    row, created = row_and_created
+    db.session.commit()
+    return row, 201 if created else 200
+
+
+def _own_patient(patient_id):
+    require_role(g.user, *PATIENT_WRITES)
+    return patient_for(db.session, g.user, patient_id)
+
+
+@blp.route("/patients/<int:patient_id>/exercise-logs", methods=["POST"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(ExerciseLogSchema)
+@blp.response(201, ExerciseLogSchema)
+@blp.alt_response(200, schema=ExerciseLogSchema, success=True, description="Already stored")
+def create_exercise_log(data, patient_id):
+    """Log what was done of one exercise slot (idempotent by `id`)."""
+    patient = _own_patient(patient_id)
+    return _stored(logs.record_exercise_log(db.session, g.user, patient, data))
+
+
+@blp.route("/patients/<int:patient_id>/exercise-logs", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, ExerciseLogSchema(many=True))
+def list_exercise_logs(args, patient_id):
+    """List a patient's exercise logs, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, ExerciseLog, patient, args)
+
+
+@blp.route("/patients/<int:patient_id>/pain-logs", methods=["POST"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(PainLogSchema)
+@blp.response(201, PainLogSchema)
+@blp.alt_response(200, schema=PainLogSchema, success=True, description="Already stored")
+def create_pain_log(data, patient_id):
+    """Log a pain score (NPRS 0-10) with its context (idempotent by `id`)."""
+    patient = _own_patient(patient_id)
+    return _stored(logs.record_pain_log(db.session, g.user, patient, data))
+
+
+@blp.route("/patients/<int:patient_id>/pain-logs", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, PainLogSchema(many=True))
+def list_pain_logs(args, patient_id):
+    """List a patient's pain logs, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, PainLog, patient, args)
+
+
+@blp.route("/patients/<int:patient_id>/red-flag-checks", methods=["POST"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(RedFlagCheckSchema)
+@blp.response(201, RedFlagResultSchema)
+@blp.alt_response(200, schema=RedFlagResultSchema, success=True, description="Already stored")
+def create_red_flag_check(data, patient_id):
+    """Submit a red-flag check; the answer says at once whether to seek urgent care."""
+    patient = _own_patient(patient_id)
+    row, created, result = logs.record_red_flag_check(db.session, g.user, patient, data)
+    row.advice = result.advice
+    row.show_urgent_advice = result.level != "none"
+    return _stored((row, created))
+
+
+@blp.route("/patients/<int:patient_id>/red-flag-checks", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, RedFlagResultSchema(many=True))
+def list_red_flag_checks(args, patient_id):
+    """List a patient's red-flag checks, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, RedFlagCheck, patient, args)
+
+
+@blp.route("/patients/<int:patient_id>/clinical-events", methods=["POST"])
+@blp.auth(*STAFF, errors=(404, 422))
+@blp.arguments(ClinicalEventSchema)
+@blp.response(201, ClinicalEventSchema)
+@blp.alt_response(200, schema=ClinicalEventSchema, success=True, description="Already stored")
+def create_clinical_event(data, patient_id):
+    """Record imaging, a diagnostic guided injection result or an exam finding."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return _stored(logs.record_clinical_event(db.session, g.user, patient, data))
+
+
+@blp.route("/patients/<int:patient_id>/clinical-events", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, ClinicalEventSchema(many=True))
+def list_clinical_events(args, patient_id):
+    """List a patient's clinical events, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, ClinicalEvent, patient, args)

@@ -1,0 +1,38 @@
+"""Patients: created by staff, visible within the care team."""
+
+from flask import g
+
+from server.api.base import StrideBlueprint
+from server.extensions import db
+from server.schemas.users import NewPatientResultSchema, NewPatientSchema, PatientSchema
+from server.services.access import patient_for
+from server.services.accounts import create_patient, list_patients
+
+blp = StrideBlueprint("patients", __name__, description="Patients and their care teams")
+
+
+@blp.route("/patients", methods=["POST"])
+@blp.auth("physio", "clinician", "admin", errors=(409,))
+@blp.arguments(NewPatientSchema)
+@blp.response(201, NewPatientResultSchema)
+def create(data):
+    """Create a patient account; a staff creator joins its care team."""
+    patient, generated = create_patient(db.session, g.user, data)
+    patient.initial_password = generated  # shown once, never stored in clear
+    return patient
+
+
+@blp.route("/patients", methods=["GET"])
+@blp.auth()
+@blp.response(200, PatientSchema(many=True))
+def index():
+    """List the patients the caller may see."""
+    return list_patients(db.session, g.user)
+
+
+@blp.route("/patients/<int:patient_id>", methods=["GET"])
+@blp.auth(errors=(403, 404))
+@blp.response(200, PatientSchema)
+def show(patient_id):
+    """Return one patient."""
+    return patient_for(db.session, g.user, patient_id)

@@ -1,0 +1,73 @@
+"""Care plans: assign a protocol, adjust it (new revision), and read the dated schedule."""
+
+from flask import g
+
+from server.api.base import StrideBlueprint
+from server.extensions import db
+from server.schemas.plans import (
+    NewPlanSchema,
+    PlanAdjustmentSchema,
+    PlanSchema,
+    RevisionSchema,
+    ScheduleArgs,
+    ScheduleSchema,
+)
+from server.services import plans
+from server.services.access import patient_for
+
+blp = StrideBlueprint("plans", __name__, description="Care plans, revisions and schedules")
+
+
+@blp.route("/patients/<int:patient_id>/plans", methods=["POST"])
+@blp.auth("physio", "clinician", errors=(404, 422))
+@blp.arguments(NewPlanSchema)
+@blp.response(201, PlanSchema)
+def create(data, patient_id):
+    """Assign a protocol version to a patient."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return plans.create_plan(db.session, g.user, patient, data)
+
+
+@blp.route("/patients/<int:patient_id>/plans", methods=["GET"])
+@blp.auth(errors=(403, 404))
+@blp.response(200, PlanSchema(many=True))
+def index(patient_id):
+    """List a patient's plans, newest first."""
+    return plans.plans_of(db.session, g.user, patient_id)
+
+
+@blp.route("/plans/<int:plan_id>", methods=["GET"])
+@blp.auth(errors=(404,))
+@blp.response(200, PlanSchema)
+def show(plan_id):
+    """Return one plan with its revisions."""
+    return plans.plan_for(db.session, g.user, plan_id)
+
+
+@blp.route("/plans/<int:plan_id>", methods=["PATCH"])
+@blp.auth("physio", errors=(404, 409, 422))
+@blp.arguments(PlanAdjustmentSchema)
+@blp.response(200, PlanSchema)
+def adjust(data, plan_id):
+    """Adjust a plan with a reason; stored as a new immutable revision."""
+    plan = plans.plan_for(db.session, g.user, plan_id)
+    return plans.revise_plan(db.session, g.user, plan, data)
+
+
+@blp.route("/plans/<int:plan_id>/revisions", methods=["GET"])
+@blp.auth(errors=(404,))
+@blp.response(200, RevisionSchema(many=True))
+def revisions(plan_id):
+    """List a plan's revisions, oldest first."""
+    return plans.plan_for(db.session, g.user, plan_id).revisions
+
+
+@blp.route("/plans/<int:plan_id>/schedule", methods=["GET"])
+@blp.auth(errors=(404, 422))
+@blp.arguments(ScheduleArgs, location="query")
+@blp.response(200, ScheduleSchema)
+def schedule(args, plan_id):
+    """Return what was prescribed on each day from `from` to `to` (inclusive)."""
+    plan = plans.plan_for(db.session, g.user, plan_id)
+    days = plans.schedule_of(plan, args.get("date_from"), args.get("date_to"))
+    return {"plan_id": plan.id, "days": days}

@@ -1,0 +1,19 @@
+"""POST /sync: the app's one round trip."""
+
+from flask import current_app, g
+
+from server.api.base import StrideBlueprint
+from server.extensions import db
+from server.schemas.sync import SyncRequestSchema, SyncResponseSchema
+from server.services.sync import sync
+
+blp = StrideBlueprint("sync", __name__, description="Offline sync")
+
+
+@blp.route("/sync", methods=["POST"])
+@blp.auth(errors=(422,))
+@blp.arguments(SyncRequestSchema)
+@blp.response(200, SyncResponseSchema)
+def push_and_pull(data):
+    """Store a batch of device events (each at most once) and return changes after `cursor`."""
+    return sync(db.session, g.user, data, current_app.config["SYNC_PAGE_SIZE"])

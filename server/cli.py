@@ -1,0 +1,85 @@
+"""Command line: `flask --app server users|protocols|demo ...`."""
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from server.extensions import db
+from server.models.users import ROLES
+from server.protocols.loader import validate_files
+from server.services import protocols as protocol_service
+from server.services.accounts import create_user
+from server.services.errors import ServiceError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+protocols_cli = AppGroup("protocols", help="Validate and load protocol files.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@users_cli.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--email", required=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the email).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(role, email, display_name, password):
+    """Create an account (patients are better created over the API, in a care team)."""
+    if role == "patient":
+        raise click.UsageError("create patients with POST /api/v1/patients, in a care team")
+    try:
+        user = create_user(
+            db.session,
+            email=email,
+            display_name=display_name or email,
+            role=role,
+            password=password,
+        )
+        db.session.commit()
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@protocols_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+def validate_command(paths):
+    """Check protocol files (default: every file in protocols/); one line per problem."""
+    docs, problems = validate_files(list(paths) or None)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"{len(docs)} protocol file(s) valid")
+
+
+@protocols_cli.command("load")
+@click.argument("paths", nargs=-1, type=click.Path())
+def load_command(paths):
+    """Store new protocol versions; refuses to change a stored version in place."""
+    docs, problems = validate_files(list(paths) or None)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)
+    outcomes = protocol_service.load_documents(db.session, list(docs.values()))
+    for outcome in outcomes:
+        click.echo(str(outcome), err=outcome.status == "refused")
+    if any(o.status == "refused" for o in outcomes):
+        sys.exit(1)
+
+
+@demo_cli.command("seed")
+@click.option("--today", default=None, help="Pretend today is this date (YYYY-MM-DD).")
+def seed_command(today):
+    """Create demo accounts and 8-14 weeks of patient history (skips if already seeded)."""
+    from server.demo import seed_demo
+
+    for line in seed_demo(db.session, today):
+        click.echo(line)
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    for group in (users_cli, protocols_cli, demo_cli):
+        app.cli.add_command(group)

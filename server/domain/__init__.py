@@ -1,0 +1,1 @@
+"""Stride's pure domain core: no Flask, SQLAlchemy or Kivy imports allowed here."""

@@ -1,0 +1,106 @@
+"""Adherence: prescribed sets done / sets due, per local day and over a date window."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from server.domain.history import ExerciseEntry
+
+
+@dataclass(frozen=True)
+class Adherence:
+    """Sets done and due over some days; ratio is None when nothing was due."""
+
+    done: int
+    due: int
+    ratio: float | None
+    days_due: int
+    days_missed: int
+
+    def as_evidence(self) -> dict:
+        """Return the figures as a JSON-able dict."""
+        ratio = None if self.ratio is None else round(self.ratio, 4)
+        return {
+            "done": self.done,
+            "due": self.due,
+            "ratio": ratio,
+            "days_due": self.days_due,
+            "days_missed": self.days_missed,
+        }
+
+
+def _make(done: int, due: int, days_due: int, days_missed: int) -> Adherence:
+    """Build an Adherence, deriving its ratio."""
+    return Adherence(done, due, done / due if due else None, days_due, days_missed)
+
+
+def latest_entries(entries: Iterable[ExerciseEntry]) -> list[ExerciseEntry]:
+    """Keep the last entry per (date, exercise, slot); entries come in server receive order."""
+    latest: dict[tuple[date, str, int], ExerciseEntry] = {}
+    for entry in entries:
+        key = (entry.local_date, entry.exercise_id, entry.slot)
+        # Re-inserting moves the key to the end, so the result follows receive order too.
+        latest.pop(key, None)
+        latest[key] = entry
+    return list(latest.values())
+
+
+def _day(scheduled: int, entries: list[ExerciseEntry]) -> Adherence:
+    """Score one day from its scheduled sets and its (already de-duplicated) entries."""
+    if scheduled <= 0:
+        # A planned rest day: whatever was logged neither helps nor hurts.
+        return _make(0, 0, 0, 0)
+    done = excused = 0
+    for entry in entries:
+        # Capping per (exercise, slot) stops extra sets of one exercise hiding a missed one.
+        capped = min(entry.sets_done, entry.sets_due)
+        done += capped
+        if entry.skip_reason == "stop_if":
+            # The protocol told the patient to stop: the sets left are not missed.
+            excused += entry.sets_due - capped
+    due = max(scheduled - excused, 0)
+    if due == 0:
+        return _make(0, 0, 0, 0)
+    # The device's sets_due may disagree with the server schedule; never report over 100 %.
+    done = min(done, due)
+    return _make(done, due, 1, 1 if done == 0 else 0)
+
+
+def _by_date(entries: Iterable[ExerciseEntry]) -> dict[date, list[ExerciseEntry]]:
+    """Group de-duplicated entries by local date."""
+    grouped: dict[date, list[ExerciseEntry]] = {}
+    for entry in latest_entries(entries):
+        grouped.setdefault(entry.local_date, []).append(entry)
+    return grouped
+
+
+def adherence_by_day(
+    due_by_day: Mapping[date, int],
+    entries: Iterable[ExerciseEntry],
+    start: date,
+    end: date,
+) -> dict[date, Adherence]:
+    """Return each day's adherence from start to end inclusive (rest days have ratio None)."""
+    grouped = _by_date(entries)
+    result: dict[date, Adherence] = {}
+    day = start
+    while day <= end:
+        result[day] = _day(due_by_day.get(day, 0), grouped.get(day, []))
+        day += timedelta(days=1)
+    return result
+
+
+def adherence(
+    due_by_day: Mapping[date, int],
+    entries: Iterable[ExerciseEntry],
+    start: date,
+    end: date,
+) -> Adherence:
+    """Return adherence over start..end inclusive; a due day without data counts as missed."""
+    days = adherence_by_day(due_by_day, entries, start, end).values()
+    return _make(
+        sum(d.done for d in days),
+        sum(d.due for d in days),
+        sum(d.days_due for d in days),
+        sum(d.days_missed for d in days),
+    )

@@ -1,0 +1,128 @@
+"""A patient's history as the server hands it to the escalation rules (plain, frozen data)."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal, NamedTuple, get_args
+
+from server.domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
+
+Status = Literal["done", "partial", "skipped"]
+SkipReason = Literal["stop_if", "pain", "no_time", "forgot", "unwell", "other"]
+PainContext = Literal["rest", "sitting", "walking", "night", "after_exercise", "other"]
+ClinicalKind = Literal["imaging", "guided_injection", "exam_finding"]
+CareType = Literal["conservative", "post_operative"]
+
+
+def _check_choice(name: str, value: object, allowed: object) -> None:
+    """Raise ValueError unless value is one of the Literal's choices."""
+    choices = get_args(allowed)
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def _check_nprs(name: str, value: int | None, optional: bool = False) -> None:
+    """Raise ValueError unless value is an NPRS score 0..10 (or None when optional)."""
+    if value is None and optional:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10:
+        raise ValueError(f"{name} must be an integer 0..10; got {value!r}")
+
+
+@dataclass(frozen=True)
+class ExerciseEntry:
+    """One logged exercise slot: how many of the prescribed sets were done that local day."""
+
+    local_date: date
+    exercise_id: str
+    slot: int
+    sets_done: int
+    sets_due: int
+    status: Status
+    skip_reason: SkipReason | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("status", self.status, Status)
+        if self.skip_reason is not None:
+            _check_choice("skip_reason", self.skip_reason, SkipReason)
+        if self.sets_done < 0 or self.sets_due < 0:
+            raise ValueError("sets_done and sets_due must be >= 0")
+        _check_nprs("pain_before", self.pain_before, optional=True)
+        _check_nprs("pain_after", self.pain_after, optional=True)
+
+
+@dataclass(frozen=True)
+class PainEntry:
+    """One pain log (NPRS 0..10) with the warning signs the patient ticked."""
+
+    local_date: date
+    nprs: int
+    context: PainContext = "other"
+    tingling: bool = False
+    numbness: bool = False
+    felt_pop: bool = False
+    new_bruising: bool = False
+    cannot_bear_weight: bool = False
+    recorded_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        _check_nprs("nprs", self.nprs)
+        _check_choice("context", self.context, PainContext)
+
+
+@dataclass(frozen=True)
+class RedFlagEntry:
+    """One red-flag check: question key -> the patient's yes/no answer."""
+
+    local_date: date
+    answers: Mapping[str, bool]
+
+
+@dataclass(frozen=True)
+class ClinicalEntry:
+    """A clinician-recorded event: imaging, a diagnostic guided injection or an exam finding."""
+
+    kind: ClinicalKind
+    event_date: date
+    details: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        _check_choice("kind", self.kind, ClinicalKind)
+
+
+class PhaseGate(NamedTuple):
+    """The next phase of the plan, the date its time gate opens and the criteria to advance."""
+
+    phase_id: str
+    gate_date: date
+    criteria: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PatientHistory:
+    """Everything the rules need about one patient; `today` is the patient's local date."""
+
+    patient_id: str
+    today: date
+    plan_start: date
+    plan_revised_on: tuple[date, ...] = ()
+    care_type: CareType = "conservative"
+    trial_weeks: int | None = None
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    # Sets due per local day from schedule expansion; days absent (or 0) are rest days.
+    due_by_day: Mapping[date, int] = field(default_factory=dict)
+    neural_exercise_ids: frozenset[str] = frozenset()
+    # Exercise entries in server receive order, so a later entry corrects an earlier one.
+    exercise_entries: Sequence[ExerciseEntry] = ()
+    pain_entries: Sequence[PainEntry] = ()
+    red_flag_entries: Sequence[RedFlagEntry] = ()
+    clinical_entries: Sequence[ClinicalEntry] = ()
+    next_phase_gate: PhaseGate | None = None
+    surgery_date: date | None = None
+
+    def __post_init__(self) -> None:
+        _check_choice("care_type", self.care_type, CareType)
+        if self.trial_weeks is not None and self.trial_weeks < 1:
+            raise ValueError(f"trial_weeks must be >= 1; got {self.trial_weeks}")

@@ -1,0 +1,259 @@
+"""Protocol documents as frozen dataclasses, built from an already validated dict.
+
+The protocol loader (marshmallow, outside the pure core) validates a file and fills in defaults;
+`Protocol.from_dict` only converts that dict into immutable values the schedule works with.
+An exercise without `days_per_week` and `every_n_days` is done every day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+# Allowed range of each numeric dose field (used for physio adjustments and protocol files alike).
+DOSE_RANGES: dict[str, tuple[int, int]] = {
+    "sets": (1, 20),
+    "reps": (1, 200),
+    "hold_s": (0, 600),
+    "rest_s": (0, 600),
+    "times_per_day": (1, 4),
+    "days_per_week": (1, 7),
+    "every_n_days": (2, 14),
+}
+DOSE_FIELDS: tuple[str, ...] = (*DOSE_RANGES, "times_of_day")
+
+# Time-of-day names of the slots when a dose gives only `times_per_day`.
+DEFAULT_SLOTS: dict[int, tuple[str, ...]] = {
+    1: ("morning",),
+    2: ("morning", "evening"),
+    3: ("morning", "midday", "evening"),
+    4: ("morning", "midday", "afternoon", "evening"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Dose:
+    """How much of an exercise, how often in a day and on which days."""
+
+    sets: int
+    reps: int
+    hold_s: int = 0
+    rest_s: int = 0
+    times_per_day: int = 1
+    times_of_day: tuple[str, ...] | None = None
+    days_per_week: int | None = None
+    every_n_days: int | None = None
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dose:
+        """Build a dose from its document form."""
+        unknown = set(d) - set(DOSE_FIELDS)
+        if unknown:
+            raise ValueError(f"unknown dose fields: {sorted(unknown)}")
+        times_of_day = d.get("times_of_day")
+        return cls(
+            sets=d["sets"],
+            reps=d["reps"],
+            hold_s=d.get("hold_s", 0),
+            rest_s=d.get("rest_s", 0),
+            times_per_day=d.get("times_per_day", 1),
+            times_of_day=tuple(times_of_day) if times_of_day else None,
+            days_per_week=d.get("days_per_week"),
+            every_n_days=d.get("every_n_days"),
+        )
+
+    @property
+    def sets_per_day(self) -> int:
+        """Return the sets due on a day the exercise is scheduled."""
+        return self.sets * self.times_per_day
+
+    @property
+    def slots(self) -> tuple[str, ...]:
+        """Return the time-of-day name of each daily session."""
+        return self.times_of_day or DEFAULT_SLOTS[self.times_per_day]
+
+    def with_overrides(self, partial: dict[str, Any]) -> Dose:
+        """Return this dose with some fields replaced.
+
+        `days_per_week` and `every_n_days` exclude each other, so setting one drops the other;
+        `times_of_day` is kept only while it names exactly `times_per_day` slots.
+        """
+        merged = self.to_dict()
+        if "days_per_week" in partial:
+            merged.pop("every_n_days", None)
+        if "every_n_days" in partial:
+            merged.pop("days_per_week", None)
+        merged.update(partial)
+        times = merged.get("times_of_day")
+        if times is not None and len(times) != merged.get("times_per_day", 1):
+            del merged["times_of_day"]
+        return Dose.from_dict(merged)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the document form, leaving out absent optional fields."""
+        d: dict[str, Any] = {
+            "sets": self.sets,
+            "reps": self.reps,
+            "hold_s": self.hold_s,
+            "rest_s": self.rest_s,
+            "times_per_day": self.times_per_day,
+        }
+        if self.times_of_day is not None:
+            d["times_of_day"] = list(self.times_of_day)
+        if self.days_per_week is not None:
+            d["days_per_week"] = self.days_per_week
+        if self.every_n_days is not None:
+            d["every_n_days"] = self.every_n_days
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Exercise:
+    """One prescribed exercise with its dose and safety notes."""
+
+    id: str
+    name: str
+    category: str
+    dose: Dose
+    instructions: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
+    stop_if: tuple[str, ...] = ()
+    regression: str = ""
+    progression: str = ""
+    references: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Exercise:
+        """Build an exercise from its document form."""
+        return cls(
+            id=d["id"],
+            name=d["name"],
+            category=d["category"],
+            dose=Dose.from_dict(d["dose"]),
+            instructions=tuple(d.get("instructions", ())),
+            cautions=tuple(d.get("cautions", ())),
+            stop_if=tuple(d.get("stop_if", ())),
+            regression=d.get("regression", ""),
+            progression=d.get("progression", ""),
+            references=tuple(d.get("references", ())),
+        )
+
+    def with_dose(self, dose: Dose) -> Exercise:
+        """Return this exercise with another dose."""
+        return replace(self, dose=dose)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the document form."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "category": self.category,
+            "instructions": list(self.instructions),
+            "cautions": list(self.cautions),
+            "stop_if": list(self.stop_if),
+            "regression": self.regression,
+            "progression": self.progression,
+            "references": list(self.references),
+            "dose": self.dose.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A stage of a protocol, entered by time gate or by a physio's move."""
+
+    id: str
+    title: str
+    start_week: int
+    start_relative_to: str
+    exercises: tuple[Exercise, ...]
+    goals: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+    restrictions: tuple[str, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Phase:
+        """Build a phase from its document form."""
+        return cls(
+            id=d["id"],
+            title=d["title"],
+            start_week=d.get("start_week", 0),
+            start_relative_to=d.get("start_relative_to", "plan_start"),
+            exercises=tuple(Exercise.from_dict(e) for e in d.get("exercises", ())),
+            goals=tuple(d.get("goals", ())),
+            criteria=tuple(d.get("criteria", ())),
+            restrictions=tuple(d.get("restrictions", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A citation a protocol rests on."""
+
+    id: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """One version of an evidence-based protocol."""
+
+    id: str
+    version: int
+    title: str
+    phases: tuple[Phase, ...]
+    condition: str = ""
+    summary: str = ""
+    care_type: str = "conservative"
+    conservative_trial_weeks: int | None = None
+    escalation: dict[str, Any] = field(default_factory=dict, hash=False)
+    notes: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+    _phases: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
+    _exercises: dict[str, Exercise] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Index once: the schedule looks phases and exercises up for every patient in a sweep.
+        object.__setattr__(self, "_phases", {p.id: i for i, p in enumerate(self.phases)})
+        exercises: dict[str, Exercise] = {}
+        for phase in self.phases:
+            for exercise in phase.exercises:
+                exercises.setdefault(exercise.id, exercise)
+        object.__setattr__(self, "_exercises", exercises)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Protocol:
+        """Build a protocol from its validated document form."""
+        return cls(
+            id=d["id"],
+            version=d["version"],
+            title=d["title"],
+            phases=tuple(Phase.from_dict(p) for p in d["phases"]),
+            condition=d.get("condition", ""),
+            summary=d.get("summary", ""),
+            care_type=d.get("care_type", "conservative"),
+            conservative_trial_weeks=d.get("conservative_trial_weeks"),
+            escalation=dict(d.get("escalation") or {}),
+            notes=tuple(d.get("notes", ())),
+            references=tuple(Reference(r["id"], r["citation"]) for r in d.get("references", ())),
+        )
+
+    def phase(self, phase_id: str) -> Phase:
+        """Return the phase with this id (KeyError if there is none)."""
+        return self.phases[self._phases[phase_id]]
+
+    def phase_index(self, phase_id: str) -> int:
+        """Return the position of the phase with this id (KeyError if there is none)."""
+        return self._phases[phase_id]
+
+    def has_phase(self, phase_id: str) -> bool:
+        """Tell whether a phase with this id exists."""
+        return phase_id in self._phases
+
+    def exercise(self, exercise_id: str) -> Exercise:
+        """Return the first exercise with this id in any phase (KeyError if there is none)."""
+        return self._exercises[exercise_id]
+
+    def has_exercise(self, exercise_id: str) -> bool:
+        """Tell whether any phase has an exercise with this id."""
+        return exercise_id in self._exercises

@@ -1,0 +1,141 @@
+"""Surgical-review readiness checklist built from clinician-recorded events."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from server.domain.history import ClinicalEntry
+
+# A diagnostic guided injection counts as positive from this much relief (SPEC 4).
+POSITIVE_INJECTION_RELIEF_PERCENT = 50.0
+
+
+@dataclass(frozen=True)
+class ReadinessItem:
+    """One checklist item: met with its evidence, or not met with the next step to take."""
+
+    key: str
+    label: str
+    met: bool
+    evidence_date: date | None = None
+    evidence: str | None = None
+    next_step: str | None = None
+
+    def as_evidence(self) -> dict:
+        """Return the item as a JSON-able dict."""
+        return {
+            "key": self.key,
+            "label": self.label,
+            "met": self.met,
+            "evidence_date": self.evidence_date.isoformat() if self.evidence_date else None,
+            "evidence": self.evidence,
+            "next_step": self.next_step,
+        }
+
+
+def injection_relief(details: Mapping) -> float | None:
+    """Return percent relief of a guided injection, or None when it cannot be computed."""
+    before, after = details.get("pain_before"), details.get("pain_after")
+    if not isinstance(before, int | float) or not isinstance(after, int | float) or before <= 0:
+        return None
+    return (before - after) / before * 100
+
+
+def _latest(entries: list[ClinicalEntry]) -> ClinicalEntry | None:
+    """Return the most recent entry (the later-given one on a tie), or None."""
+    return max(reversed(entries), key=lambda e: e.event_date, default=None)
+
+
+def _imaging(entries: list[ClinicalEntry]) -> ReadinessItem:
+    """Check that an MRI (including MR neurography) has been done."""
+    mri = [
+        e
+        for e in entries
+        if e.kind == "imaging" and str(e.details.get("modality", "")).upper().startswith("MR")
+    ]
+    label = "Imaging (MRI) done"
+    if not (latest := _latest(mri)):
+        return ReadinessItem(
+            "imaging",
+            label,
+            False,
+            next_step="Request an MRI of the pelvis and hip (MR neurography if a nerve "
+            "entrapment is suspected).",
+        )
+    finding = latest.details.get("finding") or "no finding recorded"
+    summary = f"{latest.details.get('modality')}: {finding}"
+    return ReadinessItem("imaging", label, True, latest.event_date, summary)
+
+
+def _injection(entries: list[ClinicalEntry]) -> ReadinessItem:
+    """Check for a diagnostic guided injection with at least 50 % relief."""
+    threshold = POSITIVE_INJECTION_RELIEF_PERCENT
+    label = f"Diagnostic guided injection positive (>= {threshold:g} % relief)"
+    injections = [e for e in entries if e.kind == "guided_injection"]
+    positive = [
+        e
+        for e in injections
+        if (relief := injection_relief(e.details)) is not None
+        and relief >= POSITIVE_INJECTION_RELIEF_PERCENT
+    ]
+    if latest := _latest(positive):
+        return ReadinessItem(
+            "guided_injection", label, True, latest.event_date, _injection_summary(latest)
+        )
+    if latest := _latest(injections):
+        # A negative block argues against the presumed source: say so rather than repeat it.
+        return ReadinessItem(
+            "guided_injection",
+            label,
+            False,
+            latest.event_date,
+            _injection_summary(latest),
+            next_step="The last guided injection was not diagnostic: review the presumed "
+            "pain source before surgical referral.",
+        )
+    return ReadinessItem(
+        "guided_injection",
+        label,
+        False,
+        next_step="Refer for a diagnostic image-guided injection and record pain (NPRS) "
+        "before and after it.",
+    )
+
+
+def _injection_summary(entry: ClinicalEntry) -> str:
+    """Describe an injection and its relief in one phrase."""
+    d = entry.details
+    relief = injection_relief(d)
+    relief_text = "relief not computable" if relief is None else f"{relief:.0f} % relief"
+    return (
+        f"{d.get('target', 'unspecified target')}: NPRS {d.get('pain_before')} -> "
+        f"{d.get('pain_after')} ({relief_text})"
+    )
+
+
+def _mechanical_source(entries: list[ClinicalEntry]) -> ReadinessItem:
+    """Check that a clinician has named a mechanical source on examination."""
+    label = "Mechanical source named by a clinician"
+    named = [e for e in entries if e.kind == "exam_finding" and e.details.get("mechanical_source")]
+    if not (latest := _latest(named)):
+        return ReadinessItem(
+            "mechanical_source",
+            label,
+            False,
+            next_step="Examine the patient and record the mechanical source of the pain, if one "
+            "is found.",
+        )
+    d = latest.details
+    summary = f"{d['mechanical_source']} ({d.get('test', 'exam')}: {d.get('result', 'n/a')})"
+    return ReadinessItem("mechanical_source", label, True, latest.event_date, summary)
+
+
+def readiness_checklist(entries: Iterable[ClinicalEntry]) -> tuple[ReadinessItem, ...]:
+    """Return the checklist: imaging, diagnostic injection, mechanical source."""
+    entries = list(entries)
+    return (_imaging(entries), _injection(entries), _mechanical_source(entries))
+
+
+def next_steps(items: Iterable[ReadinessItem]) -> list[str]:
+    """Return the next steps of the items not yet met."""
+    return [item.next_step for item in items if not item.met and item.next_step]

@@ -1,0 +1,24 @@
+"""SQLAlchemy models; importing this package registers every table."""
+
+from server.models.alerts import Alert, AlertEvent, Change
+from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
+from server.models.plans import Plan, PlanRevision
+from server.models.protocols import ProtocolVersion
+from server.models.users import AuthToken, CareTeamMember, Patient, User
+
+__all__ = [
+    "Alert",
+    "AlertEvent",
+    "AuthToken",
+    "CareTeamMember",
+    "Change",
+    "ClinicalEvent",
+    "ExerciseLog",
+    "PainLog",
+    "Patient",
+    "Plan",
+    "PlanRevision",
+    "ProtocolVersion",
+    "RedFlagCheck",
+    "User",
+]

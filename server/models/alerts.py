@@ -1,0 +1,65 @@
+"""Escalation alerts, their audit trail, and the change log that feeds sync."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.extensions import db
+from server.models.types import UTCDateTime, utcnow
+
+SEVERITIES = ("urgent", "review", "info")
+STATUSES = ("open", "acknowledged", "decided")
+
+
+class Alert(db.Model):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    rule_id: Mapped[str] = mapped_column(String(20))
+    rule_set_version: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    route_to: Mapped[str] = mapped_column(String(20))
+    rationale: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict] = mapped_column(JSON, default=dict)
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
+    episode_key: Mapped[str] = mapped_column(String(100))
+    # Set while the alert is not decided, NULL afterwards: the unique index makes
+    # "one open alert per (patient, rule) episode" hold even for two concurrent sweeps.
+    open_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    decision: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    events: Mapped[list["AlertEvent"]] = relationship(order_by="AlertEvent.id")
+
+
+class AlertEvent(db.Model):
+    """One change to an alert: who, when, what, and why."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Change(db.Model):
+    """An append-only feed of what changed, read by `POST /sync` after a cursor."""
+
+    __tablename__ = "changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # NULL: visible to everyone (a new protocol version).
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    ref_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

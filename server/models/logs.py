@@ -1,0 +1,78 @@
+"""Patient-reported events. Each row is immutable and keyed by the device's UUID."""
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import UTCDateTime, utcnow
+
+
+class _Event:
+    """Columns every logged event has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"))
+    # Device clocks are not trusted for ordering: received_at (server time) is the truth.
+    recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    supersedes: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+
+
+class ExerciseLog(_Event, db.Model):
+    __tablename__ = "exercise_logs"
+    __table_args__ = (Index("ix_exercise_logs_patient_date", "patient_id", "local_date"),)
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    local_date: Mapped[date]
+    slot: Mapped[int] = mapped_column(default=1)
+    sets_done: Mapped[int]
+    sets_due: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    skip_reason: Mapped[str | None] = mapped_column(String(16))
+    stop_symptom: Mapped[str | None] = mapped_column(String(200))
+    pain_before: Mapped[int | None]
+    pain_after: Mapped[int | None]
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class PainLog(_Event, db.Model):
+    __tablename__ = "pain_logs"
+    __table_args__ = (Index("ix_pain_logs_patient_date", "patient_id", "local_date"),)
+
+    local_date: Mapped[date]
+    nprs: Mapped[int]
+    context: Mapped[str] = mapped_column(String(20))
+    tingling: Mapped[bool] = mapped_column(default=False)
+    numbness: Mapped[bool] = mapped_column(default=False)
+    felt_pop: Mapped[bool] = mapped_column(default=False)
+    new_bruising: Mapped[bool] = mapped_column(default=False)
+    cannot_bear_weight: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class RedFlagCheck(_Event, db.Model):
+    __tablename__ = "red_flag_checks"
+    __table_args__ = (Index("ix_red_flag_checks_patient_date", "patient_id", "local_date"),)
+
+    local_date: Mapped[date]
+    answers: Mapped[dict] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(16))
+    positives: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class ClinicalEvent(_Event, db.Model):
+    """Imaging, a diagnostic guided injection or an examination finding, entered by staff."""
+
+    __tablename__ = "clinical_events"
+    __table_args__ = (Index("ix_clinical_events_patient_date", "patient_id", "event_date"),)
+
+    kind: Mapped[str] = mapped_column(String(20))
+    event_date: Mapped[date]
+    details: Mapped[dict] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""marshmallow schemas of the API: the only place where objects become JSON and back."""

@@ -1,0 +1,52 @@
+"""Escalation alerts."""
+
+from marshmallow import Schema, fields, validate
+
+from server.models.alerts import SEVERITIES, STATUSES
+
+
+class AlertEventSchema(Schema):
+    at = fields.DateTime()
+    actor_id = fields.Integer(allow_none=True)
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    note = fields.String(allow_none=True)
+
+
+class AlertSchema(Schema):
+    id = fields.Integer()
+    patient_id = fields.Integer()
+    plan_id = fields.Integer(allow_none=True)
+    rule_id = fields.String()
+    rule_set_version = fields.String()
+    severity = fields.String(metadata={"enum": list(SEVERITIES)})
+    status = fields.String(metadata={"enum": list(STATUSES)})
+    route_to = fields.String()
+    rationale = fields.String()
+    evidence = fields.Dict()
+    checklist = fields.List(fields.Dict())
+    decision = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    events = fields.List(fields.Nested(AlertEventSchema))
+
+
+class PatientAlertSchema(Schema):
+    """What a patient sees of an alert about them: that it exists and where it stands."""
+
+    id = fields.Integer()
+    rule_id = fields.String()
+    severity = fields.String()
+    status = fields.String()
+    route_to = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class AlertArgs(Schema):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    severity = fields.String(validate=validate.OneOf(SEVERITIES))
+    rule = fields.String(validate=validate.Length(1, 20))
+    patient_id = fields.Integer()
+    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))

@@ -1,0 +1,132 @@
+"""Patient-reported events and clinical events."""
+
+from typing import get_args
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from server.domain.history import ClinicalKind, PainContext, SkipReason, Status
+from server.domain.redflags import QUESTIONS
+from server.schemas.common import Nprs, nonblank
+
+_uuid = fields.UUID(
+    required=True, metadata={"description": "made on the device; a repeat is a no-op"}
+)
+
+
+class _EventSchema(Schema):
+    id = fields.UUID(attribute="client_uuid", required=True, metadata=_uuid.metadata)
+    recorded_at = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "device time (not trusted for ordering)"}
+    )
+    received_at = fields.DateTime(dump_only=True)
+    supersedes = fields.UUID(allow_none=True)
+    patient_id = fields.Integer(dump_only=True)
+
+
+class ExerciseLogSchema(_EventSchema):
+    plan_id = fields.Integer(required=True)
+    exercise_id = fields.String(required=True, validate=validate.Length(1, 64))
+    local_date = fields.Date(required=True)
+    slot = fields.Integer(load_default=1, validate=validate.Range(1, 4))
+    sets_done = fields.Integer(required=True, validate=validate.Range(0, 100))
+    sets_due = fields.Integer(required=True, validate=validate.Range(1, 100))
+    status = fields.String(required=True, validate=validate.OneOf(get_args(Status)))
+    skip_reason = fields.String(allow_none=True, validate=validate.OneOf(get_args(SkipReason)))
+    stop_symptom = fields.String(allow_none=True, validate=validate.Length(max=200))
+    pain_before = fields.Integer(allow_none=True, validate=Nprs.validate)
+    pain_after = fields.Integer(allow_none=True, validate=Nprs.validate)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def _consistent(self, data, **_):
+        done, due, status = data.get("sets_done"), data.get("sets_due"), data.get("status")
+        if done is None or due is None or status is None:
+            return
+        if done > due:
+            raise ValidationError("must not exceed sets_due", "sets_done")
+        if status == "done" and done != due:
+            raise ValidationError("status 'done' needs sets_done == sets_due", "status")
+        if status == "partial" and not 0 < done < due:
+            raise ValidationError("status 'partial' needs 0 < sets_done < sets_due", "status")
+        if status == "skipped":
+            if done != 0:
+                raise ValidationError("status 'skipped' needs sets_done == 0", "sets_done")
+        if status in ("skipped", "partial") and data.get("skip_reason") == "stop_if":
+            if not data.get("stop_symptom"):
+                raise ValidationError("name the stop_if symptom that happened", "stop_symptom")
+        if status == "skipped" and not data.get("skip_reason"):
+            raise ValidationError("a skipped exercise needs a reason", "skip_reason")
+
+
+class PainLogSchema(_EventSchema):
+    local_date = fields.Date(required=True)
+    nprs = fields.Integer(required=True, validate=Nprs.validate)
+    context = fields.String(required=True, validate=validate.OneOf(get_args(PainContext)))
+    tingling = fields.Boolean(load_default=False)
+    numbness = fields.Boolean(load_default=False)
+    felt_pop = fields.Boolean(load_default=False)
+    new_bruising = fields.Boolean(load_default=False)
+    cannot_bear_weight = fields.Boolean(load_default=False)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+# One yes/no answer per question, built from the question set so the two never drift apart.
+RedFlagAnswersSchema = Schema.from_dict(
+    {q.key: fields.Boolean(required=True, metadata={"description": q.text}) for q in QUESTIONS},
+    name="RedFlagAnswers",
+)
+
+
+class RedFlagCheckSchema(_EventSchema):
+    local_date = fields.Date(required=True)
+    answers = fields.Nested(RedFlagAnswersSchema, required=True)
+
+
+class RedFlagResultSchema(RedFlagCheckSchema):
+    level = fields.String(dump_only=True, metadata={"enum": ["none", "urgent", "emergency"]})
+    positives = fields.List(fields.String(), dump_only=True)
+    advice = fields.String(dump_only=True)
+    show_urgent_advice = fields.Boolean(dump_only=True)
+
+
+class ClinicalEventSchema(_EventSchema):
+    id = fields.UUID(
+        attribute="client_uuid", load_default=None, metadata={"description": "optional UUID"}
+    )
+    kind = fields.String(required=True, validate=validate.OneOf(get_args(ClinicalKind)))
+    event_date = fields.Date(required=True)
+    details = fields.Dict(required=True)
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    recorded_by_id = fields.Integer(dump_only=True)
+
+
+class ImagingDetails(Schema):
+    modality = fields.String(required=True, validate=validate.OneOf(["MRI", "CT", "US", "X-ray"]))
+    finding = fields.String(required=True, validate=nonblank(2000))
+    mechanical_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+class InjectionDetails(Schema):
+    target = fields.String(required=True, validate=nonblank(200))
+    guidance = fields.String(load_default="ultrasound", validate=validate.Length(max=40))
+    pain_before = fields.Integer(required=True, validate=Nprs.validate)
+    pain_after = fields.Integer(required=True, validate=Nprs.validate)
+
+
+class ExamFindingDetails(Schema):
+    test = fields.String(required=True, validate=nonblank(200))
+    result = fields.String(required=True, validate=nonblank(2000))
+    mechanical_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+
+
+DETAIL_SCHEMAS = {
+    "imaging": ImagingDetails,
+    "guided_injection": InjectionDetails,
+    "exam_finding": ExamFindingDetails,
+}
+
+
+class LogRangeArgs(Schema):
+    date_from = fields.Date(data_key="from")
+    date_to = fields.Date(data_key="to")
+    limit = fields.Integer(load_default=500, validate=validate.Range(1, 1000))

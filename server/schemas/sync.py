@@ -1,0 +1,48 @@
+"""The sync exchange: a batch of device events in, per-event results and changes out."""
+
+from marshmallow import Schema, fields, validate
+
+from server.schemas.plans import PlanSchema
+from server.schemas.protocols import ProtocolDetailSchema
+
+EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "clinical_event")
+
+
+class SyncEventSchema(Schema):
+    id = fields.UUID(required=True, metadata={"description": "made on the device"})
+    type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
+    patient_id = fields.Integer(
+        metadata={"description": "defaults to the caller's own record (patients)"}
+    )
+    data = fields.Dict(required=True, metadata={"description": "the event's fields, without id"})
+
+
+class SyncRequestSchema(Schema):
+    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    events = fields.List(
+        fields.Nested(SyncEventSchema), load_default=list, validate=validate.Length(max=500)
+    )
+
+
+class SyncResultSchema(Schema):
+    id = fields.UUID()
+    type = fields.String()
+    status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
+    message = fields.String()
+    errors = fields.Dict()
+    level = fields.String(metadata={"description": "red_flag_check: none / urgent / emergency"})
+    advice = fields.String()
+
+
+class ChangesSchema(Schema):
+    protocol_versions = fields.List(fields.Nested(ProtocolDetailSchema))
+    plans = fields.List(fields.Nested(PlanSchema))
+    alerts = fields.List(fields.Dict())
+
+
+class SyncResponseSchema(Schema):
+    results = fields.List(fields.Nested(SyncResultSchema))
+    changes = fields.Nested(ChangesSchema)
+    cursor = fields.Integer()
+    has_more = fields.Boolean()
+    server_time = fields.DateTime()

@@ -1,0 +1,67 @@
+"""Accounts, tokens and patients."""
+
+from marshmallow import Schema, fields, validate
+
+from server.models.users import ROLES, STAFF_ROLES
+from server.schemas.common import nonblank, validate_timezone
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    email = fields.Email(dump_only=True)
+    display_name = fields.String(dump_only=True)
+    role = fields.String(dump_only=True, metadata={"enum": list(ROLES)})
+    patient_id = fields.Method("_patient_id", dump_only=True, allow_none=True)
+    created_at = fields.DateTime(dump_only=True)
+
+    def _patient_id(self, user):
+        return user.patient.id if user.patient else None
+
+
+class TokenRequestSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+
+
+class TokenSchema(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()
+    user = fields.Nested(UserSchema)
+
+
+class NewStaffSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    display_name = fields.String(required=True, validate=nonblank(120))
+    role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
+
+
+class CareTeamMemberSchema(Schema):
+    id = fields.Integer(attribute="staff.id")
+    display_name = fields.String(attribute="staff.display_name")
+    role = fields.String(attribute="staff.role")
+
+
+class NewPatientSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    display_name = fields.String(required=True, validate=nonblank(120))
+    timezone = fields.String(load_default="UTC", validate=validate_timezone)
+    password = fields.String(load_only=True, validate=validate.Length(10, 256))
+    care_team = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
+
+
+class PatientSchema(Schema):
+    id = fields.Integer()
+    user_id = fields.Integer()
+    email = fields.String(attribute="user.email")
+    display_name = fields.String(attribute="user.display_name")
+    timezone = fields.String()
+    created_at = fields.DateTime()
+    care_team = fields.List(fields.Nested(CareTeamMemberSchema))
+
+
+class NewPatientResultSchema(PatientSchema):
+    initial_password = fields.String(
+        allow_none=True,
+        metadata={"description": "Only when the server generated it; shown once."},
+    )

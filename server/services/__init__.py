@@ -1,0 +1,1 @@
+"""Service layer: use cases that take their dependencies (session, user) as arguments."""

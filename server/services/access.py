@@ -1,0 +1,35 @@
+"""Object-level scoping (OWASP API1): who may reach which patient."""
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from server.models import CareTeamMember, Patient, User
+from server.services.errors import Forbidden, NotFound
+
+
+def visible_patient_ids(user: User) -> Select:
+    """Return a SELECT of the patient ids this user may see."""
+    if user.role == "patient":
+        return select(Patient.id).where(Patient.user_id == user.id)
+    if user.role in ("physio", "clinician"):
+        return select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == user.id)
+    # Admins run the service; they do not read clinical records.
+    return select(Patient.id).where(False)
+
+
+def patient_for(session: Session, user: User, patient_id: int) -> Patient:
+    """Return the patient if the user may see them; a 404 otherwise (no existence leak)."""
+    if user.role == "admin":
+        raise Forbidden("Admins do not have access to clinical records.")
+    patient = session.scalar(
+        select(Patient).where(Patient.id == patient_id, Patient.id.in_(visible_patient_ids(user)))
+    )
+    if patient is None:
+        raise NotFound(f"Patient {patient_id} not found.")
+    return patient
+
+
+def require_role(user: User, *roles: str) -> None:
+    """Refuse the call unless the user has one of the roles."""
+    if user.role not in roles:
+        raise Forbidden(f"This action needs the role {' or '.join(roles)}.")

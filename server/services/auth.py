@@ -1,0 +1,93 @@
+"""Passwords (argon2id), bearer tokens, and signing in."""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from server.models import AuthToken, User
+from server.models.types import utcnow
+from server.services.errors import Invalid, Unauthorized
+
+# OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_DUMMY_HASH = _hasher.hash("stride-timing-equaliser")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    """Return an argon2id hash of a password that meets the length rule."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 256:
+        raise Invalid("password", "must be at most 256 characters")
+    return _hasher.hash(password)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(raw_token: str) -> str:
+    return hashlib.sha256(raw_token.encode()).hexdigest()
+
+
+def normalise_email(email: str) -> str:
+    """Return the canonical form of an email used for lookups."""
+    return email.strip().lower()
+
+
+def sign_in(session: Session, email: str, password: str, ttl: timedelta) -> tuple[str, AuthToken]:
+    """Check credentials and issue a new token; the same error for every kind of failure."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        _verify(_DUMMY_HASH, password)  # spend the same time as a real check
+        raise Unauthorized("Wrong email or password.")
+    if not _verify(user.password_hash, password) or not user.is_active:
+        raise Unauthorized("Wrong email or password.")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    raw = secrets.token_urlsafe(32)
+    token = AuthToken(user=user, token_hash=_digest(raw), expires_at=utcnow() + ttl)
+    session.add(token)
+    session.commit()
+    return raw, token
+
+
+def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
+    """Return the active user and token behind a bearer token, or raise Unauthorized."""
+    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(raw_token)))
+    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+        raise Unauthorized("The token is missing, expired or revoked.")
+    if not token.user.is_active:
+        raise Unauthorized("The account is disabled.")
+    return token.user, token
+
+
+def revoke(session: Session, token: AuthToken, when: datetime | None = None) -> None:
+    """Revoke one token (sign out)."""
+    token.revoked_at = when or utcnow()
+    session.commit()
+
+
+def revoke_all(session: Session, user: User) -> int:
+    """Revoke every live token of a user; return how many."""
+    result = session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user.id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount
+
+
+def email_taken(session: Session, email: str) -> bool:
+    """Tell whether an account already uses this email."""
+    return bool(session.scalar(select(func.count()).where(User.email == normalise_email(email))))

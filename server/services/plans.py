@@ -1,0 +1,212 @@
+"""Care plans: assignment, adjustments as immutable revisions, and the dated schedule."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from marshmallow import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.domain.adjustments import AdjustmentError, apply_operations
+from server.domain.protocol import Protocol
+from server.domain.schedule import DayPlan, Revision, expand_schedule
+from server.models import Patient, Plan, PlanRevision, ProtocolVersion, User
+from server.protocols.loader import flatten_errors
+from server.protocols.schema import ExerciseSchema
+from server.services import protocols as protocol_service
+from server.services.access import patient_for, visible_patient_ids
+from server.services.changes import record_change
+from server.services.errors import Conflict, Invalid, NotFound
+
+MAX_SCHEDULE_DAYS = 366
+
+
+_PARSED: dict[str, Protocol] = {}
+
+
+def protocol_of(version: ProtocolVersion) -> Protocol:
+    """Return the domain protocol of a stored version (parsed once per process)."""
+    found = _PARSED.get(version.content_hash)
+    if found is None:
+        if len(_PARSED) >= 256:
+            _PARSED.clear()
+        found = _PARSED[version.content_hash] = Protocol.from_dict(version.content)
+    return found
+
+
+def local_today(patient: Patient, now: datetime | None = None) -> date:
+    """Return today's date where the patient lives."""
+    moment = now or datetime.now(ZoneInfo("UTC"))
+    return moment.astimezone(ZoneInfo(patient.timezone)).date()
+
+
+def needs_surgery_date(protocol: Protocol) -> bool:
+    """Tell whether any phase is timed from the surgery date."""
+    return any(phase.start_relative_to == "surgery_date" for phase in protocol.phases)
+
+
+def create_plan(session: Session, author: User, patient: Patient, data: dict) -> Plan:
+    """Assign a protocol version to a patient as revision 1 of a new plan."""
+    try:
+        version = protocol_service.get_version(
+            session, data["protocol_id"], data.get("protocol_version")
+        )
+    except NotFound as missing:
+        field = "protocol_version" if data.get("protocol_version") else "protocol_id"
+        raise Invalid(field, missing.message) from None
+    protocol = protocol_of(version)
+    start, surgery, end = data["start_date"], data.get("surgery_date"), data.get("end_date")
+    if needs_surgery_date(protocol) and surgery is None:
+        raise Invalid("surgery_date", "required: this protocol's phases are timed from surgery")
+    if surgery is not None and surgery > start:
+        raise Invalid("surgery_date", "must be on or before start_date")
+    if end is not None and end < start:
+        raise Invalid("end_date", "must be on or after start_date")
+    plan = Plan(
+        patient_id=patient.id,
+        protocol=version,
+        start_date=start,
+        surgery_date=surgery,
+        end_date=end,
+        created_by_id=author.id,
+    )
+    plan.revisions.append(
+        PlanRevision(
+            number=1,
+            effective_from=start,
+            author_id=author.id,
+            reason=f"Assigned {version.title} (version {version.version}).",
+            operations=[],
+            diff=[],
+            adjustments={},
+        )
+    )
+    session.add(plan)
+    session.flush()
+    record_change(session, "plan", plan.id, patient.id)
+    session.commit()
+    return plan
+
+
+def plan_for(session: Session, user: User, plan_id: int) -> Plan:
+    """Return a plan the user may see, or raise NotFound."""
+    plan = session.scalar(
+        select(Plan).where(Plan.id == plan_id, Plan.patient_id.in_(visible_patient_ids(user)))
+    )
+    if plan is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    return plan
+
+
+def plans_of(session: Session, user: User, patient_id: int) -> list[Plan]:
+    """Return a patient's plans, newest first."""
+    patient = patient_for(session, user, patient_id)
+    return list(
+        session.scalars(select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc()))
+    )
+
+
+def revise_plan(
+    session: Session, author: User, plan: Plan, data: dict, today: date | None = None
+) -> Plan:
+    """Apply a physio's adjustment as a new revision; earlier days keep their prescription.
+
+    `today` (the patient's local date) is for demo data and tests; by default it is now.
+    """
+    patient = session.get(Patient, plan.patient_id)
+    latest = plan.revisions[-1]
+    today = today or local_today(patient)
+    effective = data.get("effective_from") or max(today, plan.start_date)
+    if effective < today:
+        raise Invalid("effective_from", "cannot change what was prescribed on a past day")
+    if effective < latest.effective_from:
+        raise Invalid("effective_from", f"must be on or after {latest.effective_from.isoformat()}")
+    if plan.status != "active":
+        raise Conflict("This plan has ended; assign a new plan instead.")
+    protocol = protocol_of(plan.protocol)
+    operations = [_checked_operation(op, i) for i, op in enumerate(data.get("operations", []))]
+    adjustments, diff = dict(latest.adjustments), []
+    if operations:
+        try:
+            adjustments, diff = apply_operations(
+                protocol,
+                latest.adjustments,
+                operations,
+                effective,
+                start_date=plan.start_date,
+                surgery_date=plan.surgery_date,
+            )
+        except AdjustmentError as error:
+            raise Invalid(error.field_path, error.message) from None
+    if "end_date" in data:
+        diff.append(_end_plan(plan, data["end_date"]))
+    if not diff:
+        raise Invalid("operations", "nothing to change: give operations or end_date")
+    plan.current_revision = latest.number + 1
+    plan.revisions.append(
+        PlanRevision(
+            number=plan.current_revision,
+            effective_from=effective,
+            author_id=author.id,
+            reason=data["reason"].strip(),
+            operations=operations,
+            diff=diff,
+            adjustments=adjustments,
+        )
+    )
+    record_change(session, "plan", plan.id, plan.patient_id)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("The plan was changed at the same time; reload it and try again.") from None
+    return plan
+
+
+def _end_plan(plan: Plan, end_date: date | None) -> dict:
+    if end_date is not None and end_date < plan.start_date:
+        raise Invalid("end_date", "must be on or after the plan's start_date")
+    before = plan.end_date
+    plan.end_date = end_date
+    return {
+        "op": "set_end_date",
+        "before": before.isoformat() if before else None,
+        "after": end_date.isoformat() if end_date else None,
+    }
+
+
+def _checked_operation(op: dict, index: int) -> dict:
+    """Validate the full exercise of an add_exercise operation with the protocol schema."""
+    if op.get("op") != "add_exercise" or not isinstance(op.get("exercise"), dict):
+        return op
+    try:
+        exercise = ExerciseSchema().load(op["exercise"])
+    except ValidationError as error:
+        path, reason = flatten_errors(error.messages)[0]
+        raise Invalid(f"operations.{index}.exercise.{path}", reason) from None
+    return {**op, "exercise": exercise}
+
+
+def revisions_of(plan: Plan) -> list[Revision]:
+    """Return the plan's revisions in the domain's form."""
+    return [Revision(r.number, r.effective_from, r.adjustments) for r in plan.revisions]
+
+
+def schedule_of(plan: Plan, date_from: date | None, date_to: date | None) -> list[DayPlan]:
+    """Expand what was prescribed on each day between two dates (default: the next 7 days)."""
+    first = date_from or plan.start_date
+    last = date_to or first + timedelta(days=6)
+    if last < first:
+        raise Invalid("to", "must be on or after 'from'", location="query")
+    if (last - first).days >= MAX_SCHEDULE_DAYS:
+        raise Invalid("to", f"a range covers at most {MAX_SCHEDULE_DAYS} days", location="query")
+    return expand_schedule(
+        protocol_of(plan.protocol),
+        plan.start_date,
+        plan.surgery_date,
+        plan.end_date,
+        revisions_of(plan),
+        first,
+        last,
+    )

@@ -1,0 +1,49 @@
+"""The OpenAPI document lists every path of the API and its error responses."""
+
+SPEC_PATHS = {
+    "/api/v1/auth/tokens": {"post", "delete"},
+    "/api/v1/me": {"get"},
+    "/api/v1/users": {"post"},
+    "/api/v1/protocols": {"get"},
+    "/api/v1/protocols/{protocol_id}": {"get"},
+    "/api/v1/protocols/{protocol_id}/versions/{version}": {"get"},
+    "/api/v1/patients": {"post", "get"},
+    "/api/v1/patients/{patient_id}": {"get"},
+    "/api/v1/patients/{patient_id}/plans": {"post", "get"},
+    "/api/v1/plans/{plan_id}": {"get", "patch"},
+    "/api/v1/plans/{plan_id}/revisions": {"get"},
+    "/api/v1/plans/{plan_id}/schedule": {"get"},
+    "/api/v1/patients/{patient_id}/exercise-logs": {"post", "get"},
+    "/api/v1/patients/{patient_id}/pain-logs": {"post", "get"},
+    "/api/v1/patients/{patient_id}/red-flag-checks": {"post"},
+    "/api/v1/patients/{patient_id}/clinical-events": {"post", "get"},
+    "/api/v1/sync": {"post"},
+    "/api/v1/alerts": {"get"},
+    "/api/v1/alerts/{alert_id}": {"get"},
+}
+
+
+def test_openapi_lists_every_path_of_the_spec(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, methods in SPEC_PATHS.items():
+        assert path in spec["paths"], path
+        assert methods <= set(spec["paths"][path]), path
+
+
+def test_protected_operations_declare_bearer_auth_and_401(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters" or (path, method) == ("/api/v1/auth/tokens", "post"):
+                continue
+            assert operation.get("security") == [{"bearerAuth": []}], (path, method)
+            assert "401" in operation["responses"], (path, method)
+
+
+def test_unknown_route_and_method_use_the_error_shape(client):
+    missing = client.get("/api/v1/nothing-here")
+    assert missing.status_code == 404
+    assert set(missing.get_json()) >= {"code", "status", "message"}
+    wrong_method = client.put("/api/v1/me")
+    assert wrong_method.status_code == 405
+    assert wrong_method.get_json()["code"] == 405

@@ -1,0 +1,206 @@
+"""Assigning protocols, adjusting plans as revisions, and the dated schedule."""
+
+from datetime import date, timedelta
+
+from tests.conftest import assign
+
+PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "side-lying-clamshell"}
+
+
+def test_assigning_a_protocol_creates_revision_one(physio, patient):
+    plan = assign(physio, patient, start=date(2026, 11, 2))
+    assert plan["protocol_id"] == "piriformis-neural-gliding"
+    assert plan["protocol_version"] == 1
+    assert plan["current_revision"] == 1
+    assert [r["number"] for r in plan["revisions"]] == [1]
+    listed = patient.get(f"/patients/{patient.user['patient_id']}/plans").get_json()
+    assert [p["id"] for p in listed] == [plan["id"]]
+
+
+def test_schedule_lists_the_prescribed_sessions_of_each_day(physio, patient):
+    plan = assign(physio, patient, start=date(2026, 11, 2))
+    body = patient.get(f"/plans/{plan['id']}/schedule?from=2026-11-02&to=2026-11-04").get_json()
+    assert [d["date"] for d in body["days"]] == ["2026-11-02", "2026-11-03", "2026-11-04"]
+    first = body["days"][0]
+    assert first["phase_id"] == "settle-and-slide"
+    assert {s["exercise_id"] for s in first["sessions"]} == PIRIFORMIS_DAY_ONE
+    sliders = [s for s in first["sessions"] if s["exercise_id"] == "seated-sciatic-slider"]
+    assert [s["time_of_day"] for s in sliders] == ["morning", "evening"]
+    assert first["restrictions"], "restrictions of the phase are shown"
+
+
+def test_schedule_is_clipped_to_the_plan_and_range_is_checked(physio, patient):
+    plan = assign(physio, patient, start=date(2026, 11, 2))
+    before = patient.get(f"/plans/{plan['id']}/schedule?from=2026-10-30&to=2026-11-02")
+    assert [d["date"] for d in before.get_json()["days"]] == ["2026-11-02"]
+    backwards = patient.get(f"/plans/{plan['id']}/schedule?from=2026-11-05&to=2026-11-02")
+    assert backwards.status_code == 422
+    assert "to" in backwards.get_json()["errors"]["query"]
+    bad_date = patient.get(f"/plans/{plan['id']}/schedule?from=2026-13-01")
+    assert bad_date.status_code == 422
+    assert "from" in bad_date.get_json()["errors"]["query"]
+    too_long = patient.get(f"/plans/{plan['id']}/schedule?from=2026-01-01&to=2027-06-01")
+    assert too_long.status_code == 422
+
+
+def test_adjustment_is_a_new_revision_and_keeps_the_past(physio, patient):
+    start = date.today() - timedelta(days=6)
+    plan = assign(physio, patient, start=start)
+    response = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "Sliders flared the sciatic symptoms; halve the reps.",
+            "operations": [
+                {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 5}}
+            ],
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["current_revision"] == 2
+    revision = body["revisions"][-1]
+    assert revision["author_id"] == physio.user["id"]
+    assert revision["reason"].startswith("Sliders flared")
+    assert revision["effective_from"] == date.today().isoformat()
+    assert revision["diff"][0]["exercise_id"] == "seated-sciatic-slider"
+
+    days = patient.get(
+        f"/plans/{plan['id']}/schedule?from={start.isoformat()}&to={date.today().isoformat()}"
+    ).get_json()["days"]
+
+    def slider_reps(day):
+        return {
+            s["dose"]["reps"]
+            for s in day["sessions"]
+            if s["exercise_id"] == "seated-sciatic-slider"
+        }
+
+    assert slider_reps(days[0]) == {10}, "what was prescribed before the change stays"
+    assert slider_reps(days[-1]) == {5}
+    assert days[0]["revision"] == 1 and days[-1]["revision"] == 2
+    revisions = patient.get(f"/plans/{plan['id']}/revisions").get_json()
+    assert [r["number"] for r in revisions] == [1, 2]
+
+
+def test_adjustment_needs_a_reason_and_valid_operations(physio, patient, plan):
+    no_reason = physio.patch(
+        f"/plans/{plan['id']}",
+        json={"operations": [{"op": "remove_exercise", "exercise_id": "side-lying-clamshell"}]},
+    )
+    assert no_reason.status_code == 422
+    assert "reason" in no_reason.get_json()["errors"]["json"]
+    unknown = physio.patch(
+        f"/plans/{plan['id']}",
+        json={"reason": "x", "operations": [{"op": "remove_exercise", "exercise_id": "nope"}]},
+    )
+    assert unknown.status_code == 422
+    assert "exercise_id" in unknown.get_json()["message"]
+    bad_dose = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "x",
+            "operations": [
+                {"op": "set_dose", "exercise_id": "side-lying-clamshell", "dose": {"sets": 500}}
+            ],
+        },
+    )
+    assert bad_dose.status_code == 422
+    past = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "x",
+            "effective_from": "2020-01-01",
+            "operations": [{"op": "remove_exercise", "exercise_id": "side-lying-clamshell"}],
+        },
+    )
+    assert past.status_code == 422
+    assert "effective_from" in past.get_json()["errors"]["json"]
+    assert physio.get(f"/plans/{plan['id']}").get_json()["current_revision"] == 1
+
+
+def test_physio_adds_an_exercise_validated_like_a_protocol(physio, patient, plan):
+    exercise = {
+        "id": "wall-sit",
+        "name": "Wall sit",
+        "category": "strength",
+        "instructions": ["Slide down a wall to a comfortable knee bend and hold."],
+        "dose": {"sets": 3, "reps": 1, "hold_s": 30, "rest_s": 60},
+        "stop_if": ["Sharp knee or buttock pain"],
+        "regression": "Hold a shallower bend.",
+        "progression": "Hold longer.",
+    }
+    broken = {**exercise, "dose": {"sets": 3, "reps": 1, "hold_s": -5}}
+    refused = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "add strength",
+            "operations": [
+                {"op": "add_exercise", "phase_id": "settle-and-slide", "exercise": broken}
+            ],
+        },
+    )
+    assert refused.status_code == 422
+    assert "hold_s" in refused.get_json()["message"]
+    added = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "add strength",
+            "operations": [
+                {"op": "add_exercise", "phase_id": "settle-and-slide", "exercise": exercise}
+            ],
+        },
+    )
+    assert added.status_code == 200, added.get_json()
+    today = date.today().isoformat()
+    day = patient.get(f"/plans/{plan['id']}/schedule?from={today}&to={today}").get_json()
+    assert "wall-sit" in {s["exercise_id"] for s in day["days"][0]["sessions"]}
+
+
+def test_move_phase_changes_the_schedule_from_today(physio, patient, plan):
+    response = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "Criteria met: sliders symptom-free for a week.",
+            "operations": [{"op": "move_phase", "phase_id": "tension-and-strength"}],
+        },
+    )
+    assert response.status_code == 200, response.get_json()
+    today = date.today().isoformat()
+    day = patient.get(f"/plans/{plan['id']}/schedule?from={today}&to={today}").get_json()
+    assert day["days"][0]["phase_id"] == "tension-and-strength"
+
+
+def test_unknown_protocol_and_missing_surgery_date_are_field_errors(physio, patient):
+    pid = patient.user["patient_id"]
+    unknown = physio.post(
+        f"/patients/{pid}/plans", json={"protocol_id": "no-such", "start_date": "2026-11-02"}
+    )
+    assert unknown.status_code == 422
+    assert "protocol_id" in unknown.get_json()["errors"]["json"]
+    no_surgery = physio.post(
+        f"/patients/{pid}/plans",
+        json={"protocol_id": "hamstring-repair", "start_date": "2026-11-02"},
+    )
+    assert no_surgery.status_code == 422
+    assert "surgery_date" in no_surgery.get_json()["errors"]["json"]
+    post_op = assign(
+        physio, patient, "hamstring-repair", start=date(2026, 11, 2), surgery_date="2026-10-12"
+    )
+    days = patient.get(f"/plans/{post_op['id']}/schedule?from=2026-11-02&to=2026-11-02")
+    assert days.get_json()["days"][0]["phase_id"] == "partial-weight-bearing"
+
+
+def test_protocols_are_listed_with_versions(patient):
+    listed = patient.get("/protocols").get_json()
+    assert {p["id"] for p in listed} >= {
+        "piriformis-neural-gliding",
+        "pelvic-floor-downtraining",
+        "ischiofemoral-impingement",
+        "hamstring-repair",
+        "hamstring-nonoperative",
+    }
+    one = patient.get("/protocols/hamstring-repair").get_json()
+    assert one["versions"] == [1]
+    assert one["content"]["phases"][0]["start_relative_to"] == "surgery_date"
+    assert patient.get("/protocols/hamstring-repair/versions/9").status_code == 404
+    assert patient.get("/protocols/nope").status_code == 404

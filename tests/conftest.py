@@ -1,0 +1,186 @@
+"""Layered fixtures: database -> app -> client -> signed-in callers."""
+
+import os
+import uuid
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from server import create_app
+from server.extensions import db
+
+PG_URL = os.environ.get("STRIDE_TEST_DATABASE_URL")
+BACKEND = os.environ.get("STRIDE_TEST_BACKEND", "sqlite")
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    """Yield a fresh, empty database: a SQLite file, or a private PostgreSQL schema."""
+    if BACKEND != "postgres":
+        yield "sqlite:///" + str(tmp_path_factory.mktemp("db") / "stride.sqlite3")
+        return
+    if not PG_URL:
+        pytest.exit("STRIDE_TEST_BACKEND=postgres needs STRIDE_TEST_DATABASE_URL", returncode=2)
+    schema = f"stride_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_url):
+    """Return one app on a migrated database with the protocols loaded."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def clean_app(app):
+    """Empty every table before the test and load the shipped protocols."""
+    from server.protocols.loader import validate_files
+    from server.services.protocols import load_documents
+
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        docs, problems = validate_files(None)
+        assert not problems, problems
+        load_documents(db.session, list(docs.values()))
+    return app
+
+
+@pytest.fixture()
+def client(clean_app):
+    return clean_app.test_client()
+
+
+class Caller:
+    """A signed-in user making API calls."""
+
+    def __init__(self, client, user: dict, token: str):
+        self.client, self.user, self.token = client, user, token
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method, path, **kwargs):
+        return self.client.open("/api/v1" + path, method=method, headers=self.headers, **kwargs)
+
+    def get(self, path, **kwargs):
+        return self.call("GET", path, **kwargs)
+
+    def post(self, path, json=None, **kwargs):
+        return self.call("POST", path, json=json, **kwargs)
+
+    def patch(self, path, json=None, **kwargs):
+        return self.call("PATCH", path, json=json, **kwargs)
+
+    def delete(self, path, **kwargs):
+        return self.call("DELETE", path, **kwargs)
+
+
+def sign_in(client, email, password=PASSWORD) -> Caller:
+    response = client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+    assert response.status_code == 201, response.get_json()
+    body = response.get_json()
+    return Caller(client, body["user"], body["token"])
+
+
+@pytest.fixture()
+def admin(client, clean_app):
+    from server.services.accounts import create_user
+
+    with clean_app.app_context():
+        create_user(
+            db.session,
+            email="admin@example.org",
+            display_name="Ada Admin",
+            role="admin",
+            password=PASSWORD,
+        )
+        db.session.commit()
+    return sign_in(client, "admin@example.org")
+
+
+@pytest.fixture()
+def make_staff(client, admin):
+    def make(role, email):
+        response = admin.post(
+            "/users",
+            json={
+                "email": email,
+                "display_name": email.split("@")[0],
+                "role": role,
+                "password": PASSWORD,
+            },
+        )
+        assert response.status_code == 201, response.get_json()
+        return sign_in(client, email)
+
+    return make
+
+
+@pytest.fixture()
+def physio(make_staff):
+    return make_staff("physio", "physio@example.org")
+
+
+@pytest.fixture()
+def clinician(make_staff):
+    return make_staff("clinician", "clinician@example.org")
+
+
+@pytest.fixture()
+def make_patient(client, physio):
+    def make(email, timezone="Europe/London", by=None, care_team=()):
+        creator = by or physio
+        response = creator.post(
+            "/patients",
+            json={
+                "email": email,
+                "display_name": email.split("@")[0],
+                "timezone": timezone,
+                "password": PASSWORD,
+                "care_team": list(care_team),
+            },
+        )
+        assert response.status_code == 201, response.get_json()
+        return sign_in(client, email)
+
+    return make
+
+
+@pytest.fixture()
+def patient(make_patient, clinician):
+    return make_patient("pat@example.org", care_team=[clinician.user["id"]])
+
+
+def assign(staff, patient_caller, protocol_id="piriformis-neural-gliding", start=None, **extra):
+    """Assign a protocol to a patient and return the plan JSON."""
+    body = {
+        "protocol_id": protocol_id,
+        "start_date": (start or date.today() - timedelta(days=10)).isoformat(),
+        **extra,
+    }
+    response = staff.post(f"/patients/{patient_caller.user['patient_id']}/plans", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture()
+def plan(physio, patient):
+    return assign(physio, patient)

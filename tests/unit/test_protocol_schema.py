@@ -1,0 +1,320 @@
+"""Bad protocol documents are refused with the exact field path and a readable reason."""
+
+import copy
+
+import pytest
+import yaml
+
+from server.protocols.loader import MAX_BYTES, Problem, parse_protocol_text
+
+EXERCISE = {
+    "id": "ex-one",
+    "name": "Test stretch",
+    "category": "stretch",
+    "instructions": ["Do the thing slowly."],
+    "dose": {"sets": 1, "reps": 3, "hold_s": 30},
+    "stop_if": ["Sharp pain."],
+    "regression": "Hold for less time.",
+    "progression": "Hold for longer.",
+    "references": ["ref-one"],
+}
+BASE = {
+    "id": "test-protocol",
+    "version": 1,
+    "title": "Test protocol",
+    "condition": "Test condition",
+    "summary": "A protocol used by the tests.",
+    "care_type": "conservative",
+    "conservative_trial_weeks": 12,
+    "references": [{"id": "ref-one", "citation": "Someone. A paper. 2020."}],
+    "phases": [{"id": "phase-one", "title": "Phase one", "start_week": 0, "exercises": [EXERCISE]}],
+}
+DELETE = object()
+EX0 = ("phases", 0, "exercises", 0)
+
+
+def base_text(doc: dict | None = None) -> str:
+    return yaml.safe_dump(doc if doc is not None else BASE, sort_keys=False)
+
+
+def edited(*changes) -> str:
+    """BASE with each (path tuple, value) applied; value DELETE removes the key."""
+    doc = copy.deepcopy(BASE)
+    for path, value in changes:
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        if value is DELETE:
+            del node[path[-1]]
+        else:
+            node[path[-1]] = value
+    return base_text(doc)
+
+
+def second_phase(exercise_id: str = "ex-two", start_week: int = 4, phase_id: str = "phase-two"):
+    exercise = dict(copy.deepcopy(EXERCISE), id=exercise_id)
+    phase = {
+        "id": phase_id,
+        "title": "Phase two",
+        "start_week": start_week,
+        "exercises": [exercise],
+    }
+    return ("phases",), [copy.deepcopy(BASE["phases"][0]), phase]
+
+
+def test_minimal_document_loads_with_every_default_filled():
+    doc, problems = parse_protocol_text(base_text(), "ok.yaml")
+    assert problems == []
+    phase = doc["phases"][0]
+    exercise = phase["exercises"][0]
+    assert phase["start_relative_to"] == "plan_start"
+    assert phase["goals"] == phase["criteria"] == phase["restrictions"] == []
+    assert exercise["cautions"] == []
+    assert exercise["dose"] == {
+        "sets": 1,
+        "reps": 3,
+        "hold_s": 30,
+        "rest_s": 0,
+        "times_per_day": 1,
+        "days_per_week": 7,
+    }
+    assert doc["escalation"] == {} and doc["notes"] == []
+
+
+def test_every_n_days_is_kept_without_a_default_days_per_week():
+    text = edited((EX0 + ("dose",), {"sets": 1, "reps": 5, "every_n_days": 3}))
+    doc, problems = parse_protocol_text(text, "ok.yaml")
+    assert problems == []
+    dose = doc["phases"][0]["exercises"][0]["dose"]
+    assert dose["every_n_days"] == 3 and "days_per_week" not in dose
+
+
+def test_exercise_references_default_to_empty_list():
+    doc, problems = parse_protocol_text(edited((EX0 + ("references",), DELETE)), "ok.yaml")
+    assert problems == []
+    assert doc["phases"][0]["exercises"][0]["references"] == []
+
+
+def test_valid_escalation_override_is_kept():
+    doc, problems = parse_protocol_text(edited((("escalation",), {"mcid_points": 3})), "ok.yaml")
+    assert problems == []
+    assert doc["escalation"] == {"mcid_points": 3.0}
+
+
+def test_problem_prints_file_path_and_reason():
+    problem = Problem("hamstring-repair.yaml", "phases[2].exercises[0].dose.hold_s", "must be >= 0")
+    assert str(problem) == "hamstring-repair.yaml: phases[2].exercises[0].dose.hold_s: must be >= 0"
+
+
+def test_problem_uses_the_file_basename():
+    _, problems = parse_protocol_text(edited((EX0 + ("dose", "hold_s"), -1)), "/x/y/bad.yaml")
+    assert [str(p) for p in problems] == [
+        "bad.yaml: phases[0].exercises[0].dose.hold_s: must be >= 0"
+    ]
+
+
+DOSE = "phases[0].exercises[0].dose"
+EXP = "phases[0].exercises[0]"
+DEEP = "notes" + "[0]" * 19
+LONG_NUMBER = "9" * 5000
+SUMMARY = "summary: A protocol used by the tests."
+
+
+def top(key, value):
+    return edited(((key,), value))
+
+
+def ex(key, value):
+    return edited((EX0 + (key,), value))
+
+
+def dose(**values):
+    return edited(*((EX0 + ("dose", key), value) for key, value in values.items()))
+
+
+def case(text, path, reason, name):
+    return pytest.param(text, path, reason, id=name)
+
+
+BAD_DOCUMENTS = [
+    case(dose(hold_s=-1), f"{DOSE}.hold_s", "must be >= 0", "negative-hold"),
+    case(ex("colour", "red"), f"{EXP}.colour", "unknown field", "unknown-key"),
+    case(top("surprise", 1), "surprise", "unknown field", "unknown-top-key"),
+    case(dose(sets="three"), f"{DOSE}.sets", "not a valid integer", "wrong-type-string"),
+    case(dose(sets=2.5), f"{DOSE}.sets", "not a valid integer", "wrong-type-float"),
+    case(dose(sets=True), f"{DOSE}.sets", "not a valid integer", "wrong-type-bool"),
+    case(top("title", ["a", "list"]), "title", "not a valid string", "wrong-type-list"),
+    case(dose(days_per_week=5, every_n_days=2), DOSE, "not both", "both-frequencies"),
+    case(ex("stop_if", DELETE), f"{EXP}.stop_if", "missing data for required", "missing-stop-if"),
+    case(ex("stop_if", []), f"{EXP}.stop_if", "length", "empty-stop-if"),
+    case(
+        edited(second_phase(exercise_id="ex-one")),
+        "phases[1].exercises[0].id",
+        "duplicate exercise id 'ex-one'",
+        "duplicate-exercise-id",
+    ),
+    case(
+        edited(second_phase(phase_id="phase-one")),
+        "phases[1].id",
+        "duplicate phase id",
+        "duplicate-phase-id",
+    ),
+    case(
+        top("escalation", {"mcid_pointz": 2}),
+        "escalation.mcid_pointz",
+        "unknown field",
+        "unknown-escalation-key",
+    ),
+    case(
+        top("escalation", {"mcid_points": 9}),
+        "escalation.mcid_points",
+        "must be <= 5",
+        "escalation-out-of-range",
+    ),
+    case(
+        top("escalation", {"neuro_days": 2.5}),
+        "escalation.neuro_days",
+        "not a valid integer",
+        "escalation-fractional-days",
+    ),
+    case(
+        top("escalation", {"neuro_days": 6, "neuro_window_days": 4}),
+        "escalation.neuro_days",
+        "cannot exceed neuro_window_days",
+        "escalation-inconsistent",
+    ),
+    case(
+        top("conservative_trial_weeks", DELETE),
+        "conservative_trial_weeks",
+        "required when care_type is conservative",
+        "conservative-without-trial",
+    ),
+    case(
+        top("care_type", "post_operative"),
+        "conservative_trial_weeks",
+        "only allowed when care_type is conservative",
+        "post-op-with-trial",
+    ),
+    case(
+        edited((("phases", 0, "start_relative_to"), "surgery_date")),
+        "phases[0].start_relative_to",
+        "no surgery date",
+        "conservative-surgery-phase",
+    ),
+    case(top("care_type", "surgery"), "care_type", "must be one of", "bad-care-type"),
+    case(dose(reps=10**30), f"{DOSE}.reps", "must be <= 200", "huge-integer"),
+    case(
+        base_text().replace("reps: 3", f"reps: {LONG_NUMBER}"),
+        f"{DOSE}.reps",
+        "far too large",
+        "thousands-of-digits",
+    ),
+    case(top("version", 0), "version", "must be >= 1", "version-zero"),
+    case(dose(hold_s=float("inf")), f"{DOSE}.hold_s", "not a valid integer", "infinite"),
+    case(
+        base_text() + "notes: " + "[" * 30 + "]" * 30 + "\n",
+        DEEP,
+        "nested deeper than 20 levels",
+        "deep-nesting",
+    ),
+    case("- just\n- a list\n", "<document>", "must be a mapping", "list-document"),
+    case("just a string\n", "<document>", "must be a mapping", "scalar-document"),
+    case("", "<document>", "it is empty", "empty-document"),
+    case("id: [unclosed\ntitle: x\n", "<document>", "invalid YAML", "invalid-syntax"),
+    case(base_text() + "---\nid: x\n", "<document>", "only one YAML document", "two-docs"),
+    case(base_text() + "title: again\n", "title", "duplicate key", "duplicate-key"),
+    case(
+        base_text().replace(SUMMARY, "summary: &s A protocol\nnotes: [*s]"),
+        "notes[0]",
+        "aliases",
+        "yaml-alias",
+    ),
+    case(
+        ex("references", ["ref-one", "nope"]),
+        f"{EXP}.references[1]",
+        "unknown reference id 'nope'",
+        "unknown-reference",
+    ),
+    case(
+        top("references", [dict(BASE["references"][0]) for _ in "ab"]),
+        "references[1].id",
+        "duplicate reference id",
+        "duplicate-reference",
+    ),
+    case(top("id", "Not A Slug"), "id", "lower-case id", "bad-slug"),
+    case(top("title", "x" * 201), "title", "longer than maximum length 200", "title-too-long"),
+    case(top("title", "   "), "title", "must not be blank", "blank-title"),
+    case(ex("instructions", ["step"] * 51), f"{EXP}.instructions", "length", "too-many-steps"),
+    case(ex("category", "yoga"), f"{EXP}.category", "must be one of", "bad-category"),
+    case(
+        dose(times_of_day=["morning", "evening"]),
+        f"{DOSE}.times_of_day",
+        "must match",
+        "times-of-day-mismatch",
+    ),
+    case(
+        dose(times_of_day=["noon"]), f"{DOSE}.times_of_day[0]", "must be one of", "bad-time-of-day"
+    ),
+    case(dose(every_n_days=1), f"{DOSE}.every_n_days", "must be >= 2", "daily-as-interval"),
+    case(
+        edited((("phases", 0, "start_week"), 2)),
+        "phases[0].start_week",
+        "must start at week 0",
+        "first-phase-late",
+    ),
+    case(edited(second_phase(start_week=0)), None, None, "same-start-week-allowed"),
+    case(top("phases", []), "phases", "length", "no-phases"),
+    case("? !!python/name:os.system\n: 1\n", "<document>", "is not allowed", "tag-on-a-key"),
+    case("title: !!binary aGk=\n", "title", "!!binary is not allowed", "non-core-tag"),
+    case(base_text().replace("title: Test protocol", "title: !!str 2024"), None, None, "core-tag"),
+    case(ex("dose", None), DOSE, "may not be null", "null-dose"),
+]
+
+
+@pytest.mark.parametrize(("text", "path", "reason"), BAD_DOCUMENTS)
+def test_bad_document_is_refused_with_path_and_reason(text, path, reason):
+    doc, problems = parse_protocol_text(text, "bad.yaml")
+    if path is None:  # a boundary case that must be accepted
+        assert problems == []
+        return
+    assert doc is None
+    assert [p.path for p in problems] == [path], problems
+    assert reason.lower() in problems[0].reason.lower()
+    assert problems[0].file == "bad.yaml"
+
+
+def test_phases_out_of_order_are_refused():
+    doc = copy.deepcopy(BASE)
+    _, doc["phases"] = second_phase(start_week=4)
+    doc["phases"].append(dict(copy.deepcopy(doc["phases"][1]), id="phase-three", start_week=2))
+    doc["phases"][2]["exercises"][0]["id"] = "ex-three"
+    _, problems = parse_protocol_text(base_text(doc), "bad.yaml")
+    assert [(p.path, "must be in order" in p.reason) for p in problems] == [
+        ("phases[2].start_week", True)
+    ]
+
+
+def test_python_object_tag_is_refused_and_never_executed(tmp_path):
+    marker = tmp_path / "executed"
+    text = base_text().replace(
+        SUMMARY, f"summary: !!python/object/apply:os.system ['touch {marker}']"
+    )
+    assert "!!python/object/apply:os.system" in text
+    doc, problems = parse_protocol_text(text, "evil.yaml")
+    assert doc is None
+    assert [p.path for p in problems] == ["summary"]
+    assert "!!python/object/apply:os.system is not allowed" in problems[0].reason
+    assert not marker.exists()
+
+
+def test_oversized_document_is_refused_before_parsing():
+    text = base_text() + "#" + "x" * MAX_BYTES + "\n"
+    doc, problems = parse_protocol_text(text, "big.yaml")
+    assert doc is None
+    assert [(p.path, "larger than 256 KiB" in p.reason) for p in problems] == [("<document>", True)]
+
+
+def test_every_problem_of_a_document_is_reported():
+    text = edited((EX0 + ("dose", "hold_s"), -1), (("title",), 5), (("extra",), 1))
+    _, problems = parse_protocol_text(text, "bad.yaml")
+    assert sorted(p.path for p in problems) == sorted([f"{DOSE}.hold_s", "title", "extra"])

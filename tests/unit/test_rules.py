@@ -1,0 +1,363 @@
+"""Escalation rules on hand-built histories: every rule, its edges, and what must never fire."""
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from server.domain.history import (
+    ClinicalEntry,
+    ExerciseEntry,
+    PainEntry,
+    PatientHistory,
+    PhaseGate,
+    RedFlagEntry,
+)
+from server.domain.rules import (
+    evaluate,
+    postop_findings,
+    rule_adh,
+    rule_fail,
+    rule_neuro,
+    rule_phase,
+    rule_postop,
+    rule_worse,
+)
+from server.domain.ruleset import DEFAULT_THRESHOLDS, RULE_SET_VERSION
+
+P = date(2026, 1, 5)  # a Monday; plan day n is P + n
+
+
+def day(n):
+    return P + timedelta(days=n)
+
+
+def due(first, last, sets=10, weekdays_only=False):
+    """Sets due per day over plan days first..last."""
+    days = [day(n) for n in range(first, last + 1)]
+    return {d: sets for d in days if not weekdays_only or d.weekday() < 5}
+
+
+def ex_logs(first, last, done, sets_due=10, reason=None, skip=(), ex_id="bridge"):
+    """One entry per plan day first..last (except days in skip) with `done` sets."""
+    status = "done" if done >= sets_due else "partial" if done else "skipped"
+    return [
+        ExerciseEntry(day(n), ex_id, 0, done, sets_due, status, reason)
+        for n in range(first, last + 1)
+        if n not in skip
+    ]
+
+
+def pain(first, last, nprs, context="rest", **flags):
+    return [PainEntry(day(n), nprs, context, **flags) for n in range(first, last + 1)]
+
+
+def history(today, **kw):
+    defaults = dict(patient_id="p1", plan_start=P, trial_weeks=12, due_by_day=due(0, 200))
+    return PatientHistory(today=today, **(defaults | kw))
+
+
+def trial(today=84, done=7, base=8, cur=6, **kw):
+    """A conservative trial: exercise logs up to yesterday, pain at baseline and lately."""
+    kw.setdefault("exercise_entries", ex_logs(0, today - 1, done))
+    kw.setdefault("pain_entries", pain(0, 6, base) + pain(today - 13, today, cur))
+    return history(day(today), **kw)
+
+
+def ids(findings):
+    return [f.rule_id for f in findings]
+
+
+# ---------------------------------------------------------------- R-FAIL
+
+FAIL_CASES = [
+    ("exactly 12 weeks, 70 %, 8 -> 6 (25 %)", trial(), True),
+    ("one day before 12 weeks", trial(today=83), False),
+    ("adherence 69.9 %", trial(exercise_entries=ex_logs(0, 0, 6) + ex_logs(1, 83, 7)), False),
+    ("3-point drop from 6 (50 %) is improvement", trial(base=6, cur=3), False),
+    ("2-point drop from 6 (33 %) is improvement", trial(base=6, cur=4), False),
+    ("worse pain is not improvement", trial(base=5, cur=8), True),
+    ("post-operative care", trial(care_type="post_operative"), False),
+    ("no trial length", trial(trial_weeks=None), False),
+    ("too little current pain data", trial(pain_entries=pain(0, 6, 8) + pain(83, 84, 8)), False),
+    ("baseline below the MCID", trial(base=1, cur=1), False),
+    (
+        "gaps: 25 of 84 days missing (70.2 %)",
+        trial(done=10, exercise_entries=ex_logs(0, 83, 10, skip=range(0, 50, 2))),
+        True,
+    ),
+    (
+        "gaps: 26 of 84 days missing (69.0 %)",
+        trial(done=10, exercise_entries=ex_logs(0, 83, 10, skip=range(0, 52, 2))),
+        False,
+    ),
+    ("6 of 10 sets: 60 %", trial(done=6), False),
+    (
+        "6 of 10 sets, rest stopped by stop_if",
+        trial(exercise_entries=ex_logs(0, 83, 6, reason="stop_if")),
+        True,
+    ),
+    (
+        "6 of 10 sets, rest skipped for no time",
+        trial(exercise_entries=ex_logs(0, 83, 6, reason="no_time")),
+        False,
+    ),
+    (
+        "rest days are not missed",
+        trial(
+            due_by_day=due(0, 200, weekdays_only=True),
+            exercise_entries=[e for e in ex_logs(0, 83, 7) if e.local_date.weekday() < 5],
+        ),
+        True,
+    ),
+    (
+        "plan reduced mid-trial (504/630 = 80 %)",
+        trial(
+            due_by_day=due(0, 41, 10) | due(42, 200, 5),
+            plan_revised_on=(day(42),),
+            exercise_entries=ex_logs(0, 41, 7) + ex_logs(42, 83, 5, sets_due=5),
+        ),
+        True,
+    ),
+    (
+        "same logs without the reduction (60 %)",
+        trial(exercise_entries=ex_logs(0, 41, 7) + ex_logs(42, 83, 5, sets_due=5)),
+        False,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("hist", "fires"), [c[1:] for c in FAIL_CASES], ids=[c[0] for c in FAIL_CASES]
+)
+def test_rule_fail(hist, fires):
+    assert bool(rule_fail(hist)) is fires
+
+
+def test_fail_evidence_and_next_steps():
+    (finding,) = rule_fail(trial())
+    assert (finding.severity, finding.route_to, finding.episode_key) == (
+        "review",
+        "clinician",
+        "trial:2026-01-05",
+    )
+    assert "12 weeks" in finding.rationale and "70.0 %" in finding.rationale
+    assert "from 8 to 6" in finding.rationale
+    ev = json.loads(json.dumps(finding.evidence))
+    assert ev["weeks_in_care"] == 12
+    assert ev["adherence"]["ratio"] == 0.7
+    assert ev["adherence"]["window"] == {"from": "2026-01-05", "to": day(83).isoformat()}
+    assert (ev["pain"]["baseline"], ev["pain"]["current"], ev["pain"]["change_points"]) == (
+        8.0,
+        6.0,
+        -2.0,
+    )
+    assert len(ev["pain"]["series"]) == 21
+    assert [item["met"] for item in ev["readiness"]] == [False, False, False]
+    assert len(ev["next_steps"]) == 3
+
+
+def test_fail_readiness_from_clinical_entries():
+    clinical = [
+        ClinicalEntry("imaging", day(40), {"modality": "MRI", "finding": "piriformis hypertrophy"}),
+        ClinicalEntry(
+            "guided_injection", day(50), {"target": "piriformis", "pain_before": 8, "pain_after": 4}
+        ),
+        ClinicalEntry(
+            "exam_finding",
+            day(60),
+            {
+                "test": "seated piriformis stretch",
+                "result": "positive",
+                "mechanical_source": "piriformis",
+            },
+        ),
+    ]
+    (finding,) = rule_fail(trial(clinical_entries=clinical))
+    items = {item["key"]: item for item in finding.evidence["readiness"]}
+    assert all(item["met"] for item in items.values())
+    assert items["guided_injection"]["evidence_date"] == day(50).isoformat()
+    assert "50 % relief" in items["guided_injection"]["evidence"]
+    assert finding.evidence["next_steps"] == []
+
+
+def test_fail_negative_injection_becomes_a_next_step():
+    clinical = [
+        ClinicalEntry(
+            "guided_injection", day(50), {"target": "pudendal", "pain_before": 8, "pain_after": 6}
+        )
+    ]
+    (finding,) = rule_fail(trial(clinical_entries=clinical))
+    injection = finding.evidence["readiness"][1]
+    assert not injection["met"] and "25 % relief" in injection["evidence"]
+    assert "not diagnostic" in injection["next_step"]
+
+
+def test_patient_local_today_decides_not_the_server_date():
+    instant = datetime.combine(day(83), time(12), UTC)  # server date: plan day 83
+    local_today = instant.astimezone(ZoneInfo("Pacific/Kiritimati")).date()  # UTC+14
+    assert (local_today - P).days == 84
+    logs = dict(exercise_entries=ex_logs(0, 84, 7), pain_entries=pain(0, 6, 8) + pain(60, 84, 6))
+    assert rule_fail(history(local_today, **logs))
+    assert not rule_fail(history(instant.date(), **logs))
+
+
+# ---------------------------------------------------------------- R-ADH
+
+
+@pytest.mark.parametrize(
+    ("entries", "fires"),
+    [
+        (ex_logs(16, 29, 5), False),  # exactly 50 %
+        (ex_logs(16, 16, 4) + ex_logs(17, 29, 5), True),  # 69 of 140 sets
+        (ex_logs(23, 29, 10), False),  # 7 days missed of 14: 50 %
+        (ex_logs(24, 29, 10), True),  # gaps count as missed
+        (ex_logs(16, 29, 10) + ex_logs(30, 30, 0), False),  # today is not judged yet
+    ],
+)
+def test_rule_adh(entries, fires):
+    findings = rule_adh(history(day(30), exercise_entries=entries))
+    assert bool(findings) is fires
+    for finding in findings:
+        assert (finding.route_to, finding.severity, finding.episode_key) == (
+            "physio",
+            "review",
+            "R-ADH",
+        )
+        window = {"from": day(16).isoformat(), "to": day(29).isoformat()}
+        assert finding.evidence["window"] == window
+
+
+def test_adh_waits_for_a_full_window():
+    assert not rule_adh(history(day(13), exercise_entries=[]))
+    assert rule_adh(history(day(14), exercise_entries=[]))
+
+
+def test_adh_window_shifts_with_local_today():
+    entries = ex_logs(23, 30, 10)  # days 16..22 missed, 23..30 done
+    assert rule_adh(history(day(29), exercise_entries=entries))  # window 15..28: 6/14 done
+    assert not rule_adh(history(day(30), exercise_entries=entries))  # window 16..29: 7/14
+
+
+@pytest.mark.parametrize("done", range(0, 5))
+def test_low_adherence_never_escalates_to_surgery(done):
+    findings = evaluate(trial(done=done, base=8, cur=8))
+    assert "R-ADH" in ids(findings) and "R-FAIL" not in ids(findings)
+    assert {f.route_to for f in findings} == {"physio"}
+
+
+# ---------------------------------------------------------------- R-WORSE
+
+
+@pytest.mark.parametrize(("base", "cur", "fires"), [(4, 6, True), (4, 5, False), (6, 2, False)])
+def test_rule_worse(base, cur, fires):
+    hist = history(day(40), pain_entries=pain(0, 6, base) + pain(27, 40, cur))
+    findings = rule_worse(hist)
+    assert bool(findings) is fires
+    if fires:
+        assert (findings[0].route_to, findings[0].episode_key) == ("physio", "R-WORSE")
+        assert "from 4 (first 7 days of the plan) to 6" in findings[0].rationale
+
+
+# ---------------------------------------------------------------- R-NEURO
+
+
+def neuro(today, days, ex_id="sciatic_glide", status="done", context="after_exercise", **flags):
+    flags = flags or {"tingling": True}
+    exercises = [ExerciseEntry(day(n), ex_id, 0, 2, 2, status) for n in days]
+    pains = [PainEntry(day(n), 3, context, **flags) for n in days]
+    return history(
+        day(today),
+        neural_exercise_ids=frozenset({"sciatic_glide"}),
+        exercise_entries=exercises,
+        pain_entries=pains,
+    )
+
+
+@pytest.mark.parametrize(
+    ("hist", "fires"),
+    [
+        (neuro(30, [28, 29]), False),
+        (neuro(30, [24, 27, 30]), True),
+        (neuro(30, [23, 27, 30]), False),  # day 23 is outside the last 7 days
+        (neuro(30, [28, 29, 30], numbness=True), True),
+        (neuro(30, [28, 29, 30], ex_id="bridge"), False),  # not a neural exercise
+        (neuro(30, [28, 29, 30], status="skipped"), False),
+        (neuro(30, [28, 29, 30], context="walking"), False),
+        (neuro(30, [28, 29, 30], tingling=False), False),
+    ],
+)
+def test_rule_neuro(hist, fires):
+    findings = rule_neuro(hist)
+    assert bool(findings) is fires
+    if fires:
+        assert findings[0].route_to == "physio"
+        assert "regress neural gliding" in findings[0].rationale
+
+
+# ---------------------------------------------------------------- R-POSTOP
+
+POSTOP = dict(care_type="post_operative", trial_weeks=None, surgery_date=day(0))
+
+
+@pytest.mark.parametrize(
+    ("entry", "fires"),
+    [
+        (PainEntry(day(10), 7, felt_pop=True), True),
+        (PainEntry(day(10), 6, felt_pop=True), False),
+        (PainEntry(day(10), 9), False),
+        (PainEntry(day(10), 2, new_bruising=True), True),
+        (PainEntry(day(10), 4, cannot_bear_weight=True), True),
+    ],
+)
+def test_rule_postop(entry, fires):
+    findings = rule_postop(history(day(12), pain_entries=[entry], **POSTOP))
+    assert findings == postop_findings(entry, DEFAULT_THRESHOLDS)
+    assert bool(findings) is fires
+    if fires:
+        assert (findings[0].severity, findings[0].route_to) == ("urgent", "surgical_team")
+        assert findings[0].episode_key == day(10).isoformat()
+
+
+def test_postop_not_on_conservative_care_nor_before_surgery():
+    entry = PainEntry(day(10), 8, felt_pop=True)
+    assert not rule_postop(history(day(12), pain_entries=[entry]))
+    assert not rule_postop(
+        history(day(12), pain_entries=[entry], **(POSTOP | {"surgery_date": day(11)}))
+    )
+
+
+def test_postop_one_finding_per_day():
+    entries = [PainEntry(day(10), 8, felt_pop=True), PainEntry(day(10), 3, new_bruising=True)]
+    (finding,) = rule_postop(history(day(12), pain_entries=entries, **POSTOP))
+    assert finding.evidence["signs"] == ["sudden pain 8/10 with a pop", "new bruising"]
+
+
+# ---------------------------------------------------------------- R-PHASE and evaluate
+
+
+@pytest.mark.parametrize(("gate_day", "fires"), [(20, True), (21, False)])
+def test_rule_phase(gate_day, fires):
+    gate = PhaseGate("phase-2", day(gate_day), ("single-leg balance > 15 s",))
+    findings = rule_phase(history(day(20), next_phase_gate=gate))
+    assert bool(findings) is fires
+    if fires:
+        assert (findings[0].severity, findings[0].episode_key) == ("info", "phase-2")
+        assert "single-leg balance > 15 s" in findings[0].rationale
+
+
+def test_evaluate_is_pure_versioned_and_json_ready():
+    hist = replace(
+        trial(base=5, cur=8),
+        red_flag_entries=[RedFlagEntry(day(80), {"fever": True})],
+        next_phase_gate=PhaseGate("phase-2", day(84), ()),
+    )
+    findings = evaluate(hist)
+    assert ids(findings) == ["R-RED", "R-FAIL", "R-WORSE", "R-PHASE"]
+    assert evaluate(hist) == findings
+    for finding in findings:
+        assert finding.rule_set_version == RULE_SET_VERSION
+        json.dumps(finding.evidence)
+    assert not evaluate(history(day(3)))
