@@ -79,7 +79,49 @@ def seed_command(today):
         click.echo(line)
 
 
+scheduler_cli = AppGroup("scheduler", help="The one scheduler process.")
+sweep_cli = AppGroup("sweep", help="Escalation sweeps.")
+
+
+@scheduler_cli.command("run")
+def scheduler_run_command():
+    """Run the scheduler process (one per deployment): hourly sweeps, catch-up on start."""
+    from flask import current_app
+
+    from server.scheduler import SchedulerAlreadyRunning, run_scheduler
+
+    try:
+        run_scheduler(current_app._get_current_object())
+    except SchedulerAlreadyRunning as error:
+        raise click.ClickException(f"not starting: {error}") from None
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
+
+
+@sweep_cli.command("run")
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Judge every patient as of this local date (default: each one's today).",
+)
+def sweep_run_command(as_of):
+    """Run one escalation sweep now and print what it did."""
+    from server.services.sweep import run_sweep
+
+    run = run_sweep(db.session, kind="manual", as_of=as_of.date() if as_of else None)
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    click.echo(
+        f"sweep {run.id}: {run.plans_seen} plans seen, {run.plans_evaluated} evaluated, "
+        f"{run.findings} findings, {run.alerts_created} new alerts, {run.errors} errors "
+        f"in {seconds:.2f} s"
+    )
+    for problem in run.error_log:
+        click.echo(f"  error: plan {problem['plan_id']}: {problem['error']}", err=True)
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, protocols_cli, demo_cli):
+    for group in (users_cli, protocols_cli, demo_cli, scheduler_cli, sweep_cli):
         app.cli.add_command(group)

@@ -3,12 +3,14 @@
 from flask import g
 
 from server.api.base import StrideBlueprint
+from server.domain.redflags import POSTOP_ADVICE
 from server.extensions import db
 from server.models import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
 from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
     LogRangeArgs,
+    PainLogResultSchema,
     PainLogSchema,
     RedFlagCheckSchema,
     RedFlagResultSchema,
@@ -58,12 +60,16 @@ def list_exercise_logs(args, patient_id):
 @blp.route("/patients/<int:patient_id>/pain-logs", methods=["POST"])
 @blp.auth(errors=(403, 404, 422))
 @blp.arguments(PainLogSchema)
-@blp.response(201, PainLogSchema)
-@blp.alt_response(200, schema=PainLogSchema, success=True, description="Already stored")
+@blp.response(201, PainLogResultSchema)
+@blp.alt_response(200, schema=PainLogResultSchema, success=True, description="Already stored")
 def create_pain_log(data, patient_id):
-    """Log a pain score (NPRS 0-10) with its context (idempotent by `id`)."""
+    """Log a pain score (NPRS 0-10); post-operative warning signs answer with urgent advice."""
     patient = _own_patient(patient_id)
-    return _stored(logs.record_pain_log(db.session, g.user, patient, data))
+    row, created, alerts = logs.record_pain_log(db.session, g.user, patient, data)
+    row.alert_ids = [alert.id for alert in alerts]
+    row.show_urgent_advice = bool(alerts)
+    row.advice = POSTOP_ADVICE if alerts else None
+    return _stored((row, created))
 
 
 @blp.route("/patients/<int:patient_id>/pain-logs", methods=["GET"])
@@ -84,7 +90,8 @@ def list_pain_logs(args, patient_id):
 def create_red_flag_check(data, patient_id):
     """Submit a red-flag check; the answer says at once whether to seek urgent care."""
     patient = _own_patient(patient_id)
-    row, created, result = logs.record_red_flag_check(db.session, g.user, patient, data)
+    row, created, result, alerts = logs.record_red_flag_check(db.session, g.user, patient, data)
+    row.alert_ids = [alert.id for alert in alerts]
     row.advice = result.advice
     row.show_urgent_advice = result.level != "none"
     return _stored((row, created))

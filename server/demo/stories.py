@@ -99,82 +99,126 @@ STORIES = (
     # Deep gluteal syndrome doing well: progressed on time, bridges made harder at week 8,
     # morning pain from 7 to 3 with about 85 % of sets done.
     Story(
-        "Amelia Hughes", "Europe/London", "piriformis-neural-gliding", 70,
+        "Amelia Hughes",
+        "Europe/London",
+        "piriformis-neural-gliding",
+        70,
         "improving: 10 weeks of piriformis stretching and neural gliding, NPRS 7 -> 3, "
         "adherence ~85 %",
-        pain=ramp(7, 3, until=0.85), missed=steady(0.12),
+        pain=ramp(7, 3, until=0.85),
+        missed=steady(0.12),
         changes=(
             move(22, "tension-and-strength", "Sliders symptom-free; stretch tolerated daily."),
             move(43, "load-and-retrain", "Tensioner comfortable; clamshells 3 x 15 easy."),
-            Change(56, "Single-leg bridges easy and pain-free at 8 reps: progress to 10.",
-                   (dose("single-leg-bridge", reps=10),)),
+            Change(
+                56,
+                "Single-leg bridges easy and pain-free at 8 reps: progress to 10.",
+                (dose("single-leg-bridge", reps=10),),
+            ),
         ),
     ),
     # A full, adherent trial that did not help: pain stuck at 6-7 after 13 weeks (trial 12).
     # The clinician has an MRI and a positive diagnostic injection, but no mechanical source
     # named yet: the surgical-review checklist shows that as the next step.
     Story(
-        "Daniel Okafor", "America/New_York", "piriformis-neural-gliding", 91,
+        "Daniel Okafor",
+        "America/New_York",
+        "piriformis-neural-gliding",
+        91,
         "adherent, not improving: 13 weeks (trial 12), NPRS ~7 flat, adherence ~85 %; MRI and "
         "a guided injection with 71 % relief, no mechanical source named yet (R-FAIL)",
-        pain=ramp(7, 6.6), missed=steady(0.1),
+        pain=ramp(7, 6.6),
+        missed=steady(0.1),
         changes=(
             move(21, "tension-and-strength", "Sliders tolerated; progressing as planned."),
             move(42, "load-and-retrain", "Strength criteria met although pain is unchanged."),
         ),
         clinical=(
-            ClinicalNote(14, "exam_finding", {
-                "test": "FAIR test and seated piriformis stretch test",
-                "result": "Both reproduce the right buttock pain; straight-leg raise negative; "
-                          "no neurological deficit.",
-                "mechanical_source": None,
-            }),
-            ClinicalNote(70, "imaging", {
-                "modality": "MRI",
-                "finding": "MR neurography: increased T2 signal of the right sciatic nerve at "
-                           "the piriformis; no disc herniation, no hamstring or ischiofemoral "
-                           "lesion.",
-                "mechanical_source": None,
-            }),
-            ClinicalNote(80, "guided_injection", {
-                "target": "right piriformis muscle (local anaesthetic)",
-                "guidance": "ultrasound",
-                "pain_before": 7,
-                "pain_after": 2,
-            }),
+            ClinicalNote(
+                14,
+                "exam_finding",
+                {
+                    "test": "FAIR test and seated piriformis stretch test",
+                    "result": "Both reproduce the right buttock pain; straight-leg raise negative; "
+                    "no neurological deficit.",
+                    "mechanical_source": None,
+                },
+            ),
+            ClinicalNote(
+                70,
+                "imaging",
+                {
+                    "modality": "MRI",
+                    "finding": "MR neurography: increased T2 signal of the right sciatic nerve at "
+                    "the piriformis; no disc herniation, no hamstring or ischiofemoral "
+                    "lesion.",
+                    "mechanical_source": None,
+                },
+            ),
+            ClinicalNote(
+                80,
+                "guided_injection",
+                {
+                    "target": "right piriformis muscle (local anaesthetic)",
+                    "guidance": "ultrasound",
+                    "pain_before": 7,
+                    "pain_after": 2,
+                },
+            ),
         ),
     ),
     # Started well, then night shifts took over: about 30 % of sets in the last fortnight even
     # after the physio cut the volume, so whether conservative care works cannot be judged.
     Story(
-        "Priya Nair", "Australia/Sydney", "ischiofemoral-impingement", 63,
+        "Priya Nair",
+        "Australia/Sydney",
+        "ischiofemoral-impingement",
+        63,
         "non-adherent: 9 weeks of ischiofemoral impingement care, ~30 % adherence over the last "
-        "14 days, pain flat at 5 (R-ADH)",
-        pain=steady(5), missed=lambda t: 0.25 if t < 0.5 else 0.7,
+        "14 days, pain flat at 5 (R-ADH; not progressed at the week-8 gate, so R-PHASE too)",
+        pain=steady(5),
+        missed=lambda t: 0.25 if t < 0.5 else 0.7,
         changes=(
             move(29, "build-abductor-strength", "Short strides comfortable; bridges to neutral."),
-            Change(49, "Fewer sets so the programme fits around night shifts; consistency first.",
-                   (dose("band-side-steps", sets=2), dose("weighted-side-lying-abduction", sets=2))),
+            Change(
+                49,
+                "Fewer sets so the programme fits around night shifts; consistency first.",
+                (dose("band-side-steps", sets=2), dose("weighted-side-lying-abduction", sets=2)),
+            ),
         ),
     ),
     # Proximal hamstring repair 12 weeks ago, plan from day 4 after surgery; moved through the
     # protective phases at the usual weeks. The eccentric phase's gate (week 12) has just opened.
     Story(
-        "Liam O'Connor", "Europe/Dublin", "hamstring-repair", 81,
+        "Liam O'Connor",
+        "Europe/Dublin",
+        "hamstring-repair",
+        81,
         "post-op: proximal hamstring repair 12 weeks ago, adherent, NPRS 6 -> 2; the week-12 "
         "eccentric phase gate has opened (R-PHASE)",
-        pain=ramp(6, 2, until=0.8), missed=steady(0.08), surgery_before_start=4,
+        pain=ramp(6, 2, until=0.8),
+        missed=steady(0.08),
+        surgery_before_start=4,
         changes=(
-            move(10, "partial-weight-bearing", "Wound healed at the 2-week check; safe on "
-                 "crutches including stairs."),
-            move(39, "early-hamstring-loading", "Surgeon cleared full weight bearing; walking "
-                 "with one crutch outdoors only."),
+            move(
+                10,
+                "partial-weight-bearing",
+                "Wound healed at the 2-week check; safe on crutches including stairs.",
+            ),
+            move(
+                39,
+                "early-hamstring-loading",
+                "Surgeon cleared full weight bearing; walking with one crutch outdoors only.",
+            ),
         ),
     ),
     # Non-operative hamstring tendinopathy: fine on isometrics, then pain climbed once heavy
     # slow loading started at week 4.
     Story(
-        "Sofia Rossi", "Europe/Rome", "hamstring-nonoperative", 56,
+        "Sofia Rossi",
+        "Europe/Rome",
+        "hamstring-nonoperative",
+        56,
         "worsening: 8 weeks of non-operative hamstring care, NPRS 4 -> 7 since heavy loading "
         "began (R-WORSE)",
         pain=lambda t: 4 if t < 0.5 else min(7.0, 4 + 3 * (t - 0.5) / 0.3),
@@ -184,26 +228,38 @@ STORIES = (
     # Doing well until the physio made the sciatic slider daily at week 7: tingling after the
     # glides on four of the last five days.
     Story(
-        "Marcus Webb", "America/Chicago", "piriformis-neural-gliding", 56,
+        "Marcus Webb",
+        "America/Chicago",
+        "piriformis-neural-gliding",
+        56,
         "neural irritation: 8 weeks of neural gliding; daily sliders from week 7, then tingling "
-        "after them on 4 of the last 7 days (R-NEURO)",
-        pain=lambda t: 6 - 2 * min(t / 0.8, 1.0) + (1 if t > 0.9 else 0), missed=steady(0.1),
+        "after them on 4 of the last 5 days (R-NEURO)",
+        pain=lambda t: 6 - 2 * min(t / 0.8, 1.0) + (1 if t > 0.9 else 0),
+        missed=steady(0.1),
         neuro_days=4,
         changes=(
             move(21, "tension-and-strength", "Sliders symptom-free for a week."),
             move(42, "load-and-retrain", "Tensioner comfortable; good single-leg control."),
-            Change(49, "No nerve symptoms for two weeks: progress the sciatic slider to daily.",
-                   (dose("sciatic-slider-maintenance", days_per_week=7),)),
+            Change(
+                49,
+                "No nerve symptoms for two weeks: progress the sciatic slider to daily.",
+                (dose("sciatic-slider-maintenance", days_per_week=7),),
+            ),
         ),
     ),
     # Pudendal neuralgia care going steadily, until the red-flag check two days ago reported
     # new saddle numbness: the app said "go to the emergency department" and exercises paused.
     Story(
-        "Hannah Fischer", "Europe/Berlin", "pelvic-floor-downtraining", 63,
+        "Hannah Fischer",
+        "Europe/Berlin",
+        "pelvic-floor-downtraining",
+        63,
         "red flag: 9 weeks of pelvic floor down-training; saddle numbness reported in the "
         "red-flag check 2 days ago, triaged emergency (R-RED)",
-        pain=ramp(6, 4.5), missed=steady(0.12),
-        red_flag_days_ago=2, red_flag_positives=("saddle_numbness",),
+        pain=ramp(6, 4.5),
+        missed=steady(0.12),
+        red_flag_days_ago=2,
+        red_flag_positives=("saddle_numbness",),
         changes=(
             move(28, "contract-and-release", "Relaxation and breathing routine established."),
             move(57, "daily-function", "Can feel and let go of a gentle contraction."),
@@ -212,10 +268,15 @@ STORIES = (
     # Hamstring repair 9-10 weeks ago, on track until yesterday afternoon: slipped on the stairs,
     # felt a pop at the back of the thigh, pain 8.
     Story(
-        "Grace Kim", "America/Los_Angeles", "hamstring-repair", 65,
-        "post-op warning: hamstring repair 10 weeks ago; yesterday a slip, a pop and pain 8/10 "
+        "Grace Kim",
+        "America/Los_Angeles",
+        "hamstring-repair",
+        65,
+        "post-op warning: hamstring repair ~10 weeks ago; yesterday a slip, a pop and pain 8/10 "
         "(R-POSTOP)",
-        pain=ramp(6, 3, until=0.8), missed=steady(0.1), surgery_before_start=3,
+        pain=ramp(6, 3, until=0.8),
+        missed=steady(0.1),
+        surgery_before_start=3,
         pop_days_ago=1,
         changes=(
             move(11, "partial-weight-bearing", "Wound healed; safe on crutches."),
@@ -224,9 +285,14 @@ STORIES = (
     ),
     # The second physio's patient, to show that each physio sees only their own caseload.
     Story(
-        "Oliver Bennett", "Europe/London", "hamstring-nonoperative", 63,
-        "second physio's patient: 9 weeks of non-operative hamstring care, NPRS 5 -> 2",
-        pain=ramp(5, 2, until=0.8), missed=steady(0.1), physio="physio2",
+        "Oliver Bennett",
+        "Europe/London",
+        "hamstring-nonoperative",
+        63,
+        "second physio's patient: 9 weeks of non-operative hamstring care, NPRS 4-5 -> 2",
+        pain=ramp(5, 2, until=0.8),
+        missed=steady(0.1),
+        physio="physio2",
         changes=(move(28, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),
     ),
 )

@@ -28,6 +28,10 @@ URGENT_ADVICE = (
     "Pause any exercise that makes this worse."
 )
 NONE_ADVICE = "No warning signs reported. Carry on with your plan."
+POSTOP_ADVICE = (
+    "Stop your exercises and contact your surgical team today. If you cannot put weight on the "
+    "leg or the pain is severe, go to the emergency department."
+)
 
 ADVICE: dict[str, str] = {
     "none": NONE_ADVICE,

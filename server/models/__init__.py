@@ -4,6 +4,7 @@ from server.models.alerts import Alert, AlertEvent, Change
 from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
+from server.models.sweeps import PlanEvaluation, SweepRun
 from server.models.users import AuthToken, CareTeamMember, Patient, User
 
 __all__ = [
@@ -17,8 +18,10 @@ __all__ = [
     "PainLog",
     "Patient",
     "Plan",
+    "PlanEvaluation",
     "PlanRevision",
     "ProtocolVersion",
     "RedFlagCheck",
+    "SweepRun",
     "User",
 ]

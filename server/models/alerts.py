@@ -27,9 +27,10 @@ class Alert(db.Model):
     evidence: Mapped[dict] = mapped_column(JSON, default=dict)
     checklist: Mapped[list] = mapped_column(JSON, default=list)
     episode_key: Mapped[str] = mapped_column(String(100))
-    # Set while the alert is not decided, NULL afterwards: the unique index makes
-    # "one open alert per (patient, rule) episode" hold even for two concurrent sweeps.
+    # "patient:plan:rule:episode" while the episode lasts, NULL once its condition cleared: the
+    # unique index keeps one alert per live episode, even when two sweeps race.
     open_key: Mapped[str | None] = mapped_column(String(160), unique=True)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,8 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
+from server.schemas.common import nonblank
+from server.services.alerts import DECISIONS
 
 
 class AlertEventSchema(Schema):
@@ -50,3 +52,12 @@ class AlertArgs(Schema):
     rule = fields.String(validate=validate.Length(1, 20))
     patient_id = fields.Integer()
     limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+
+
+class AcknowledgeSchema(Schema):
+    note = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class DecisionSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    note = fields.String(required=True, validate=nonblank(4000))

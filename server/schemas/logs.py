@@ -77,6 +77,12 @@ RedFlagAnswersSchema = Schema.from_dict(
 )
 
 
+class PainLogResultSchema(PainLogSchema):
+    show_urgent_advice = fields.Boolean(dump_only=True)
+    advice = fields.String(dump_only=True, allow_none=True)
+    alert_ids = fields.List(fields.Integer(), dump_only=True)
+
+
 class RedFlagCheckSchema(_EventSchema):
     local_date = fields.Date(required=True)
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
@@ -87,6 +93,7 @@ class RedFlagResultSchema(RedFlagCheckSchema):
     positives = fields.List(fields.String(), dump_only=True)
     advice = fields.String(dump_only=True)
     show_urgent_advice = fields.Boolean(dump_only=True)
+    alert_ids = fields.List(fields.Integer(), dump_only=True)
 
 
 class ClinicalEventSchema(_EventSchema):

@@ -8,12 +8,24 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.domain.history import PainEntry, RedFlagEntry
 from server.domain.redflags import triage
-from server.models import ClinicalEvent, ExerciseLog, PainLog, Patient, Plan, RedFlagCheck, User
+from server.domain.rules import postop_findings, red_flag_findings
+from server.models import (
+    ClinicalEvent,
+    ExerciseLog,
+    PainLog,
+    Patient,
+    Plan,
+    ProtocolVersion,
+    RedFlagCheck,
+    User,
+)
 from server.models.types import utcnow
 from server.protocols.loader import flatten_errors
 from server.schemas.logs import DETAIL_SCHEMAS
 from server.services.errors import Conflict, Invalid
+from server.services.escalation import raise_alerts, thresholds_of
 from server.services.plans import local_today, protocol_of
 
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
@@ -80,19 +92,58 @@ def _plan_has_exercise(plan: Plan, exercise_id: str) -> bool:
 
 
 def record_pain_log(session: Session, author: User, patient: Patient, data: dict):
-    """Store an NPRS score with its context and symptom flags."""
+    """Store an NPRS score; post-operative warning signs raise an urgent alert at once.
+
+    Returns (row, created, alerts): the R-POSTOP alerts of this log's episode, if any.
+    """
     _check_local_date(patient, "local_date", data["local_date"])
-    return insert_event(session, PainLog, _event_values(patient, author, data))
+    row, created = insert_event(session, PainLog, _event_values(patient, author, data))
+    alerts = []
+    for plan in _post_operative_plans(session, patient, row.local_date):
+        entry = PainEntry(
+            row.local_date,
+            row.nprs,
+            row.context,
+            row.tingling,
+            row.numbness,
+            row.felt_pop,
+            row.new_bruising,
+            row.cannot_bear_weight,
+        )
+        findings = postop_findings(entry, thresholds_of(protocol_of(plan.protocol)))
+        alerts += [alert for alert, _ in raise_alerts(session, patient.id, plan.id, findings)]
+    return row, created, alerts
+
+
+def _post_operative_plans(session: Session, patient: Patient, day: date) -> list[Plan]:
+    """Return the patient's active post-operative plans whose surgery was on or before a day."""
+    return list(
+        session.scalars(
+            select(Plan)
+            .join(ProtocolVersion, Plan.protocol_version_id == ProtocolVersion.id)
+            .where(
+                Plan.patient_id == patient.id,
+                Plan.status == "active",
+                ProtocolVersion.care_type == "post_operative",
+                Plan.surgery_date <= day,
+            )
+        )
+    )
 
 
 def record_red_flag_check(session: Session, author: User, patient: Patient, data: dict):
-    """Store a red-flag check with its triage; return (row, created, triage)."""
+    """Store a red-flag check; any "yes" raises an urgent alert in the same transaction.
+
+    Returns (row, created, triage, alerts).
+    """
     _check_local_date(patient, "local_date", data["local_date"])
     result = triage(data["answers"])
     values = _event_values(patient, author, data)
     values.update(level=result.level, positives=list(result.positives))
     row, created = insert_event(session, RedFlagCheck, values)
-    return row, created, triage(row.answers)
+    findings = red_flag_findings(RedFlagEntry(row.local_date, row.answers))
+    alerts = [alert for alert, _ in raise_alerts(session, patient.id, None, findings)]
+    return row, created, triage(row.answers), alerts
 
 
 def record_clinical_event(session: Session, author: User, patient: Patient, data: dict):

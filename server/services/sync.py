@@ -4,6 +4,7 @@ from marshmallow import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from server.domain.redflags import POSTOP_ADVICE
 from server.models import Alert, Change, Plan, ProtocolVersion, User
 from server.models.types import utcnow
 from server.schemas.alerts import AlertSchema, PatientAlertSchema
@@ -66,6 +67,8 @@ def _push(session: Session, user: User, event: dict) -> dict:
     created = outcome[1]
     if event["type"] == "red_flag_check":
         result.update(level=outcome[2].level, advice=outcome[2].advice)
+    elif event["type"] == "pain_log" and outcome[2]:
+        result.update(level="urgent", advice=POSTOP_ADVICE)
     return {**result, "status": "created" if created else "duplicate"}
 
 

@@ -1,0 +1,159 @@
+"""Seed the demo through the service layer: accounts, plans, adjustments and weeks of history."""
+
+import random
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.demo.diary import simulate
+from server.demo.stories import PASSWORD, STAFF, STORIES, Story
+from server.models import ProtocolVersion, User
+from server.protocols.loader import validate_files
+from server.schemas.logs import (
+    ClinicalEventSchema,
+    ExerciseLogSchema,
+    PainLogSchema,
+    RedFlagCheckSchema,
+)
+from server.services import logs
+from server.services import protocols as protocol_service
+from server.services.accounts import create_patient, create_user
+from server.services.auth import email_taken
+from server.services.plans import create_plan, local_today, protocol_of, revise_plan, schedule_of
+
+ALREADY_SEEDED = "demo data already present; nothing changed"
+SEED = 2026
+
+# Each kind of event: its schema (the API's validation) and the service that stores it.
+_EVENTS = (
+    ("exercise_logs", ExerciseLogSchema(), logs.record_exercise_log),
+    ("pain_logs", PainLogSchema(), logs.record_pain_log),
+    ("red_flag_checks", RedFlagCheckSchema(), logs.record_red_flag_check),
+)
+
+
+def seed_demo(session: Session, today: str | None) -> list[str]:
+    """Create the demo accounts and patient histories; return what was done, line by line."""
+    if email_taken(session, STAFF[1].email):
+        return [ALREADY_SEEDED]
+    story_today = _parse_today(today)
+    rng = random.Random(SEED)
+    lines = _ensure_protocols(session)
+    staff = {}
+    for member in STAFF:
+        staff[member.key] = create_user(
+            session,
+            email=member.email,
+            display_name=member.name,
+            role=member.role,
+            password=PASSWORD,
+        )
+        lines.append(f"created {member.role} {member.email}")
+    session.commit()
+    for story in STORIES:
+        lines.append(_seed_patient(session, rng, staff, story, story_today))
+    return lines + _summary()
+
+
+def _parse_today(today: str | None) -> date | None:
+    """Return the story's today, refusing a date that has not begun in any demo time zone."""
+    if today is None:
+        return None
+    day = date.fromisoformat(today)
+    now = datetime.now(ZoneInfo("UTC"))
+    latest = max(now.astimezone(ZoneInfo(s.timezone)).date() for s in STORIES)
+    if day > latest:
+        raise ValueError(f"today {day} is in the future (latest allowed: {latest})")
+    return day
+
+
+def _ensure_protocols(session: Session) -> list[str]:
+    """Load the shipped protocols when a demo protocol is missing."""
+    stored = set(session.scalars(select(ProtocolVersion.protocol_id)))
+    if {s.protocol_id for s in STORIES} <= stored:
+        return []
+    docs, problems = validate_files(None)
+    if problems:
+        raise ValueError("protocol files are invalid: " + "; ".join(map(str, problems)))
+    outcomes = protocol_service.load_documents(session, list(docs.values()))
+    loaded = sum(o.status == "loaded" for o in outcomes)
+    return [f"loaded {loaded} protocol version(s)"]
+
+
+def _seed_patient(
+    session: Session,
+    rng: random.Random,
+    staff: dict[str, User],
+    story: Story,
+    story_today: date | None,
+) -> str:
+    """Create one patient with their plan and history; commit once; return a summary line."""
+    physio, clinician = staff[story.physio], staff["clinician"]
+    patient, _ = create_patient(
+        session,
+        physio,
+        {
+            "email": story.email,
+            "display_name": story.name,
+            "timezone": story.timezone,
+            "password": PASSWORD,
+            "care_team": [clinician.id],
+        },
+    )
+    today = story_today or local_today(patient)
+    start = today - timedelta(days=story.days)
+    surgery = None
+    if story.surgery_before_start is not None:
+        surgery = start - timedelta(days=story.surgery_before_start)
+    plan = create_plan(
+        session,
+        physio,
+        patient,
+        {
+            "protocol_id": story.protocol_id,
+            "start_date": start,
+            "surgery_date": surgery,
+        },
+    )
+    for change in story.changes:
+        # Made on that day of the story, so it changes only that day and the days after it.
+        day = start + timedelta(days=change.day)
+        revise_plan(
+            session,
+            physio,
+            plan,
+            {
+                "reason": change.reason,
+                "effective_from": day,
+                "operations": [dict(op) for op in change.operations],
+            },
+            today=day,
+        )
+    day_plans = schedule_of(plan, start, today - timedelta(days=1))
+    diary = simulate(rng, story, plan.id, protocol_of(plan.protocol), day_plans, today)
+    author = patient.user
+    for attribute, schema, record in _EVENTS:
+        for payload in getattr(diary, attribute):
+            record(session, author, patient, schema.load(payload))
+    clinical_schema = ClinicalEventSchema()
+    for payload in diary.clinical_events:
+        logs.record_clinical_event(session, clinician, patient, clinical_schema.load(payload))
+    session.commit()
+    return (
+        f"created patient {story.email} ({story.timezone}): {story.protocol_id} from {start}, "
+        f"{len(story.changes) + 1} plan revision(s), {len(diary.exercise_logs)} exercise logs, "
+        f"{len(diary.pain_logs)} pain logs, {len(diary.red_flag_checks)} red-flag checks, "
+        f"{len(diary.clinical_events)} clinical events"
+    )
+
+
+def _summary() -> list[str]:
+    """Return the closing block: every login, then one line per patient story."""
+    lines = ["", "Demo logins (email / password / role):"]
+    lines += [f"  {member.email} / {PASSWORD} / {member.role}" for member in STAFF]
+    lines += [f"  {story.email} / {PASSWORD} / patient" for story in STORIES]
+    lines += ["", "Patient stories:"]
+    lines += [f"  {story.name}: {story.summary}" for story in STORIES]
+    return lines

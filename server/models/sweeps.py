@@ -1,0 +1,43 @@
+"""Records of escalation sweeps and of when each plan was last evaluated."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from server.extensions import db
+from server.models.types import UTCDateTime, utcnow
+
+
+class SweepRun(db.Model):
+    """One sweep: when it ran, what it saw and found; `slot` makes a scheduled run unique."""
+
+    __tablename__ = "sweep_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slot: Mapped[str] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # scheduled | catch-up | manual
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    as_of: Mapped[date | None]
+    plans_seen: Mapped[int] = mapped_column(default=0)
+    plans_evaluated: Mapped[int] = mapped_column(default=0)
+    findings: Mapped[int] = mapped_column(default=0)
+    alerts_created: Mapped[int] = mapped_column(default=0)
+    errors: Mapped[int] = mapped_column(default=0)
+    error_log: Mapped[list] = mapped_column(JSON, default=list)
+    # Highest row ids seen per table when the sweep started: rows above them are "new data".
+    watermarks: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class PlanEvaluation(db.Model):
+    """When a plan was last judged, and the day by which time alone calls for a new look."""
+
+    __tablename__ = "plan_evaluations"
+
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    evaluated_on: Mapped[date]
+    next_due_on: Mapped[date]
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sweep_run_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_runs.id"))

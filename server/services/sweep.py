@@ -1,0 +1,315 @@
+"""The escalation sweep: judge each care plan that needs it and raise or clear alerts.
+
+A plan is evaluated when its data changed since the last finished sweep (new rows above that
+sweep's id watermarks), when it was never evaluated, or when its `next_due_on` has come: the
+earliest day on which the passage of time alone could change a finding (trial length reached,
+next phase gate, eight silent days that would push 14-day adherence under 50 %, or a weekly
+look). Everything else is skipped: that is what makes the daily sweep incremental.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select, text, union
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from server.domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
+from server.domain.history import PhaseGate as HistoryGate
+from server.domain.rules import RULES
+from server.domain.schedule import (
+    effective_exercises,
+    expand_schedule,
+    next_phase_gate,
+    sets_due_by_day,
+)
+from server.models import (
+    Change,
+    ClinicalEvent,
+    ExerciseLog,
+    PainLog,
+    Patient,
+    Plan,
+    PlanEvaluation,
+    RedFlagCheck,
+    SweepRun,
+)
+from server.models.types import utcnow
+from server.services.escalation import (
+    SWEEP_RULES,
+    clear_finished_episodes,
+    episode_key,
+    raise_alerts,
+    thresholds_of,
+)
+from server.services.plans import protocol_of, revisions_of
+
+log = logging.getLogger(__name__)
+
+WATERMARK_TABLES = {
+    "exercise_logs": ExerciseLog,
+    "pain_logs": PainLog,
+    "red_flag_checks": RedFlagCheck,
+    "clinical_events": ClinicalEvent,
+    "changes": Change,
+}
+# A scheduled sweep judges a patient's day only after this local hour, so "yesterday" is over.
+LOCAL_SWEEP_HOUR = 2
+WEEKLY_LOOK = timedelta(days=7)
+SILENT_DAYS = timedelta(days=8)
+_SWEEP_LOCK = 7_465_823
+
+
+def run_sweep(
+    session: Session,
+    *,
+    kind: str = "manual",
+    slot: str | None = None,
+    as_of: date | None = None,
+    now: datetime | None = None,
+    batch_size: int = 400,
+) -> SweepRun | None:
+    """Run one sweep; return its record, or None when another process holds the same slot."""
+    now = now or utcnow()
+    run = SweepRun(
+        slot=slot or f"{kind}:{now.isoformat()}",
+        kind=kind,
+        as_of=as_of,
+        started_at=now,
+        watermarks=_watermarks(session),
+    )
+    try:
+        session.add(run)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        log.info("sweep slot %s already taken; not running it twice", run.slot)
+        return None
+    previous = session.scalar(
+        select(SweepRun)
+        .where(SweepRun.status == "done", SweepRun.id < run.id)
+        .order_by(SweepRun.id.desc())
+        .limit(1)
+    )
+    changed = _changed_patients(session, previous.watermarks) if previous else None
+    todo = _plans_to_evaluate(session, run, changed, now)
+    for start in range(0, len(todo), batch_size):
+        _evaluate_batch(session, run, todo[start : start + batch_size])
+        session.commit()
+    run.status = "done"
+    run.finished_at = utcnow()
+    session.commit()
+    session.refresh(run)  # loaded, so callers can read it after the session closes
+    log.info(
+        "sweep %s: %d plans seen, %d evaluated, %d findings, %d new alerts, %d errors",
+        run.slot,
+        run.plans_seen,
+        run.plans_evaluated,
+        run.findings,
+        run.alerts_created,
+        run.errors,
+    )
+    return run
+
+
+def _watermarks(session: Session) -> dict[str, int]:
+    return {
+        name: session.scalar(select(func.coalesce(func.max(model.id), 0)))
+        for name, model in WATERMARK_TABLES.items()
+    }
+
+
+def _changed_patients(session: Session, marks: dict[str, int]) -> set[int]:
+    """Return the patients with any row added after the previous sweep's watermarks."""
+    queries = []
+    for name, model in WATERMARK_TABLES.items():
+        query = select(model.patient_id).where(model.id > marks.get(name, 0))
+        if model is Change:
+            # Plan revisions are new data; the sweep's own alerts are not.
+            query = query.where(Change.kind == "plan")
+        queries.append(query)
+    return set(session.scalars(union(*queries)))
+
+
+def _plans_to_evaluate(session, run, changed, now) -> list[tuple[int, date]]:
+    rows = session.execute(
+        select(Plan.id, Plan.patient_id, Plan.start_date, Patient.timezone, PlanEvaluation)
+        .join(Patient, Plan.patient_id == Patient.id)
+        .outerjoin(PlanEvaluation, PlanEvaluation.plan_id == Plan.id)
+        .where(Plan.status == "active")
+        .order_by(Plan.id)
+    ).all()
+    zones: dict[str, ZoneInfo] = {}
+    todo = []
+    for plan_id, patient_id, start, tz, evaluation in rows:
+        local = now.astimezone(zones.setdefault(tz, ZoneInfo(tz)))
+        today = run.as_of or local.date()
+        if today < start:
+            continue
+        run.plans_seen += 1
+        data_changed = changed is None or patient_id in changed
+        time_due = evaluation is None or (
+            evaluation.next_due_on <= today and evaluation.evaluated_on < today
+        )
+        if run.kind != "manual" and run.as_of is None and local.hour < LOCAL_SWEEP_HOUR:
+            time_due = time_due and evaluation is None
+        if data_changed or time_due:
+            todo.append((plan_id, today))
+    return todo
+
+
+def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        # Two sweeps at once take turns batch by batch, so the second sees what the first
+        # stored (SQLite gets the same from BEGIN IMMEDIATE).
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SWEEP_LOCK})
+    today_of = dict(todo)
+    plans = session.scalars(
+        select(Plan)
+        .where(Plan.id.in_(today_of))
+        .options(selectinload(Plan.revisions), joinedload(Plan.protocol))
+    ).all()
+    patient_ids = {plan.patient_id for plan in plans}
+    exercise, pain, clinical = _load_history_rows(session, today_of, patient_ids)
+    evaluations = {
+        e.plan_id: e
+        for e in session.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_id.in_(today_of)))
+    }
+    for plan in plans:
+        today = today_of[plan.id]
+        try:
+            with session.begin_nested():
+                history, next_due = _history(plan, today, exercise, pain, clinical)
+                findings = [f for rule in SWEEP_RULES for f in RULES[rule](history)]
+                raised = raise_alerts(session, plan.patient_id, plan.id, findings)
+                live = {episode_key(plan.patient_id, plan.id, f) for f in findings}
+                clear_finished_episodes(session, plan.id, live, SWEEP_RULES)
+                _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run)
+        except Exception as error:  # one patient's bad data must not stop the sweep
+            log.exception("sweep: plan %s of patient %s failed", plan.id, plan.patient_id)
+            run.errors += 1
+            run.error_log = [*run.error_log, {"plan_id": plan.id, "error": repr(error)[:300]}]
+            continue
+        run.plans_evaluated += 1
+        run.findings += len(findings)
+        run.alerts_created += sum(1 for _, created in raised if created)
+
+
+def _load_history_rows(session, today_of, patient_ids):
+    exercise = defaultdict(list)
+    for row in session.execute(
+        select(
+            ExerciseLog.plan_id,
+            ExerciseLog.local_date,
+            ExerciseLog.exercise_id,
+            ExerciseLog.slot,
+            ExerciseLog.sets_done,
+            ExerciseLog.sets_due,
+            ExerciseLog.status,
+            ExerciseLog.skip_reason,
+        )
+        .where(ExerciseLog.plan_id.in_(today_of))
+        .order_by(ExerciseLog.id)
+    ):
+        exercise[row[0]].append(ExerciseEntry(*row[1:]))
+    pain = defaultdict(list)
+    for row in session.execute(
+        select(
+            PainLog.patient_id,
+            PainLog.local_date,
+            PainLog.nprs,
+            PainLog.context,
+            PainLog.tingling,
+            PainLog.numbness,
+            PainLog.felt_pop,
+            PainLog.new_bruising,
+            PainLog.cannot_bear_weight,
+        )
+        .where(PainLog.patient_id.in_(patient_ids))
+        .order_by(PainLog.id)
+    ):
+        pain[row[0]].append(PainEntry(*row[1:]))
+    clinical = defaultdict(list)
+    for row in session.execute(
+        select(
+            ClinicalEvent.patient_id,
+            ClinicalEvent.kind,
+            ClinicalEvent.event_date,
+            ClinicalEvent.details,
+        )
+        .where(ClinicalEvent.patient_id.in_(patient_ids))
+        .order_by(ClinicalEvent.id)
+    ):
+        clinical[row[0]].append(ClinicalEntry(*row[1:]))
+    return exercise, pain, clinical
+
+
+def _history(plan: Plan, today: date, exercise, pain, clinical):
+    """Build the rules' view of one plan as of the patient's local `today`."""
+    protocol = protocol_of(plan.protocol)
+    revisions = revisions_of(plan)
+    latest = plan.revisions[-1].adjustments
+    days = expand_schedule(
+        protocol,
+        plan.start_date,
+        plan.surgery_date,
+        plan.end_date,
+        revisions,
+        plan.start_date,
+        today,
+    )
+    moves = latest.get("phase_moves")
+    gate = next_phase_gate(protocol, plan.start_date, plan.surgery_date, moves, today)
+    neural = frozenset(
+        exercise_.id
+        for phase in protocol.phases
+        for exercise_ in effective_exercises(protocol, latest, phase.id)
+        if exercise_.category == "neural_glide"
+    )
+    entries = exercise.get(plan.id, [])
+    history = PatientHistory(
+        patient_id=str(plan.patient_id),
+        today=today,
+        plan_start=plan.start_date,
+        plan_revised_on=tuple(r.effective_from for r in plan.revisions[1:]),
+        care_type=protocol.care_type,
+        trial_weeks=protocol.conservative_trial_weeks,
+        thresholds=thresholds_of(protocol),
+        due_by_day=sets_due_by_day(days),
+        neural_exercise_ids=neural,
+        exercise_entries=entries,
+        pain_entries=pain.get(plan.patient_id, []),
+        clinical_entries=clinical.get(plan.patient_id, []),
+        next_phase_gate=HistoryGate(*gate) if gate else None,
+        surgery_date=plan.surgery_date,
+    )
+    return history, _next_due(plan, protocol, today, gate, entries)
+
+
+def _next_due(plan, protocol, today, gate, entries) -> date:
+    """Return the first day on which time alone could change what the rules find."""
+    candidates = [today + WEEKLY_LOOK]
+    if protocol.conservative_trial_weeks:
+        candidates.append(plan.start_date + timedelta(weeks=protocol.conservative_trial_weeks))
+    if gate is not None:
+        candidates.append(gate.gate_date)
+    last_active = max((e.local_date for e in entries if e.sets_done), default=plan.start_date)
+    candidates.append(last_active + SILENT_DAYS)
+    later = [day for day in candidates if day > today]
+    return min(later) if later else today + timedelta(days=1)
+
+
+def _remember(session, evaluation, plan_id, today, next_due, run) -> None:
+    if evaluation is None:
+        session.add(
+            PlanEvaluation(
+                plan_id=plan_id, evaluated_on=today, next_due_on=next_due, sweep_run_id=run.id
+            )
+        )
+        return
+    evaluation.evaluated_on = today
+    evaluation.next_due_on = next_due
+    evaluation.evaluated_at = utcnow()
+    evaluation.sweep_run_id = run.id
