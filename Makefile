@@ -6,12 +6,12 @@ FLASK := $(VENV)/bin/flask --app server
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= $(STRIDE_TEST_DATABASE_URL)
 
-.PHONY: install run serve test test-sqlite test-postgres lint clean
+.PHONY: install run app screenshots sweep test test-sqlite test-postgres lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,postgres]"
+	$(PY) -m pip install --quiet -e ".[dev,postgres,mobile]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -22,6 +22,14 @@ run: install
 	$(FLASK) protocols load
 	$(FLASK) demo seed
 	$(PY) -m server.launch
+
+# The app alone, against a running server (default: the one `make run` started).
+app: install
+	$(PY) -m mobile --server $${STRIDE_SERVER:-http://127.0.0.1:5000}
+
+# PNGs of every screen at phone size, written to docs/screenshots/ (needs Xvfb).
+screenshots: install
+	$(PY) -m mobile.screenshots
 
 test: test-sqlite test-postgres
 
@@ -37,6 +45,9 @@ test-postgres: install
 	else \
 		echo "== PostgreSQL run skipped: STRIDE_TEST_DATABASE_URL is not set"; \
 	fi
+
+sweep: install
+	$(FLASK) sweep run
 
 lint: install
 	$(VENV)/bin/ruff check server mobile tests bench

@@ -58,7 +58,12 @@ def single_scheduler(app: Flask):
             finally:
                 connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
         return
-    path = os.path.join(app.instance_path, "scheduler.lock")
+    # Next to the database file: one lock per database, whatever the working directory.
+    database = engine.url.database
+    if database and database != ":memory:":
+        path = os.path.abspath(database) + ".scheduler.lock"
+    else:
+        path = os.path.join(app.instance_path, "scheduler.lock")
     with open(path, "w") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -6,7 +6,7 @@ from server.api.base import StrideBlueprint
 from server.extensions import db
 from server.schemas.users import NewPatientResultSchema, NewPatientSchema, PatientSchema
 from server.services.access import patient_for
-from server.services.accounts import create_patient, list_patients
+from server.services.accounts import attach_summaries, create_patient, list_patients
 
 blp = StrideBlueprint("patients", __name__, description="Patients and their care teams")
 
@@ -34,5 +34,7 @@ def index():
 @blp.auth(errors=(403, 404))
 @blp.response(200, PatientSchema)
 def show(patient_id):
-    """Return one patient."""
-    return patient_for(db.session, g.user, patient_id)
+    """Return one patient with the at-a-glance summary."""
+    patient = patient_for(db.session, g.user, patient_id)
+    attach_summaries(db.session, [patient])
+    return patient

@@ -50,6 +50,21 @@ class NewPatientSchema(Schema):
     care_team = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
 
 
+class SummarySchema(Schema):
+    plan_id = fields.Integer(allow_none=True)
+    protocol_title = fields.String(allow_none=True)
+    weeks_in_care = fields.Integer(allow_none=True)
+    adherence_14d = fields.Float(allow_none=True, metadata={"description": "0..1, last 14 days"})
+    pain_baseline = fields.Float(allow_none=True)
+    pain_current = fields.Float(allow_none=True)
+    pain_change = fields.Float(allow_none=True)
+    pain_trend = fields.String(allow_none=True)
+    last_activity = fields.Date(allow_none=True)
+    open_alerts = fields.Integer()
+    urgent_alerts = fields.Integer()
+    attention = fields.Integer(metadata={"description": "higher needs attention sooner"})
+
+
 class PatientSchema(Schema):
     id = fields.Integer()
     user_id = fields.Integer()
@@ -58,6 +73,7 @@ class PatientSchema(Schema):
     timezone = fields.String()
     created_at = fields.DateTime()
     care_team = fields.List(fields.Nested(CareTeamMemberSchema))
+    summary = fields.Nested(SummarySchema, allow_none=True)
 
 
 class NewPatientResultSchema(PatientSchema):

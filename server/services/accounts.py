@@ -60,8 +60,8 @@ def create_patient(session: Session, creator: User, data: dict) -> tuple[Patient
 
 
 def list_patients(session: Session, user: User) -> list[Patient]:
-    """Return the patients this user may see, by name."""
-    return list(
+    """Return the patients this user may see with summaries, who needs attention first."""
+    patients = list(
         session.scalars(
             select(Patient)
             .join(User, Patient.user_id == User.id)
@@ -69,3 +69,15 @@ def list_patients(session: Session, user: User) -> list[Patient]:
             .order_by(User.display_name, Patient.id)
         )
     )
+    attach_summaries(session, patients)
+    # A stable sort keeps names in order within the same attention level.
+    return sorted(patients, key=lambda p: -p.summary.attention)
+
+
+def attach_summaries(session: Session, patients: list[Patient]) -> None:
+    """Set `summary` on each patient (read by the API schema)."""
+    from server.services.summaries import summarise
+
+    summaries = summarise(session, patients)
+    for patient in patients:
+        patient.summary = summaries[patient.id]

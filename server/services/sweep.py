@@ -1,30 +1,20 @@
 """The escalation sweep: judge each care plan that needs it and raise or clear alerts.
 
 A plan is evaluated when its data changed since the last finished sweep (new rows above that
-sweep's id watermarks), when it was never evaluated, or when its `next_due_on` has come: the
-earliest day on which the passage of time alone could change a finding (trial length reached,
-next phase gate, eight silent days that would push 14-day adherence under 50 %, or a weekly
-look). Everything else is skipped: that is what makes the daily sweep incremental.
+sweep's id watermarks), when it was never evaluated, or when its `next_due_on` has come (see
+`server.services.histories.next_due`). Everything else is skipped: that is what makes the daily
+sweep incremental.
 """
 
 import logging
-from collections import defaultdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from server.domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
-from server.domain.history import PhaseGate as HistoryGate
 from server.domain.rules import RULES
-from server.domain.schedule import (
-    effective_exercises,
-    expand_schedule,
-    next_phase_gate,
-    sets_due_by_day,
-)
 from server.models import (
     Change,
     ClinicalEvent,
@@ -42,9 +32,8 @@ from server.services.escalation import (
     clear_finished_episodes,
     episode_key,
     raise_alerts,
-    thresholds_of,
 )
-from server.services.plans import protocol_of, revisions_of
+from server.services.histories import history_of, load_history_rows
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +46,6 @@ WATERMARK_TABLES = {
 }
 # A scheduled sweep judges a patient's day only after this local hour, so "yesterday" is over.
 LOCAL_SWEEP_HOUR = 2
-WEEKLY_LOOK = timedelta(days=7)
-SILENT_DAYS = timedelta(days=8)
 _SWEEP_LOCK = 7_465_823
 
 
@@ -172,7 +159,7 @@ def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]
         .options(selectinload(Plan.revisions), joinedload(Plan.protocol))
     ).all()
     patient_ids = {plan.patient_id for plan in plans}
-    exercise, pain, clinical = _load_history_rows(session, today_of, patient_ids)
+    rows = load_history_rows(session, today_of, patient_ids)
     evaluations = {
         e.plan_id: e
         for e in session.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_id.in_(today_of)))
@@ -181,7 +168,7 @@ def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]
         today = today_of[plan.id]
         try:
             with session.begin_nested():
-                history, next_due = _history(plan, today, exercise, pain, clinical)
+                history, next_due = history_of(plan, today, rows)
                 findings = [f for rule in SWEEP_RULES for f in RULES[rule](history)]
                 raised = raise_alerts(session, plan.patient_id, plan.id, findings)
                 live = {episode_key(plan.patient_id, plan.id, f) for f in findings}
@@ -195,110 +182,6 @@ def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]
         run.plans_evaluated += 1
         run.findings += len(findings)
         run.alerts_created += sum(1 for _, created in raised if created)
-
-
-def _load_history_rows(session, today_of, patient_ids):
-    exercise = defaultdict(list)
-    for row in session.execute(
-        select(
-            ExerciseLog.plan_id,
-            ExerciseLog.local_date,
-            ExerciseLog.exercise_id,
-            ExerciseLog.slot,
-            ExerciseLog.sets_done,
-            ExerciseLog.sets_due,
-            ExerciseLog.status,
-            ExerciseLog.skip_reason,
-        )
-        .where(ExerciseLog.plan_id.in_(today_of))
-        .order_by(ExerciseLog.id)
-    ):
-        exercise[row[0]].append(ExerciseEntry(*row[1:]))
-    pain = defaultdict(list)
-    for row in session.execute(
-        select(
-            PainLog.patient_id,
-            PainLog.local_date,
-            PainLog.nprs,
-            PainLog.context,
-            PainLog.tingling,
-            PainLog.numbness,
-            PainLog.felt_pop,
-            PainLog.new_bruising,
-            PainLog.cannot_bear_weight,
-        )
-        .where(PainLog.patient_id.in_(patient_ids))
-        .order_by(PainLog.id)
-    ):
-        pain[row[0]].append(PainEntry(*row[1:]))
-    clinical = defaultdict(list)
-    for row in session.execute(
-        select(
-            ClinicalEvent.patient_id,
-            ClinicalEvent.kind,
-            ClinicalEvent.event_date,
-            ClinicalEvent.details,
-        )
-        .where(ClinicalEvent.patient_id.in_(patient_ids))
-        .order_by(ClinicalEvent.id)
-    ):
-        clinical[row[0]].append(ClinicalEntry(*row[1:]))
-    return exercise, pain, clinical
-
-
-def _history(plan: Plan, today: date, exercise, pain, clinical):
-    """Build the rules' view of one plan as of the patient's local `today`."""
-    protocol = protocol_of(plan.protocol)
-    revisions = revisions_of(plan)
-    latest = plan.revisions[-1].adjustments
-    days = expand_schedule(
-        protocol,
-        plan.start_date,
-        plan.surgery_date,
-        plan.end_date,
-        revisions,
-        plan.start_date,
-        today,
-    )
-    moves = latest.get("phase_moves")
-    gate = next_phase_gate(protocol, plan.start_date, plan.surgery_date, moves, today)
-    neural = frozenset(
-        exercise_.id
-        for phase in protocol.phases
-        for exercise_ in effective_exercises(protocol, latest, phase.id)
-        if exercise_.category == "neural_glide"
-    )
-    entries = exercise.get(plan.id, [])
-    history = PatientHistory(
-        patient_id=str(plan.patient_id),
-        today=today,
-        plan_start=plan.start_date,
-        plan_revised_on=tuple(r.effective_from for r in plan.revisions[1:]),
-        care_type=protocol.care_type,
-        trial_weeks=protocol.conservative_trial_weeks,
-        thresholds=thresholds_of(protocol),
-        due_by_day=sets_due_by_day(days),
-        neural_exercise_ids=neural,
-        exercise_entries=entries,
-        pain_entries=pain.get(plan.patient_id, []),
-        clinical_entries=clinical.get(plan.patient_id, []),
-        next_phase_gate=HistoryGate(*gate) if gate else None,
-        surgery_date=plan.surgery_date,
-    )
-    return history, _next_due(plan, protocol, today, gate, entries)
-
-
-def _next_due(plan, protocol, today, gate, entries) -> date:
-    """Return the first day on which time alone could change what the rules find."""
-    candidates = [today + WEEKLY_LOOK]
-    if protocol.conservative_trial_weeks:
-        candidates.append(plan.start_date + timedelta(weeks=protocol.conservative_trial_weeks))
-    if gate is not None:
-        candidates.append(gate.gate_date)
-    last_active = max((e.local_date for e in entries if e.sets_done), default=plan.start_date)
-    candidates.append(last_active + SILENT_DAYS)
-    later = [day for day in candidates if day > today]
-    return min(later) if later else today + timedelta(days=1)
 
 
 def _remember(session, evaluation, plan_id, today, next_due, run) -> None:
