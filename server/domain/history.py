@@ -14,10 +14,17 @@ ClinicalKind = Literal["imaging", "guided_injection", "exam_finding"]
 CareType = Literal["conservative", "post_operative"]
 
 
+# Plain sets: a sweep checks millions of entries, and get_args or hashing a Literal is slow.
+_CHOICES = {
+    id(kind): frozenset(get_args(kind))
+    for kind in (Status, SkipReason, PainContext, ClinicalKind, CareType)
+}
+
+
 def _check_choice(name: str, value: object, allowed: object) -> None:
     """Raise ValueError unless value is one of the Literal's choices."""
-    choices = get_args(allowed)
-    if value not in choices:
+    if value not in _CHOICES[id(allowed)]:
+        choices = get_args(allowed)
         raise ValueError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
 
 
@@ -43,6 +50,11 @@ class ExerciseEntry:
     pain_before: int | None = None
     pain_after: int | None = None
 
+    @staticmethod
+    def stored(*values) -> "StoredExercise":
+        """Return an entry read back from storage, validated when received, without checks."""
+        return StoredExercise(*values)
+
     def __post_init__(self) -> None:
         _check_choice("status", self.status, Status)
         if self.skip_reason is not None:
@@ -51,6 +63,23 @@ class ExerciseEntry:
             raise ValueError("sets_done and sets_due must be >= 0")
         _check_nprs("pain_before", self.pain_before, optional=True)
         _check_nprs("pain_after", self.pain_after, optional=True)
+
+
+class StoredExercise(NamedTuple):
+    """An ExerciseEntry as read back by a sweep: the same fields, a tuple, cheap to build.
+
+    The rules read entries by attribute only, so either kind works; a sweep reads millions.
+    """
+
+    local_date: date
+    exercise_id: str
+    slot: int
+    sets_done: int
+    sets_due: int
+    status: str
+    skip_reason: str | None = None
+    pain_before: int | None = None
+    pain_after: int | None = None
 
 
 @dataclass(frozen=True)

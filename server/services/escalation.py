@@ -28,14 +28,37 @@ def episode_key(patient_id: int, plan_id: int | None, finding: Finding) -> str:
     return f"{patient_id}:{plan_id or 0}:{finding.rule_id}:{finding.episode_key}"[:160]
 
 
+def live_alerts(session: Session, plan_ids: Iterable[int]) -> dict[int, dict[str, Alert]]:
+    """Return the alerts of live episodes of these plans: plan id -> episode key -> alert."""
+    by_plan: dict[int, dict[str, Alert]] = {plan_id: {} for plan_id in plan_ids}
+    for alert in session.scalars(
+        select(Alert).where(Alert.plan_id.in_(list(by_plan)), Alert.open_key.is_not(None))
+    ):
+        by_plan[alert.plan_id][alert.open_key] = alert
+    return by_plan
+
+
 def raise_alerts(
-    session: Session, patient_id: int, plan_id: int | None, findings: Iterable[Finding]
+    session: Session,
+    patient_id: int,
+    plan_id: int | None,
+    findings: Iterable[Finding],
+    live: dict[str, Alert] | None = None,
 ) -> list[tuple[Alert, bool]]:
-    """Store each finding as an alert unless its episode already has one; say which are new."""
+    """Store each finding as an alert unless its episode already has one; say which are new.
+
+    `live` (one plan's entry of `live_alerts`) is given by a sweep, which holds the sweep lock,
+    so no other sweep raises the same episode meanwhile, and which `publish`es the new alerts
+    once per batch; without it, each key is looked up, a racing insert is caught by the unique
+    index, and the new alerts are published at once.
+    """
     results = []
     for finding in findings:
         key = episode_key(patient_id, plan_id, finding)
-        existing = session.scalar(select(Alert).where(Alert.open_key == key))
+        if live is not None:
+            existing = live.get(key)
+        else:
+            existing = session.scalar(select(Alert).where(Alert.open_key == key))
         if existing is not None:
             results.append((existing, False))
             continue
@@ -53,35 +76,46 @@ def raise_alerts(
             episode_key=finding.episode_key,
             open_key=key,
         )
-        try:
-            with session.begin_nested():
-                session.add(alert)
-                session.flush()
-        except IntegrityError:
-            # Another sweep raised the same episode a moment ago: that alert is the one.
-            results.append((session.scalar(select(Alert).where(Alert.open_key == key)), False))
-            continue
-        session.add(AlertEvent(alert_id=alert.id, action="raised", to_status="open"))
-        record_change(session, "alert", alert.id, patient_id)
+        alert.events.append(AlertEvent(action="raised", to_status="open"))
+        if live is not None:
+            session.add(alert)
+            live[key] = alert
+        else:
+            try:
+                with session.begin_nested():
+                    session.add(alert)
+                    session.flush()
+            except IntegrityError:
+                # Raised by a concurrent request a moment ago: that alert is the one.
+                existing = session.scalar(select(Alert).where(Alert.open_key == key))
+                results.append((existing, False))
+                continue
         results.append((alert, True))
+    if live is None:
+        publish(session, [alert for alert, created in results if created])
     return results
 
 
+def publish(session: Session, alerts: list[Alert]) -> None:
+    """Put new alerts on the change feed; one flush for all of them gives their ids."""
+    if alerts:
+        session.flush()
+        for alert in alerts:
+            record_change(session, "alert", alert.id, alert.patient_id)
+
+
 def clear_finished_episodes(
-    session: Session, plan_id: int, live_keys: set[str], rules: Iterable[str]
+    session: Session, still_firing: set[str], rules: Iterable[str], live: dict[str, Alert]
 ) -> int:
-    """End the episodes of these rules whose condition no longer holds; return how many."""
-    stale = session.scalars(
-        select(Alert).where(
-            Alert.plan_id == plan_id,
-            Alert.rule_id.in_(list(rules)),
-            Alert.open_key.is_not(None),
-        )
-    ).all()
+    """End the plan's episodes of these rules that no longer fire; return how many.
+
+    `live` is the plan's entry of `live_alerts`.
+    """
+    rules = set(rules)
+    stale = [a for key, a in live.items() if a.rule_id in rules and key not in still_firing]
     cleared = 0
     for alert in stale:
-        if alert.open_key in live_keys:
-            continue
+        del live[alert.open_key]
         alert.open_key = None
         alert.cleared_at = alert.updated_at = utcnow()
         session.add(

@@ -1,10 +1,10 @@
 """A patient's history as the escalation rules see it, built from stored rows."""
 
+import json
 from collections import defaultdict
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
@@ -15,7 +15,7 @@ from server.domain.schedule import (
     next_phase_gate,
     sets_due_by_day,
 )
-from server.models import ClinicalEvent, ExerciseLog, PainLog, Plan
+from server.models import Plan
 from server.services.escalation import thresholds_of
 from server.services.plans import protocol_of, revisions_of
 
@@ -32,53 +32,54 @@ class HistoryRows(NamedTuple):
 
 
 def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
-    """Load the logged events of many plans at once, oldest first."""
+    """Load the logged events of many plans at once, oldest first.
+
+    Plain driver SQL on purpose: a full sweep reads millions of rows, and the ORM's per-row type
+    processing would cost more than the rules themselves. Ids are integers, so inlining them is
+    safe.
+    """
+    plans = ",".join(str(int(i)) for i in plan_ids) or "NULL"
+    patients = ",".join(str(int(i)) for i in patient_ids) or "NULL"
+    cursor = session.connection().connection.driver_connection.cursor()
+    day = _date_parser()
     exercise = defaultdict(list)
-    for row in session.execute(
-        select(
-            ExerciseLog.plan_id,
-            ExerciseLog.local_date,
-            ExerciseLog.exercise_id,
-            ExerciseLog.slot,
-            ExerciseLog.sets_done,
-            ExerciseLog.sets_due,
-            ExerciseLog.status,
-            ExerciseLog.skip_reason,
-        )
-        .where(ExerciseLog.plan_id.in_(list(plan_ids)))
-        .order_by(ExerciseLog.id)
-    ):
-        exercise[row[0]].append(ExerciseEntry(*row[1:]))
+    cursor.execute(
+        "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason"
+        f" FROM exercise_logs WHERE plan_id IN ({plans}) ORDER BY id"
+    )
+    for plan_id, local, *rest in cursor.fetchall():
+        exercise[plan_id].append(ExerciseEntry.stored(day(local), *rest))
     pain = defaultdict(list)
-    for row in session.execute(
-        select(
-            PainLog.patient_id,
-            PainLog.local_date,
-            PainLog.nprs,
-            PainLog.context,
-            PainLog.tingling,
-            PainLog.numbness,
-            PainLog.felt_pop,
-            PainLog.new_bruising,
-            PainLog.cannot_bear_weight,
-        )
-        .where(PainLog.patient_id.in_(patient_ids))
-        .order_by(PainLog.id)
-    ):
-        pain[row[0]].append(PainEntry(*row[1:]))
+    cursor.execute(
+        "SELECT patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"
+        " new_bruising, cannot_bear_weight"
+        f" FROM pain_logs WHERE patient_id IN ({patients}) ORDER BY id"
+    )
+    for patient_id, local, nprs, context, *flags in cursor.fetchall():
+        pain[patient_id].append(PainEntry(day(local), nprs, context, *map(bool, flags)))
     clinical = defaultdict(list)
-    for row in session.execute(
-        select(
-            ClinicalEvent.patient_id,
-            ClinicalEvent.kind,
-            ClinicalEvent.event_date,
-            ClinicalEvent.details,
-        )
-        .where(ClinicalEvent.patient_id.in_(patient_ids))
-        .order_by(ClinicalEvent.id)
-    ):
-        clinical[row[0]].append(ClinicalEntry(*row[1:]))
+    cursor.execute(
+        "SELECT patient_id, kind, event_date, details"
+        f" FROM clinical_events WHERE patient_id IN ({patients}) ORDER BY id"
+    )
+    for patient_id, kind, event_date, details in cursor.fetchall():
+        details = json.loads(details) if isinstance(details, str) else details
+        clinical[patient_id].append(ClinicalEntry(kind, day(event_date), details))
+    cursor.close()
     return HistoryRows(exercise, pain, clinical)
+
+
+def _date_parser():
+    """Return a memoised converter of a driver's date (a date, or ISO text on SQLite)."""
+    seen: dict = {}
+
+    def parse(value):
+        found = seen.get(value)
+        if found is None:
+            found = seen[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return found
+
+    return parse
 
 
 def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHistory, date]:

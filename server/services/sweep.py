@@ -31,6 +31,8 @@ from server.services.escalation import (
     SWEEP_RULES,
     clear_finished_episodes,
     episode_key,
+    live_alerts,
+    publish,
     raise_alerts,
 )
 from server.services.histories import history_of, load_history_rows
@@ -160,28 +162,33 @@ def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]
     ).all()
     patient_ids = {plan.patient_id for plan in plans}
     rows = load_history_rows(session, today_of, patient_ids)
+    live = live_alerts(session, today_of)
     evaluations = {
         e.plan_id: e
         for e in session.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_id.in_(today_of)))
     }
+    new_alerts = []
     for plan in plans:
         today = today_of[plan.id]
         try:
-            with session.begin_nested():
-                history, next_due = history_of(plan, today, rows)
-                findings = [f for rule in SWEEP_RULES for f in RULES[rule](history)]
-                raised = raise_alerts(session, plan.patient_id, plan.id, findings)
-                live = {episode_key(plan.patient_id, plan.id, f) for f in findings}
-                clear_finished_episodes(session, plan.id, live, SWEEP_RULES)
-                _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run)
+            # Pure computation first: bad data fails here, before anything is written.
+            history, next_due = history_of(plan, today, rows)
+            findings = [f for rule in SWEEP_RULES for f in RULES[rule](history)]
         except Exception as error:  # one patient's bad data must not stop the sweep
             log.exception("sweep: plan %s of patient %s failed", plan.id, plan.patient_id)
             run.errors += 1
             run.error_log = [*run.error_log, {"plan_id": plan.id, "error": repr(error)[:300]}]
             continue
+        plan_live = live[plan.id]
+        raised = raise_alerts(session, plan.patient_id, plan.id, findings, plan_live)
+        firing = {episode_key(plan.patient_id, plan.id, f) for f in findings}
+        clear_finished_episodes(session, firing, SWEEP_RULES, plan_live)
+        _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run)
         run.plans_evaluated += 1
         run.findings += len(findings)
-        run.alerts_created += sum(1 for _, created in raised if created)
+        new_alerts += [alert for alert, created in raised if created]
+    publish(session, new_alerts)
+    run.alerts_created += len(new_alerts)
 
 
 def _remember(session, evaluation, plan_id, today, next_due, run) -> None:
