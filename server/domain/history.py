@@ -96,9 +96,28 @@ class PainEntry:
     cannot_bear_weight: bool = False
     recorded_at: datetime | None = None
 
+    @staticmethod
+    def stored(*values) -> "StoredPain":
+        """Return an entry read back from storage, validated when received, without checks."""
+        return StoredPain(*values)
+
     def __post_init__(self) -> None:
         _check_nprs("nprs", self.nprs)
         _check_choice("context", self.context, PainContext)
+
+
+class StoredPain(NamedTuple):
+    """A PainEntry as read back by a sweep: the same fields, a tuple, cheap to build."""
+
+    local_date: date
+    nprs: int
+    context: str = "other"
+    tingling: bool = False
+    numbness: bool = False
+    felt_pop: bool = False
+    new_bruising: bool = False
+    cannot_bear_weight: bool = False
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,7 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
         f" FROM pain_logs WHERE patient_id IN ({patients}) ORDER BY id"
     )
     for patient_id, local, nprs, context, *flags in cursor.fetchall():
-        pain[patient_id].append(PainEntry(day(local), nprs, context, *map(bool, flags)))
+        pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
     clinical = defaultdict(list)
     cursor.execute(
         "SELECT patient_id, kind, event_date, details"
