@@ -13,7 +13,6 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "TOKEN_TTL": timedelta(hours=int(os.environ.get("STRIDE_TOKEN_TTL_HOURS", 24 * 14))),
         "SYNC_PAGE_SIZE": 500,
-        "SYNC_MAX_EVENTS": 500,
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -12,10 +12,19 @@ class UserSchema(Schema):
     display_name = fields.String(dump_only=True)
     role = fields.String(dump_only=True, metadata={"enum": list(ROLES)})
     patient_id = fields.Method("_patient_id", dump_only=True, allow_none=True)
+    timezone = fields.Method(
+        "_timezone",
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "the patient's IANA time zone (patients only)"},
+    )
     created_at = fields.DateTime(dump_only=True)
 
     def _patient_id(self, user):
         return user.patient.id if user.patient else None
+
+    def _timezone(self, user):
+        return user.patient.timezone if user.patient else None
 
 
 class TokenRequestSchema(Schema):

@@ -1,0 +1,1 @@
+"""Stride's Kivy app: screens in `mobile.screens`, window-free logic in `mobile.core`."""

@@ -1,0 +1,243 @@
+"""Today's exercises, computed offline from the stored plan, and logging what was done."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import get_args
+
+from mobile.core.dose import Step, dose_text, hold_plan
+from mobile.core.formatting import TIME_OF_DAY_ORDER, as_date, time_of_day_title
+from mobile.core.plan import day_plans, exercises_on, plan_protocol
+from server.domain.history import PainContext, SkipReason, Status
+from server.domain.protocol import Dose
+from server.domain.redflags import QUESTIONS, Triage, triage
+
+__all__ = [
+    "SlotGroup",
+    "Step",
+    "TodayItem",
+    "TodayView",
+    "dose_text",
+    "hold_plan",
+    "log_exercise",
+    "log_pain",
+    "submit_red_flag_check",
+    "today_view",
+]
+
+
+@dataclass(frozen=True)
+class TodayItem:
+    """One exercise session of the day with its dose, safety notes and what was logged."""
+
+    exercise_id: str
+    name: str
+    category: str
+    slot_index: int
+    time_of_day: str
+    dose: Dose
+    sets_due: int
+    sets_done: int
+    status: str  # todo | done | partial | skipped
+    instructions: tuple[str, ...] = ()
+    cautions: tuple[str, ...] = ()
+    stop_if: tuple[str, ...] = ()
+    regression: str = ""
+    progression: str = ""
+    skip_reason: str | None = None
+    log_id: str | None = None
+
+
+@dataclass(frozen=True)
+class SlotGroup:
+    """The items of one time-of-day slot."""
+
+    time_of_day: str
+    title: str
+    items: tuple[TodayItem, ...]
+
+
+@dataclass(frozen=True)
+class TodayView:
+    """A patient's day: phase, restrictions, grouped items and the day's progress."""
+
+    local_date: date
+    plan_id: int
+    phase_id: str
+    phase_title: str
+    restrictions: tuple[str, ...]
+    groups: tuple[SlotGroup, ...]
+    sets_done: int
+    sets_due: int
+    is_rest_day: bool
+
+    @property
+    def items(self) -> list[TodayItem]:
+        """Return every item of the day, slot by slot."""
+        return [item for group in self.groups for item in group.items]
+
+
+def today_view(store, local_date: date | str) -> TodayView | None:
+    """Return the day's plan with what was logged, or None without a plan covering the day."""
+    day = as_date(local_date)
+    plan = store.active_plan()
+    protocol = plan and plan_protocol(store, plan)
+    if not protocol:
+        return None
+    days = day_plans(plan, protocol, day, day)
+    if not days:
+        return None
+    day_plan = days[0]
+    exercises = exercises_on(plan, protocol, day_plan)
+    latest: dict[tuple[str, int], dict] = {}
+    for log in store.exercise_logs(day, day):  # receive order: the last one wins
+        if log.get("plan_id") == plan["id"]:
+            latest[(log["exercise_id"], log.get("slot", 1))] = log
+    by_slot: dict[str, list[TodayItem]] = {}
+    for session in day_plan.sessions:
+        exercise = exercises[session.exercise_id]
+        log = latest.get((session.exercise_id, session.slot_index), {})
+        item = TodayItem(
+            exercise_id=session.exercise_id,
+            name=session.exercise_name,
+            category=session.category,
+            slot_index=session.slot_index,
+            time_of_day=session.time_of_day,
+            dose=session.dose,
+            sets_due=session.dose.sets,
+            sets_done=log.get("sets_done", 0),
+            status=log.get("status", "todo"),
+            instructions=exercise.instructions,
+            cautions=exercise.cautions,
+            stop_if=exercise.stop_if,
+            regression=exercise.regression,
+            progression=exercise.progression,
+            skip_reason=log.get("skip_reason"),
+            log_id=log.get("id"),
+        )
+        by_slot.setdefault(session.time_of_day, []).append(item)
+    order = [t for t in TIME_OF_DAY_ORDER if t in by_slot] + sorted(
+        t for t in by_slot if t not in TIME_OF_DAY_ORDER
+    )
+    groups = tuple(SlotGroup(t, time_of_day_title(t), tuple(by_slot[t])) for t in order)
+    items = [item for group in groups for item in group.items]
+    return TodayView(
+        local_date=day,
+        plan_id=plan["id"],
+        phase_id=day_plan.phase_id,
+        phase_title=day_plan.phase_title,
+        restrictions=day_plan.restrictions,
+        groups=groups,
+        sets_done=sum(min(i.sets_done, i.sets_due) for i in items),
+        sets_due=sum(i.sets_due for i in items),
+        is_rest_day=day_plan.is_rest_day,
+    )
+
+
+def _check_nprs(name: str, value: int | None, optional: bool = True) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ValueError(f"{name} must be a whole number 0..10; got {value!r}")
+
+
+def _recorded_at(now: datetime | None) -> str:
+    moment = now or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError("now must be time-zone aware")
+    return moment.isoformat()
+
+
+def log_exercise(
+    store,
+    view: TodayView,
+    item: TodayItem,
+    sets_done: int,
+    status: str,
+    skip_reason: str | None = None,
+    stop_symptom: str | None = None,
+    pain_before: int | None = None,
+    pain_after: int | None = None,
+    now: datetime | None = None,
+    note: str | None = None,
+) -> str:
+    """Queue what was done of one session (checked as the server checks it); return its UUID."""
+    due = item.sets_due
+    if status not in get_args(Status):
+        raise ValueError(f"status must be done, partial or skipped; got {status!r}")
+    if skip_reason is not None and skip_reason not in get_args(SkipReason):
+        raise ValueError(f"unknown skip reason {skip_reason!r}")
+    if not 0 <= sets_done <= due:
+        raise ValueError(f"sets done must be 0..{due}")
+    if status == "done" and sets_done != due:
+        raise ValueError("'done' means every set was done")
+    if status == "partial" and not 0 < sets_done < due:
+        raise ValueError("'partial' means some but not all sets were done")
+    if status == "skipped" and (sets_done or not skip_reason):
+        raise ValueError("a skipped exercise has no sets done and needs a reason")
+    if skip_reason == "stop_if" and status != "done" and not stop_symptom:
+        raise ValueError("name the symptom that stopped the exercise")
+    _check_nprs("pain_before", pain_before)
+    _check_nprs("pain_after", pain_after)
+    data = {
+        "plan_id": view.plan_id,
+        "exercise_id": item.exercise_id,
+        "local_date": view.local_date.isoformat(),
+        "slot": item.slot_index,
+        "sets_done": sets_done,
+        "sets_due": due,
+        "status": status,
+        "skip_reason": skip_reason,
+        "stop_symptom": stop_symptom,
+        "pain_before": pain_before,
+        "pain_after": pain_after,
+        "note": note,
+        "recorded_at": _recorded_at(now),
+    }
+    return store.enqueue("exercise_log", data)
+
+
+def log_pain(
+    store,
+    local_date: date | str,
+    nprs: int,
+    context: str,
+    tingling: bool = False,
+    numbness: bool = False,
+    felt_pop: bool = False,
+    new_bruising: bool = False,
+    cannot_bear_weight: bool = False,
+    now: datetime | None = None,
+) -> str:
+    """Queue a pain check-in (NPRS 0..10 in a context); return its UUID."""
+    _check_nprs("nprs", nprs, optional=False)
+    if context not in get_args(PainContext):
+        raise ValueError(f"unknown pain context {context!r}")
+    data = {
+        "local_date": as_date(local_date).isoformat(),
+        "nprs": nprs,
+        "context": context,
+        "tingling": bool(tingling),
+        "numbness": bool(numbness),
+        "felt_pop": bool(felt_pop),
+        "new_bruising": bool(new_bruising),
+        "cannot_bear_weight": bool(cannot_bear_weight),
+        "recorded_at": _recorded_at(now),
+    }
+    return store.enqueue("pain_log", data)
+
+
+def submit_red_flag_check(
+    store, local_date: date | str, answers: dict[str, bool], now: datetime | None = None
+) -> Triage:
+    """Triage a red-flag check offline, queue it to sync first, and return the advice."""
+    missing = [q.key for q in QUESTIONS if q.key not in answers]
+    if missing:
+        raise ValueError(f"answer every question; missing: {', '.join(missing)}")
+    result = triage(answers)  # raises on unknown keys and non-boolean answers
+    data = {
+        "local_date": as_date(local_date).isoformat(),
+        "answers": dict(answers),
+        "recorded_at": _recorded_at(now),
+    }
+    store.enqueue("red_flag_check", data)
+    return result

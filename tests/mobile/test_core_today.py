@@ -1,0 +1,229 @@
+"""Today's plan offline from the shipped protocols, logging, red flags, dose text and timer."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from mobile.core.dose import rests_between_holds
+from mobile.core.today import (
+    dose_text,
+    hold_plan,
+    log_exercise,
+    log_pain,
+    submit_red_flag_check,
+    today_view,
+)
+from server.domain.protocol import Dose
+from server.domain.redflags import EMERGENCY_ADVICE, QUESTIONS
+from server.protocols.loader import validate_files
+
+START = date(2026, 11, 2)
+USER = {"id": 1, "patient_id": 1, "role": "patient"}
+
+
+@pytest.fixture()
+def piriformis(store, load_plan):
+    store.save_session("http://stride.test", "tok", USER)
+    return load_plan("piriformis-neural-gliding", START)
+
+
+def _item(view, exercise_id, slot=1):
+    return next(i for i in view.items if i.exercise_id == exercise_id and i.slot_index == slot)
+
+
+def test_first_day_groups_the_sessions_by_time_of_day_with_dose_and_safety_notes(store, piriformis):
+    view = today_view(store, START)
+    assert view.plan_id == 1 and view.phase_id == "settle-and-slide"
+    assert any("No aggressive stretching" in r for r in view.restrictions)
+    assert [(g.time_of_day, g.title) for g in view.groups] == [
+        ("morning", "Morning"),
+        ("evening", "Evening"),
+    ]
+    assert [i.exercise_id for i in view.groups[0].items] == [
+        "supine-piriformis-stretch",
+        "seated-sciatic-slider",
+        "side-lying-clamshell",
+    ]
+    assert [(i.exercise_id, i.slot_index) for i in view.groups[1].items] == [
+        ("seated-sciatic-slider", 2)
+    ]
+    stretch = _item(view, "supine-piriformis-stretch")
+    assert stretch.dose.hold_s == 30 and stretch.instructions and stretch.stop_if
+    assert stretch.regression and stretch.progression and stretch.status == "todo"
+    assert (view.sets_done, view.sets_due, view.is_rest_day) == (0, 5, False)
+
+
+def test_logging_shows_at_once_and_the_latest_log_per_slot_wins(store, piriformis):
+    view = today_view(store, START)
+    clamshell = _item(view, "side-lying-clamshell")
+    log_exercise(store, view, clamshell, 1, "partial", skip_reason="no_time")
+    log_exercise(store, view, clamshell, 2, "done")
+    slider = _item(view, "seated-sciatic-slider", slot=2)
+    log_exercise(store, view, slider, 0, "skipped", "stop_if", stop_symptom="Tingling")
+    again = today_view(store, START)
+    assert _item(again, "side-lying-clamshell").status == "done"
+    evening = _item(again, "seated-sciatic-slider", slot=2)
+    assert (evening.status, evening.skip_reason) == ("skipped", "stop_if")
+    assert _item(again, "seated-sciatic-slider", slot=1).status == "todo"
+    assert (again.sets_done, again.sets_due) == (2, 5)
+    [event] = [e for e in store.outbox() if e["data"]["status"] == "skipped"]
+    assert event["data"] | {"recorded_at": None} == {
+        "plan_id": 1,
+        "exercise_id": "seated-sciatic-slider",
+        "local_date": "2026-11-02",
+        "slot": 2,
+        "sets_done": 0,
+        "sets_due": 1,
+        "status": "skipped",
+        "skip_reason": "stop_if",
+        "stop_symptom": "Tingling",
+        "pain_before": None,
+        "pain_after": None,
+        "note": None,
+        "recorded_at": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "sets_done, status, extra",
+    [
+        (3, "done", {}),
+        (1, "done", {}),
+        (2, "partial", {}),
+        (0, "skipped", {}),
+        (0, "skipped", {"skip_reason": "stop_if"}),
+        (2, "done", {"pain_after": 11}),
+        (2, "finished", {}),
+    ],
+)
+def test_log_exercise_refuses_what_the_server_would_reject(
+    store, piriformis, sets_done, status, extra
+):
+    view = today_view(store, START)
+    with pytest.raises(ValueError):
+        log_exercise(store, view, _item(view, "side-lying-clamshell"), sets_done, status, **extra)
+    assert store.pending_count() == 0
+
+
+def test_a_physio_revision_changes_the_dose_from_its_date(store, load_plan):
+    later = START + timedelta(days=7)
+    overrides = {"dose_overrides": {"side-lying-clamshell": {"sets": 3, "reps": 12}}}
+    load_plan(
+        "piriformis-neural-gliding",
+        START,
+        revisions=[{"number": 2, "effective_from": later.isoformat(), "adjustments": overrides}],
+    )
+    before = _item(today_view(store, later - timedelta(days=1)), "side-lying-clamshell")
+    after = _item(today_view(store, later), "side-lying-clamshell")
+    assert (before.sets_due, after.sets_due, after.dose.reps) == (2, 3, 12)
+
+
+def test_post_operative_plan_counts_phases_from_surgery_and_fills_four_slots(store, load_plan):
+    load_plan("hamstring-repair", START, surgery=START - timedelta(days=3))
+    view = today_view(store, START)
+    assert view.phase_id == "protect-repair"
+    assert [g.time_of_day for g in view.groups] == ["morning", "midday", "afternoon", "evening"]
+    assert any("45 degrees" in r for r in view.restrictions)
+    week_three = today_view(store, START + timedelta(days=15))
+    assert week_three.phase_id == "protect-repair"  # criteria: the physio moves them on
+
+
+def test_no_view_without_a_plan_its_protocol_or_before_the_start(store, load_plan):
+    assert today_view(store, START) is None
+    plan, _ = load_plan("piriformis-neural-gliding", START)
+    assert today_view(store, START - timedelta(days=1)) is None
+    store.apply_changes({"plans": [{**plan, "protocol_version": 99}]})
+    assert today_view(store, START) is None
+
+
+def test_every_shipped_protocol_expands_offline_for_sixteen_weeks(store, load_plan):
+    docs, problems = validate_files(None)
+    assert docs and not problems
+    for plan_id, doc in enumerate(docs.values(), start=1):
+        surgery = START - timedelta(days=4) if doc["care_type"] == "post_operative" else None
+        load_plan(doc["id"], START, surgery=surgery, plan_id=plan_id)
+        for offset in range(0, 112, 3):
+            view = today_view(store, START + timedelta(days=offset))
+            assert view.plan_id == plan_id
+            assert view.is_rest_day == (view.sets_due == 0)
+            assert all(i.time_of_day == g.time_of_day for g in view.groups for i in g.items)
+
+
+def test_red_flag_check_advises_offline_and_syncs_first(store, piriformis):
+    log_pain(store, START, 5, "sitting", tingling=True)
+    answers = {q.key: q.key == "saddle_numbness" for q in QUESTIONS}
+    result = submit_red_flag_check(store, START, answers)
+    assert result.level == "emergency" and result.advice == EMERGENCY_ADVICE
+    assert [e["type"] for e in store.outbox()] == ["red_flag_check", "pain_log"]
+    assert store.red_flag_checks()[0]["level"] == "emergency"
+    with pytest.raises(ValueError, match="missing"):
+        submit_red_flag_check(store, START, {"fever": False})
+    with pytest.raises(ValueError):
+        submit_red_flag_check(store, START, {**answers, "fever": "no"})
+
+
+def test_log_pain_checks_its_input_and_keeps_the_local_date(store, piriformis):
+    with pytest.raises(ValueError):
+        log_pain(store, START, 11, "rest")
+    with pytest.raises(ValueError):
+        log_pain(store, START, 3, "jogging")
+    now = datetime(2026, 11, 2, 23, 30, tzinfo=UTC)
+    log_pain(store, START, 0, "night", now=now)
+    [row] = store.pain_logs(START, START)
+    assert (row["nprs"], row["context"], row["recorded_at"]) == (0, "night", now.isoformat())
+
+
+DOSE_TEXTS = [
+    (Dose(sets=3, reps=10), "3 sets × 10 reps"),
+    (Dose(sets=1, reps=3, hold_s=30, rest_s=30), "1 × 3 holds of 30 s, 30 s rest"),
+    (Dose(sets=1, reps=10, times_per_day=2), "1 set × 10 reps, twice a day"),
+    (Dose(sets=2, reps=10, hold_s=3, rest_s=60), "2 × 10 holds of 3 s, 1 min rest between sets"),
+    (Dose(sets=1, reps=1, hold_s=600), "1 hold of 10 min"),
+    (
+        Dose(sets=3, reps=8, rest_s=120, every_n_days=2),
+        "3 sets × 8 reps, 2 min rest between sets, every other day",
+    ),
+    (
+        Dose(sets=1, reps=5, times_per_day=3, days_per_week=5),
+        "1 set × 5 reps, 3 times a day, 5 days a week",
+    ),
+]
+
+
+@pytest.mark.parametrize("dose, text", DOSE_TEXTS)
+def test_dose_text(dose, text):
+    assert dose_text(dose) == text
+
+
+def test_hold_plan_follows_holds_and_rests_of_the_dose():
+    steps = hold_plan(Dose(sets=2, reps=3, hold_s=30, rest_s=15))
+    assert [(s.kind, s.seconds, s.set_number, s.rep_number) for s in steps] == [
+        ("hold", 30, 1, 1),
+        ("rest", 15, 1, None),
+        ("hold", 30, 1, 2),
+        ("rest", 15, 1, None),
+        ("hold", 30, 1, 3),
+        ("rest", 15, 2, None),
+        ("hold", 30, 2, 1),
+        ("rest", 15, 2, None),
+        ("hold", 30, 2, 2),
+        ("rest", 15, 2, None),
+        ("hold", 30, 2, 3),
+    ]
+    assert steps[0].label == "Hold 1 of 3 · set 1 of 2" and steps[1].label == "Rest 15 s"
+
+
+def test_hold_plan_rests_between_sets_for_short_holds_and_plain_reps():
+    clamshell = Dose(sets=2, reps=3, hold_s=3, rest_s=60)
+    assert not rests_between_holds(clamshell)
+    assert [s.kind for s in hold_plan(clamshell)] == ["hold"] * 3 + ["rest"] + ["hold"] * 3
+    reps = hold_plan(Dose(sets=3, reps=10, rest_s=90))
+    assert [(s.kind, s.seconds) for s in reps] == [
+        ("reps", 0),
+        ("rest", 90),
+        ("reps", 0),
+        ("rest", 90),
+        ("reps", 0),
+    ]
+    assert reps[0].label == "10 reps · set 1 of 3"
+    assert [s.kind for s in hold_plan(Dose(sets=1, reps=1, hold_s=600))] == ["hold"]
