@@ -14,21 +14,27 @@ from server.schemas.logs import (
     PainLogSchema,
     RedFlagCheckSchema,
 )
-from server.services import logs
 from server.services.access import patient_for, visible_patient_ids
 from server.services.errors import ServiceError
+from server.services.events import EventBatch
 
-_HANDLERS = {
-    "exercise_log": (ExerciseLogSchema, logs.record_exercise_log, ("patient",)),
-    "pain_log": (PainLogSchema, logs.record_pain_log, ("patient",)),
-    "red_flag_check": (RedFlagCheckSchema, logs.record_red_flag_check, ("patient",)),
-    "clinical_event": (ClinicalEventSchema, logs.record_clinical_event, ("physio", "clinician")),
+_SCHEMAS = {
+    "exercise_log": ExerciseLogSchema(),
+    "pain_log": PainLogSchema(),
+    "red_flag_check": RedFlagCheckSchema(),
+    "clinical_event": ClinicalEventSchema(),
+}
+_ROLES = {
+    "exercise_log": ("patient",),
+    "pain_log": ("patient",),
+    "red_flag_check": ("patient",),
+    "clinical_event": ("physio", "clinician"),
 }
 
 
 def sync(session: Session, user: User, request: dict, page_size: int) -> dict:
     """Push the events, then pull the changes after the cursor, in one transaction."""
-    results = [_push(session, user, event) for event in request["events"]]
+    results = _push(session, user, request["events"])
     changes, cursor, has_more = _pull(session, user, request["cursor"], page_size)
     session.commit()
     return {
@@ -40,36 +46,54 @@ def sync(session: Session, user: User, request: dict, page_size: int) -> dict:
     }
 
 
-def _push(session: Session, user: User, event: dict) -> dict:
-    result = {"id": event["id"], "type": event["type"]}
-    schema, record, roles = _HANDLERS[event["type"]]
-    try:
-        if user.role not in roles:
-            raise ServiceError(f"A {user.role} cannot push {event['type']} events.")
-        patient_id = event.get("patient_id")
-        if patient_id is None:
-            if user.patient is None:
-                raise ServiceError("patient_id is required for staff events.")
-            patient_id = user.patient.id
-        patient = patient_for(session, user, patient_id)
-        data = schema().load({**event["data"], "id": str(event["id"])})
-        with session.begin_nested():
-            outcome = record(session, user, patient, data)
-    except ValidationError as error:
-        return {
-            **result,
-            "status": "rejected",
-            "message": "invalid event",
-            "errors": error.messages,
-        }
-    except ServiceError as error:
-        return {**result, "status": "rejected", "message": error.message, "errors": error.errors}
-    created = outcome[1]
-    if event["type"] == "red_flag_check":
-        result.update(level=outcome[2].level, advice=outcome[2].advice)
-    elif event["type"] == "pain_log" and outcome[2]:
-        result.update(level="urgent", advice=POSTOP_ADVICE)
-    return {**result, "status": "created" if created else "duplicate"}
+def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
+    """Check every event, store the valid ones together, and report on each."""
+    batch = EventBatch(session, user)
+    patients: dict[int, object] = {}
+    results, keys = [], []
+    for event in events:
+        result = {"id": event["id"], "type": event["type"]}
+        results.append(result)
+        keys.append(None)
+        try:
+            patient = _patient(session, user, event, patients)
+            data = _SCHEMAS[event["type"]].load({**event["data"], "id": str(event["id"])})
+            keys[-1] = batch.add(event["type"], patient, data)
+        except ValidationError as error:
+            result.update(status="rejected", message="invalid event", errors=error.messages)
+        except ServiceError as error:
+            result.update(status="rejected", message=error.message, errors=error.errors)
+    outcomes = batch.store()
+    for result, key in zip(results, keys, strict=True):
+        if key is None:
+            continue
+        outcome = outcomes[key]
+        if outcome.error is not None:
+            error = outcome.error
+            result.update(status="rejected", message=error.message, errors=error.errors)
+            continue
+        result["status"] = "created" if outcome.created else "duplicate"
+        # The same UUID twice in one batch: only its first appearance created the row.
+        outcome.created = False
+        if outcome.triage is not None:
+            result.update(level=outcome.triage.level, advice=outcome.triage.advice)
+        elif result["type"] == "pain_log" and outcome.alerts:
+            result.update(level="urgent", advice=POSTOP_ADVICE)
+    return results
+
+
+def _patient(session: Session, user: User, event: dict, cache: dict):
+    """Return the patient an event is about, if the caller may write it."""
+    if user.role not in _ROLES[event["type"]]:
+        raise ServiceError(f"A {user.role} cannot push {event['type']} events.")
+    patient_id = event.get("patient_id")
+    if patient_id is None:
+        if user.patient is None:
+            raise ServiceError("patient_id is required for staff events.")
+        patient_id = user.patient.id
+    if patient_id not in cache:
+        cache[patient_id] = patient_for(session, user, patient_id)
+    return cache[patient_id]
 
 
 def _pull(session: Session, user: User, cursor: int, page_size: int):

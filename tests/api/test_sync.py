@@ -114,3 +114,11 @@ def test_malformed_sync_is_a_422_naming_the_field(patient):
     assert "events" in response.get_json()["errors"]["json"]
     negative = patient.post("/sync", json={"cursor": -1})
     assert "cursor" in negative.get_json()["errors"]["json"]
+
+
+def test_the_same_uuid_twice_in_one_batch_is_stored_once(patient, plan):
+    event = _pain_event(6)
+    body = patient.post("/sync", json={"events": [event, event]}).get_json()
+    assert [r["status"] for r in body["results"]] == ["created", "duplicate"]
+    stored = patient.get(f"/patients/{patient.user['patient_id']}/pain-logs").get_json()
+    assert [p["nprs"] for p in stored] == [6]
