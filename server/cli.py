@@ -75,7 +75,11 @@ def seed_command(today):
     """Create demo accounts and 8-14 weeks of patient history (skips if already seeded)."""
     from server.demo import seed_demo
 
-    for line in seed_demo(db.session, today):
+    try:
+        lines = seed_demo(db.session, today)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--today") from None
+    for line in lines:
         click.echo(line)
 
 
