@@ -81,7 +81,7 @@ def adherence_by_day(
     end: date,
 ) -> dict[date, Adherence]:
     """Return each day's adherence from start to end inclusive (rest days have ratio None)."""
-    grouped = _by_date(entries)
+    grouped = _by_date(e for e in entries if start <= e.local_date <= end)
     result: dict[date, Adherence] = {}
     day = start
     while day <= end:
