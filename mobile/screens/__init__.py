@@ -1,0 +1,1 @@
+"""Thin screen classes: each loads its own .kv and forwards events to `mobile.core`."""

@@ -1,0 +1,1 @@
+"""Hand-styled Kivy widgets: buttons, chips, cards, progress, hold ring and charts."""
