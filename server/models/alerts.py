@@ -36,6 +36,7 @@ class Alert(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list["AlertEvent"]] = relationship(order_by="AlertEvent.id")
+    patient: Mapped["Patient"] = relationship()  # noqa: F821 (registered in server.models)
 
 
 class AlertEvent(db.Model):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
-from server.schemas.common import nonblank
+from server.schemas.common import WholeNumber, id_field, nonblank
 from server.services.alerts import DECISIONS
 
 
@@ -19,6 +19,7 @@ class AlertEventSchema(Schema):
 class AlertSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
+    patient_name = fields.String(attribute="patient.user.display_name")
     plan_id = fields.Integer(allow_none=True)
     rule_id = fields.String()
     rule_set_version = fields.String()
@@ -50,8 +51,8 @@ class AlertArgs(Schema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     rule = fields.String(validate=validate.Length(1, 20))
-    patient_id = fields.Integer()
-    limit = fields.Integer(load_default=200, validate=validate.Range(1, 1000))
+    patient_id = id_field()
+    limit = WholeNumber(load_default=200, validate=validate.Range(1, 1000))
 
 
 class AcknowledgeSchema(Schema):

@@ -134,3 +134,8 @@ def test_patient_sees_their_alert_through_sync_without_the_evidence(patient, red
     alerts = patient.post("/sync", json={}).get_json()["changes"]["alerts"]
     assert [a["id"] for a in alerts] == [red_alert]
     assert "evidence" not in alerts[0] and "rationale" not in alerts[0]
+
+
+def test_alerts_name_the_patient_for_the_queue(clinician, patient, red_alert):
+    listed = clinician.get("/alerts").get_json()
+    assert listed[0]["patient_name"] == patient.user["display_name"]
