@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app server
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= $(STRIDE_TEST_DATABASE_URL)
 
-.PHONY: install run app screenshots sweep test test-sqlite test-postgres lint clean
+.PHONY: install run app screenshots sweep serve-prod bench-api test test-sqlite test-postgres lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,19 @@ test-postgres: install
 
 sweep: install
 	$(FLASK) sweep run
+
+# Production-style: gunicorn (STRIDE_WORKERS, default 2 x cores) plus the one scheduler process,
+# on the instance SQLite or DATABASE_URL (docs/deploy.md). Ctrl-C stops both.
+serve-prod: install
+	$(FLASK) db upgrade
+	$(FLASK) protocols load
+	@$(FLASK) scheduler run & scheduler=$$!; \
+	trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn -c server/gunicorn_conf.py
+
+# Requests/s of the health ceiling, schedule reads and sync pushes on loopback (bench/api.py).
+bench-api: install
+	$(PY) bench/api.py
 
 lint: install
 	$(VENV)/bin/ruff check server mobile tests bench

@@ -5,6 +5,7 @@ import os
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import models  # noqa: F401  (registers the tables for migrations)
 from server.api import register_api
@@ -16,6 +17,22 @@ from server.extensions import db, migrate
 MIGRATIONS = os.path.join(os.path.dirname(__file__), "migrations")
 
 
+class NoResultRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG echo of result rows: they hold hashes, notes and pain scores.
+
+    Statement parameters are hidden by the engine option hide_parameters (see config.py).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Row ")
+
+
+def _keep_rows_out_of_logs() -> None:
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, NoResultRows) for f in engine_log.filters):
+        engine_log.addFilter(NoResultRows())
+
+
 def build_app(test_config: dict | None = None) -> Flask:
     """Create and configure one Stride application."""
     app = Flask("server", instance_relative_config=True)
@@ -24,6 +41,12 @@ def build_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    _keep_rows_out_of_logs()
+    if app.config.get("TRUSTED_PROXIES"):
+        # Only behind proxies we run: otherwise a client could choose its address, and so
+        # its sign-in rate limit and what the audit log records.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS, render_as_batch=True)

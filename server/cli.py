@@ -1,10 +1,12 @@
-"""Command line: `flask --app server users|protocols|demo ...`."""
+"""Command line: `flask --app server users|protocols|demo ...` and `db backup`."""
 
+import os
 import sys
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_migrate.cli import db as migrate_cli
 
 from server.extensions import db
 from server.models.users import ROLES
@@ -123,6 +125,42 @@ def sweep_run_command(as_of):
     )
     for problem in run.error_log:
         click.echo(f"  error: plan {problem['plan_id']}: {problem['error']}", err=True)
+
+
+@migrate_cli.command("backup")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace PATH if it exists.")
+def backup_command(path, force):
+    """Back up the database to PATH while the server runs (SQLite copy, or pg_dump)."""
+    import shutil
+    import subprocess
+
+    from server.database import backup_sqlite, pg_dump_command
+
+    if os.path.exists(path) and not force:
+        raise click.ClickException(f"{path} exists; pass --force to replace it")
+    url = db.engine.url
+    if url.get_backend_name() == "sqlite":
+        if url.database in (None, "", ":memory:"):
+            raise click.ClickException("an in-memory database cannot be backed up")
+        counts = backup_sqlite(url.database, path)
+        click.echo(f"backed up {url.database} to {path}: {sum(counts.values())} rows")
+        for table, rows in counts.items():
+            click.echo(f"  {table}: {rows}")
+        click.echo(f"restore: stop the server and scheduler, then copy {path} over the database")
+        return
+    args, env = pg_dump_command(url, path)
+    restore = f"pg_restore --no-owner --dbname=NEW_DATABASE {path}"
+    if shutil.which("pg_dump") is None:
+        click.echo("pg_dump is not installed here. On a machine with PostgreSQL's client tools:")
+        click.echo("  " + " ".join(args))
+        click.echo(f"and to restore into an empty database: {restore}")
+        sys.exit(1)
+    done = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise click.ClickException(f"pg_dump failed: {done.stderr.strip()}")
+    click.echo(f"backed up {url.database} to {path} (pg_dump custom format)")
+    click.echo(f"restore into an empty database: {restore}")
 
 
 def register_cli(app: Flask) -> None:

@@ -7,12 +7,20 @@ from datetime import timedelta
 def from_environment(instance_path: str) -> dict:
     """Return the configuration for this process, read from the environment."""
     default_db = "sqlite:///" + os.path.join(instance_path, "stride.sqlite3")
+    database_url = os.environ.get("DATABASE_URL", default_db)
     return {
         "SECRET_KEY": os.environ.get("STRIDE_SECRET_KEY", "dev-only-change-me"),
-        "SQLALCHEMY_DATABASE_URI": os.environ.get("DATABASE_URL", default_db),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "TOKEN_TTL": timedelta(hours=int(os.environ.get("STRIDE_TOKEN_TTL_HOURS", 24 * 14))),
         "SYNC_PAGE_SIZE": 500,
+        # Failed sign-ins allowed per window, per account and per client address (then 429).
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ACCOUNT", 5)),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ADDRESS", 20)),
+        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (ProxyFix);
+        # 0 (the default) trusts none: the client address is the TCP peer's.
+        "TRUSTED_PROXIES": int(os.environ.get("STRIDE_TRUSTED_PROXIES", 0)),
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -23,3 +31,15 @@ def from_environment(instance_path: str) -> dict:
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     }
+
+
+def engine_options(database_url: str) -> dict:
+    """Return the connection pool settings: pre-ping always, a sized pool on PostgreSQL."""
+    # hide_parameters: SQL logging and database errors never show values (passwords' hashes,
+    # tokens' hashes, pain scores, notes), even at DEBUG.
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
+    if database_url.startswith("postgresql"):
+        # Per process: PostgreSQL sees processes x (pool_size + max_overflow) connections.
+        options["pool_size"] = int(os.environ.get("STRIDE_DB_POOL_SIZE", 5))
+        options["max_overflow"] = int(os.environ.get("STRIDE_DB_MAX_OVERFLOW", 5))
+    return options

@@ -1,7 +1,11 @@
-"""Engine tuning per dialect: SQLite pragmas and write-locking transactions."""
+"""Engine tuning per dialect (SQLite pragmas, write-locking transactions) and backups."""
+
+import os
+import re
+import sqlite3
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine
 
 
 def configure_engine(engine: Engine) -> None:
@@ -32,3 +36,51 @@ def configure_engine(engine: Engine) -> None:
 def is_postgres(engine: Engine) -> bool:
     """Tell whether the engine talks to PostgreSQL."""
     return engine.dialect.name == "postgresql"
+
+
+def backup_sqlite(database: str, target: str) -> dict[str, int]:
+    """Copy a live SQLite database to `target` (online backup API); return rows per table.
+
+    The copy is one step under one read transaction: consistent even while the server writes
+    (WAL lets writers go on). It is checked and only then moved into place.
+    """
+    partial = target + ".partial"
+    if os.path.exists(partial):
+        os.remove(partial)
+    source = sqlite3.connect(database)
+    copy = sqlite3.connect(partial)
+    try:
+        source.execute("PRAGMA busy_timeout=10000")
+        source.backup(copy)
+        verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
+        if verdict != "ok":
+            raise RuntimeError(f"the copy failed its integrity check: {verdict}")
+        tables = [
+            name
+            for (name,) in copy.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " ORDER BY name"
+            )
+        ]
+        counts = {t: copy.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    finally:
+        copy.close()
+        source.close()
+    os.replace(partial, target)
+    return counts
+
+
+def pg_dump_command(url: URL, target: str) -> tuple[list[str], dict[str, str]]:
+    """Return the pg_dump arguments and environment that back up the database at `url`."""
+    args = ["pg_dump", "--format=custom", "--no-owner", f"--file={target}"]
+    for option, value in (("--host", url.host), ("--port", url.port), ("--username", url.username)):
+        if value:
+            args.append(f"{option}={value}")
+    # A deployment kept in its own schema (search_path in the URL's options) dumps that schema.
+    match = re.search(r"search_path=([\w,]+)", str(url.query.get("options", "")))
+    if match:
+        args += [f"--schema={name}" for name in match.group(1).split(",")]
+    args.append(f"--dbname={url.database}")
+    # The password goes through the environment, never the command line (visible to `ps`).
+    env = {"PGPASSWORD": url.password} if url.password else {}
+    return args, env

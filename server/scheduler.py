@@ -51,12 +51,15 @@ def single_scheduler(app: Flask):
         engine = db.engine
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
-            if not connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_LOCK}):
+            # Keyed on the schema too: two deployments (or test runs) in one database each get one.
+            lock = "SELECT pg_try_advisory_lock(:k, hashtext(current_schema()))"
+            if not connection.scalar(text(lock), {"k": _PG_LOCK}):
                 raise SchedulerAlreadyRunning("another scheduler holds the database lock")
             try:
                 yield
             finally:
-                connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK})
+                unlock = "SELECT pg_advisory_unlock(:k, hashtext(current_schema()))"
+                connection.execute(text(unlock), {"k": _PG_LOCK})
         return
     # Next to the database file: one lock per database, whatever the working directory.
     database = engine.url.database

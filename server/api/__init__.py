@@ -1,13 +1,38 @@
 """REST API v1: every resource blueprint, mounted under /api/v1."""
 
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from server.api import alerts, auth, logs, patients, plans, protocols, sync, users
+from server.api import alerts, audit, auth, health, logs, patients, plans, protocols, sync, users
 
 PREFIX = "/api/v1"
 
 
+class IdConverter(IntegerConverter):
+    """`<int:...>` path ids of at most 9 digits: a longer one is a 404, never an overflow (500).
+
+    Bounded by the pattern, not by `max`: werkzeug answers 405 when a value fails `max` and
+    the same path has a rule for another method.
+    """
+
+    regex = r"\d{1,9}"
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 999_999_999)  # documents the bound in the OpenAPI schema
+        super().__init__(url_map, *args, **kwargs)
+
+
+class TextConverter(UnicodeConverter):
+    """`<string:...>` path segments without NUL, which PostgreSQL text cannot hold: a 404."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]")
+
+
 def register_api(api: Api) -> None:
     """Register every resource blueprint on the API."""
-    for module in (auth, users, protocols, patients, plans, logs, sync, alerts):
+    converters = api._app.url_map.converters  # set before any rule is added
+    converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
+    for module in (health, auth, users, protocols, patients, plans, logs, sync, alerts, audit):
         api.register_blueprint(module.blp, url_prefix=PREFIX)

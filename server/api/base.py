@@ -5,22 +5,36 @@ from functools import wraps
 from flask import current_app, g, request
 from flask_smorest import Blueprint
 
+from server.api.auditing import CallAudit, remember_answer
+from server.api.parsing import StrideParser
 from server.extensions import db
 from server.services import auth as auth_service
 from server.services.access import require_role
-from server.services.errors import Unauthorized
+from server.services.errors import ServiceError, Unauthorized
+from server.services.ratelimit import Limits
 
 ERROR_REFS = {
+    400: "BAD_REQUEST",
     401: "UNAUTHORIZED",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     409: "CONFLICT",
     422: "UNPROCESSABLE_ENTITY",
+    429: "TOO_MANY_REQUESTS",
 }
 
 
 class StrideBlueprint(Blueprint):
     """A Blueprint whose views declare who may call them and which errors they return."""
+
+    ARGUMENTS_PARSER = StrideParser()
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """Parse and validate input (422); a JSON body may also fail to parse at all (400)."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        return lambda func: self.alt_response(400, response=ERROR_REFS[400])(parse(func))
 
     def auth(self, *roles: str, errors: tuple[int, ...] = ()):
         """Require a valid bearer token (and one of `roles`, when given)."""
@@ -30,9 +44,20 @@ class StrideBlueprint(Blueprint):
             @wraps(func)
             def wrapper(*args, **kwargs):
                 g.user, g.token = current_user_and_token()
-                if roles:
-                    require_role(g.user, *roles)
-                return func(*args, **kwargs)
+                trail = CallAudit(g.user, request.endpoint, kwargs)
+                try:
+                    trail.before()
+                    if roles:
+                        require_role(g.user, *roles)
+                    response = func(*args, **kwargs)
+                except ServiceError as error:
+                    trail.denied(error)
+                    raise
+                except Exception:
+                    trail.abandoned()
+                    raise
+                trail.after(g.pop("audit_answer", None))
+                return response
 
             wrapper = self.doc(security=[{"bearerAuth": []}])(wrapper)
             for status in statuses:
@@ -40,6 +65,11 @@ class StrideBlueprint(Blueprint):
             return wrapper
 
         return decorator
+
+    @staticmethod
+    def _prepare_response_content(data):
+        """Keep the serialized answer for the audit hook (flask-smorest's override point)."""
+        return remember_answer(data)
 
     def errors(self, *statuses: int):
         """Document extra error statuses of a view that needs no token."""
@@ -64,3 +94,13 @@ def current_user_and_token():
 def ttl():
     """Return how long new tokens live."""
     return current_app.config["TOKEN_TTL"]
+
+
+def login_limits() -> Limits:
+    """Return the sign-in rate limits of this app."""
+    config = current_app.config
+    return Limits(
+        per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        window=config["LOGIN_FAILURE_WINDOW"],
+    )

@@ -12,7 +12,7 @@ blp = StrideBlueprint("sync", __name__, description="Offline sync")
 
 @blp.route("/sync", methods=["POST"])
 @blp.auth(errors=(422,))
-@blp.arguments(SyncRequestSchema)
+@blp.arguments(SyncRequestSchema, required=False)  # no body: a pull from cursor 0
 @blp.response(200, SyncResponseSchema)
 def push_and_pull(data):
     """Store a batch of device events (each at most once) and return changes after `cursor`."""

@@ -3,6 +3,7 @@
 from server.api.base import StrideBlueprint
 from server.extensions import db
 from server.schemas.users import NewStaffSchema, UserSchema
+from server.services import auth
 from server.services.accounts import create_user
 
 blp = StrideBlueprint("users", __name__, description="Staff accounts (admin)")
@@ -17,3 +18,11 @@ def create(data):
     user = create_user(db.session, **data)
     db.session.commit()
     return user
+
+
+@blp.route("/users/<int:user_id>/tokens", methods=["DELETE"])
+@blp.auth("admin", errors=(404,))
+@blp.response(204)
+def revoke_tokens(user_id):
+    """Revoke every token of an account (a lost device, a leaver): it must sign in again."""
+    auth.revoke_all(db.session, auth.account(db.session, user_id))

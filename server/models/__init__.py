@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table."""
 
 from server.models.alerts import Alert, AlertEvent, Change
+from server.models.audit import AuditEvent, AuditEventPatient, LoginAttempt
 from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
@@ -10,11 +11,14 @@ from server.models.users import AuthToken, CareTeamMember, Patient, User
 __all__ = [
     "Alert",
     "AlertEvent",
+    "AuditEvent",
+    "AuditEventPatient",
     "AuthToken",
     "CareTeamMember",
     "Change",
     "ClinicalEvent",
     "ExerciseLog",
+    "LoginAttempt",
     "PainLog",
     "Patient",
     "Plan",

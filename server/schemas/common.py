@@ -1,5 +1,6 @@
 """Field helpers shared by the API schemas."""
 
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -7,6 +8,42 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 Nprs = fields.Integer(validate=validate.Range(0, 10))
 PAGE_LIMIT = 1000
+# Ids are 32-bit integer columns on PostgreSQL: a larger number would overflow the query (a 500).
+MAX_ID = 2**31 - 1
+# Care happens between these dates; beyond them a date is a typo or a probe, and date arithmetic
+# near year 9999 overflows.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+# The same window for moments: converting year 1 or 9999 to UTC can overflow.
+SANE_MOMENT = validate.Range(
+    datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC), max_inclusive=False
+)
+
+
+class WholeNumber(fields.Integer):
+    """An integer that refuses 2.5 instead of truncating it to 2 (marshmallow's default)."""
+
+    def _validated(self, value):
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
+def id_field(**kwargs) -> fields.Integer:
+    """Return an integer field for a record id (1..MAX_ID)."""
+    return WholeNumber(validate=validate.Range(1, MAX_ID), **kwargs)
+
+
+class Day(fields.Date):
+    """A calendar date between FIRST_DAY and LAST_DAY."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.insert(0, _within_care_dates)
+
+
+def _within_care_dates(value: date) -> None:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValidationError(f"Must be between {FIRST_DAY} and {LAST_DAY}.")
 
 
 @lru_cache(maxsize=1)
@@ -23,8 +60,8 @@ def validate_timezone(value: str) -> None:
 class DateRangeArgs(Schema):
     """Query arguments `from` and `to` (inclusive local dates)."""
 
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")
 
 
 def nonblank(max_length: int) -> validate.Validator:

@@ -6,7 +6,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.domain.history import ClinicalKind, PainContext, SkipReason, Status
 from server.domain.redflags import QUESTIONS
-from server.schemas.common import Nprs, nonblank
+from server.schemas.common import SANE_MOMENT, Day, Nprs, WholeNumber, id_field, nonblank
 
 _uuid = fields.UUID(
     required=True, metadata={"description": "made on the device; a repeat is a no-op"}
@@ -16,7 +16,9 @@ _uuid = fields.UUID(
 class _EventSchema(Schema):
     id = fields.UUID(attribute="client_uuid", required=True, metadata=_uuid.metadata)
     recorded_at = fields.AwareDateTime(
-        allow_none=True, metadata={"description": "device time (not trusted for ordering)"}
+        allow_none=True,
+        validate=SANE_MOMENT,
+        metadata={"description": "device time (not trusted for ordering)"},
     )
     received_at = fields.DateTime(dump_only=True)
     supersedes = fields.UUID(allow_none=True)
@@ -24,17 +26,17 @@ class _EventSchema(Schema):
 
 
 class ExerciseLogSchema(_EventSchema):
-    plan_id = fields.Integer(required=True)
+    plan_id = id_field(required=True)
     exercise_id = fields.String(required=True, validate=validate.Length(1, 64))
-    local_date = fields.Date(required=True)
-    slot = fields.Integer(load_default=1, validate=validate.Range(1, 4))
-    sets_done = fields.Integer(required=True, validate=validate.Range(0, 100))
-    sets_due = fields.Integer(required=True, validate=validate.Range(1, 100))
+    local_date = Day(required=True)
+    slot = WholeNumber(load_default=1, validate=validate.Range(1, 4))
+    sets_done = WholeNumber(required=True, validate=validate.Range(0, 100))
+    sets_due = WholeNumber(required=True, validate=validate.Range(1, 100))
     status = fields.String(required=True, validate=validate.OneOf(get_args(Status)))
     skip_reason = fields.String(allow_none=True, validate=validate.OneOf(get_args(SkipReason)))
     stop_symptom = fields.String(allow_none=True, validate=validate.Length(max=200))
-    pain_before = fields.Integer(allow_none=True, validate=Nprs.validate)
-    pain_after = fields.Integer(allow_none=True, validate=Nprs.validate)
+    pain_before = WholeNumber(allow_none=True, validate=Nprs.validate)
+    pain_after = WholeNumber(allow_none=True, validate=Nprs.validate)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
@@ -59,8 +61,8 @@ class ExerciseLogSchema(_EventSchema):
 
 
 class PainLogSchema(_EventSchema):
-    local_date = fields.Date(required=True)
-    nprs = fields.Integer(required=True, validate=Nprs.validate)
+    local_date = Day(required=True)
+    nprs = WholeNumber(required=True, validate=Nprs.validate)
     context = fields.String(required=True, validate=validate.OneOf(get_args(PainContext)))
     tingling = fields.Boolean(load_default=False)
     numbness = fields.Boolean(load_default=False)
@@ -84,7 +86,7 @@ class PainLogResultSchema(PainLogSchema):
 
 
 class RedFlagCheckSchema(_EventSchema):
-    local_date = fields.Date(required=True)
+    local_date = Day(required=True)
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
 
 
@@ -101,7 +103,7 @@ class ClinicalEventSchema(_EventSchema):
         attribute="client_uuid", load_default=None, metadata={"description": "optional UUID"}
     )
     kind = fields.String(required=True, validate=validate.OneOf(get_args(ClinicalKind)))
-    event_date = fields.Date(required=True)
+    event_date = Day(required=True)
     details = fields.Dict(required=True)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     recorded_by_id = fields.Integer(dump_only=True)
@@ -116,8 +118,8 @@ class ImagingDetails(Schema):
 class InjectionDetails(Schema):
     target = fields.String(required=True, validate=nonblank(200))
     guidance = fields.String(load_default="ultrasound", validate=validate.Length(max=40))
-    pain_before = fields.Integer(required=True, validate=Nprs.validate)
-    pain_after = fields.Integer(required=True, validate=Nprs.validate)
+    pain_before = WholeNumber(required=True, validate=Nprs.validate)
+    pain_after = WholeNumber(required=True, validate=Nprs.validate)
 
 
 class ExamFindingDetails(Schema):
@@ -134,6 +136,6 @@ DETAIL_SCHEMAS = {
 
 
 class LogRangeArgs(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
-    limit = fields.Integer(load_default=500, validate=validate.Range(1, 1000))
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")
+    limit = WholeNumber(load_default=500, validate=validate.Range(1, 1000))

@@ -2,17 +2,17 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.schemas.common import nonblank
+from server.schemas.common import Day, WholeNumber, nonblank
 
 OPS = ("set_dose", "remove_exercise", "restore_exercise", "add_exercise", "move_phase")
 
 
 class NewPlanSchema(Schema):
     protocol_id = fields.String(required=True, validate=validate.Length(1, 64))
-    protocol_version = fields.Integer(validate=validate.Range(1, 100_000))
-    start_date = fields.Date(required=True)
-    surgery_date = fields.Date(allow_none=True)
-    end_date = fields.Date(allow_none=True)
+    protocol_version = WholeNumber(validate=validate.Range(1, 100_000))
+    start_date = Day(required=True)
+    surgery_date = Day(allow_none=True)
+    end_date = Day(allow_none=True)
 
 
 class OperationSchema(Schema):
@@ -25,13 +25,13 @@ class OperationSchema(Schema):
 
 class PlanAdjustmentSchema(Schema):
     reason = fields.String(required=True, validate=nonblank(2000))
-    effective_from = fields.Date(
+    effective_from = Day(
         metadata={"description": "first day of the new prescription; default: patient's today"}
     )
     operations = fields.List(
         fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=50)
     )
-    end_date = fields.Date(allow_none=True)
+    end_date = Day(allow_none=True)
 
 
 class RevisionSchema(Schema):
@@ -62,8 +62,8 @@ class PlanSchema(Schema):
 
 
 class ScheduleArgs(Schema):
-    date_from = fields.Date(data_key="from")
-    date_to = fields.Date(data_key="to")
+    date_from = Day(data_key="from")
+    date_to = Day(data_key="to")
 
 
 class DoseSchema(Schema):

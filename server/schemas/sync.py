@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.schemas.common import MAX_ID, WholeNumber, id_field
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 
@@ -11,14 +12,14 @@ EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "clinical_event")
 class SyncEventSchema(Schema):
     id = fields.UUID(required=True, metadata={"description": "made on the device"})
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
-    patient_id = fields.Integer(
+    patient_id = id_field(
         metadata={"description": "defaults to the caller's own record (patients)"}
     )
     data = fields.Dict(required=True, metadata={"description": "the event's fields, without id"})
 
 
 class SyncRequestSchema(Schema):
-    cursor = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    cursor = WholeNumber(load_default=0, validate=validate.Range(0, MAX_ID))
     events = fields.List(
         fields.Nested(SyncEventSchema), load_default=list, validate=validate.Length(max=500)
     )
@@ -29,7 +30,7 @@ class SyncResultSchema(Schema):
     type = fields.String()
     status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
     message = fields.String()
-    errors = fields.Dict()
+    errors = fields.Dict(allow_none=True, metadata={"description": "field: reasons, if any"})
     level = fields.String(metadata={"description": "red_flag_check: none / urgent / emergency"})
     advice = fields.String()
 

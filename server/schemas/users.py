@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.users import ROLES, STAFF_ROLES
-from server.schemas.common import nonblank, validate_timezone
+from server.schemas.common import id_field, nonblank, validate_timezone
 
 
 class UserSchema(Schema):
@@ -56,7 +56,7 @@ class NewPatientSchema(Schema):
     display_name = fields.String(required=True, validate=nonblank(120))
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
     password = fields.String(load_only=True, validate=validate.Length(10, 256))
-    care_team = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=20))
+    care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
 
 
 class SummarySchema(Schema):

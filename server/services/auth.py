@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from server.models import AuthToken, User
 from server.models.types import utcnow
-from server.services.errors import Invalid, Unauthorized
+from server.services import audit, ratelimit
+from server.services.errors import Invalid, NotFound, Unauthorized
+from server.services.ratelimit import Limits
 
 # OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
@@ -44,8 +46,46 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def sign_in(session: Session, email: str, password: str, ttl: timedelta) -> tuple[str, AuthToken]:
-    """Check credentials and issue a new token; the same error for every kind of failure."""
+def sign_in(
+    session: Session,
+    email: str,
+    password: str,
+    ttl: timedelta,
+    address: str | None = None,
+    limits: Limits | None = None,
+) -> tuple[str, AuthToken]:
+    """Check credentials and issue a new token; the same error for every kind of failure.
+
+    With `limits`, an account or address over its limit is refused with TooManyAttempts
+    before the password is looked at, so a locked account never tells whether it was right.
+    Every attempt is recorded for the limits and in the audit log.
+    """
+    email, address = normalise_email(email), (address or "")[:64] or None
+    if limits is not None:
+        wait = ratelimit.retry_after(session, email, address, limits)
+        if wait:
+            _audit_attempt(session, email, None, address, "throttled")
+            session.commit()
+            raise ratelimit.TooManyAttempts(wait)
+    try:
+        user = authenticate(session, email, password)
+    except Unauthorized:
+        session.rollback()
+        if limits is not None:
+            ratelimit.record_attempt(session, email, address, False, limits)
+        _audit_attempt(session, email, None, address, "failed")
+        session.commit()
+        raise
+    raw, token = issue_token(session, user, ttl)
+    if limits is not None:
+        ratelimit.record_attempt(session, email, address, True, limits)
+    _audit_attempt(session, email, user, address, "ok")
+    session.commit()
+    return raw, token
+
+
+def authenticate(session: Session, email: str, password: str) -> User:
+    """Return the active account these credentials open, or raise Unauthorized."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         _verify(_DUMMY_HASH, password)  # spend the same time as a real check
@@ -54,11 +94,22 @@ def sign_in(session: Session, email: str, password: str, ttl: timedelta) -> tupl
         raise Unauthorized("Wrong email or password.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    return user
+
+
+def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, AuthToken]:
+    """Add a new bearer token for a user; return the raw token (shown once) and its row."""
     raw = secrets.token_urlsafe(32)
     token = AuthToken(user=user, token_hash=_digest(raw), expires_at=utcnow() + ttl)
     session.add(token)
-    session.commit()
     return raw, token
+
+
+def _audit_attempt(session: Session, email: str, user: User | None, address, outcome: str):
+    """Record a sign-in in the audit log, naming the account the email belongs to, if any."""
+    account = user or session.scalar(select(User).where(User.email == email))
+    subject = audit.Subject("user", account.id) if account else audit.Subject()
+    audit.record(session, user, "auth.sign_in", subject, address, outcome)
 
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
@@ -75,6 +126,14 @@ def revoke(session: Session, token: AuthToken, when: datetime | None = None) -> 
     """Revoke one token (sign out)."""
     token.revoked_at = when or utcnow()
     session.commit()
+
+
+def account(session: Session, user_id: int) -> User:
+    """Return an account by id, or raise NotFound."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
 
 
 def revoke_all(session: Session, user: User) -> int:

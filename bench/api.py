@@ -1,0 +1,384 @@
+"""Benchmark the API over loopback: the health ceiling, schedule reads and sync pushes.
+
+Starts the production recipe (gunicorn with server/gunicorn_conf.py) on a fresh copy of the demo
+data, then measures, in one run and at the same concurrency:
+- GET /api/v1/health: no token, no database; the ceiling of this server setup;
+- GET /api/v1/plans/{id}/schedule: the demo patient's next 7 days, with its token;
+- POST /api/v1/sync: 20 new events per request (10 exercise logs, 10 pain scores).
+Each is printed as requests/s and as a ratio to the ceiling, with p50/p95 latency; sync also as
+events/s. Goals (issue 5): schedule >= 50 % of the ceiling, sync >= 30 %, p95 < 50 ms at 20
+concurrent clients. Uses wrk when installed (apt-get install wrk), else a Python load generator
+(threads + keep-alive http.client), which is slower than the server: its ratios read high.
+
+    .venv/bin/python bench/api.py [--seconds 10] [--clients 20] [--workers N] [--threads 1]
+                                  [--postgres postgresql+psycopg://USER@HOST:5432/DB]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from server import create_app  # noqa: E402
+from server.extensions import db  # noqa: E402
+
+PATIENT = "amelia.hughes@stride.example"
+PASSWORD = "stride-demo-1"
+EVENTS = 20
+
+
+def prepare(database_url: str) -> dict:
+    """Migrate, load protocols, seed the demo; return the demo patient's token and plan."""
+    from flask_migrate import upgrade
+    from sqlalchemy import select
+
+    from server.demo import seed_demo
+    from server.models import Plan, User
+    from server.services import auth
+    from server.services.plans import local_today, schedule_of
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    with app.app_context():
+        upgrade()
+        seed_demo(db.session, None)
+        user = db.session.scalar(select(User).where(User.email == PATIENT))
+        plan = db.session.scalar(select(Plan).where(Plan.patient_id == user.patient.id))
+        today = local_today(user.patient)
+        days = schedule_of(plan, today - timedelta(days=6), today)
+        sessions = [
+            (s.date.isoformat(), s.exercise_id, s.slot_index, s.dose.sets)
+            for d in days
+            for s in d.sessions
+        ]
+        token, _ = auth.sign_in(db.session, PATIENT, PASSWORD, timedelta(hours=1))
+        setup = {
+            "token": token,
+            "plan_id": plan.id,
+            "today": today.isoformat(),
+            "week_end": (today + timedelta(days=6)).isoformat(),
+            "sessions": sessions,
+        }
+        db.engine.dispose()
+    return setup
+
+
+def sync_body(setup: dict, cursor: int) -> str:
+    """Return a sync request with 20 new events, as the app sends after a day offline."""
+    events = []
+    for n in range(EVENTS):
+        if n % 2 == 0 and setup["sessions"]:
+            day, exercise, slot, sets = setup["sessions"][n % len(setup["sessions"])]
+            data = {
+                "plan_id": setup["plan_id"],
+                "exercise_id": exercise,
+                "local_date": day,
+                "slot": slot,
+                "sets_done": sets,
+                "sets_due": sets,
+                "status": "done",
+            }
+            events.append({"id": str(uuid.uuid4()), "type": "exercise_log", "data": data})
+        else:
+            data = {"local_date": setup["today"], "nprs": n % 8, "context": "rest"}
+            events.append({"id": str(uuid.uuid4()), "type": "pain_log", "data": data})
+    return json.dumps({"cursor": cursor, "events": events})
+
+
+def current_cursor(base: str, token: str) -> int:
+    """Pull until up to date, as a device does before it settles into pushing."""
+    host, port = base.split("//")[1].split(":")
+    cursor, more = 0, True
+    while more:
+        connection = http.client.HTTPConnection(host, int(port), timeout=30)
+        body = json.dumps({"cursor": cursor})
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        connection.request("POST", "/api/v1/sync", body, headers)
+        answer = json.loads(connection.getresponse().read())
+        connection.close()
+        cursor, more = answer["cursor"], answer["has_more"]
+    return cursor
+
+
+LUA = r"""
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+  wrk.headers["Authorization"] = "Bearer TOKEN"
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.format("%x", v)
+  end))
+end
+
+wrk.method = "METHOD"
+local template = [==[TEMPLATE]==]
+request = function()
+  if wrk.method == "POST" then
+    local body = string.gsub(template, "UUID", uuid4)
+    return wrk.format("POST", nil, nil, body)
+  end
+  return wrk.format("GET")
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "seconds": %f, "p50_ms": %f, "p95_ms": %f, "p99_ms": %f, ' ..
+    '"errors": %d, "non_2xx": %d}\n',
+    summary.requests, summary.duration / 1e6, latency:percentile(50) / 1000,
+    latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def run_wrk(url: str, method: str, token: str, body: str, clients: int, seconds: int) -> dict:
+    """Drive one endpoint with wrk; return its summary (every POST gets fresh event UUIDs)."""
+    template = body
+    for event in json.loads(body)["events"] if body else []:
+        template = template.replace(event["id"], "UUID")
+    script = LUA.replace("METHOD", method).replace("TOKEN", token).replace("TEMPLATE", template)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    command = [
+        "wrk",
+        f"-t{min(clients, 4)}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--timeout",
+        "5s",
+        "-s",
+        handle.name,
+        url,
+    ]
+    try:
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(handle.name)
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def run_python(url: str, method: str, token: str, body_for, args) -> dict:
+    """Drive one endpoint with threads and keep-alive connections; return its summary."""
+    host_port, path = url.split("//")[1].split("/", 1)
+    host, port = host_port.split(":")
+    deadline = time.monotonic() + args.seconds
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+
+    def client():
+        connection = http.client.HTTPConnection(host, int(port), timeout=5)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        mine = []
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            try:
+                connection.request(
+                    method, "/" + path, body_for() if method == "POST" else None, headers
+                )
+                response = connection.getresponse()
+                response.read()
+                ok = 200 <= response.status < 300
+                if response.getheader("Connection", "").lower() == "close":
+                    connection.close()
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+            mine.append(time.perf_counter() - began)
+            if not ok:
+                with lock:
+                    failures[0] += 1
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - began
+    latencies.sort()
+
+    def pick(share):
+        return latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
+
+    return {
+        "requests": len(latencies),
+        "seconds": seconds,
+        "p50_ms": pick(0.5),
+        "p95_ms": pick(0.95),
+        "p99_ms": pick(0.99),
+        "errors": 0,
+        "non_2xx": failures[0],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(database_url: str, port: int, args) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STRIDE_BIND": f"127.0.0.1:{port}",
+        "STRIDE_THREADS": str(args.threads),
+    }
+    if args.workers:
+        env["STRIDE_WORKERS"] = str(args.workers)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def postgres_schema(url: str):
+    """Create a private schema on PostgreSQL; return (database URL, cleanup)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"stride_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}", drop
+
+
+def main() -> None:
+    """Set up, measure the three endpoints, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10, help="per endpoint (default 10)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=None, help="default: 2 x cores")
+    parser.add_argument("--threads", type=int, default=1, help="per worker (>1: gthread)")
+    parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
+    parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.INFO)
+    folder = tempfile.mkdtemp(prefix="stride-bench-api-")
+    cleanup = None
+    if args.postgres:
+        database_url, cleanup = postgres_schema(args.postgres)
+    else:
+        database_url = f"sqlite:///{folder}/bench.sqlite3"
+    server = None
+    try:
+        setup = prepare(database_url)
+        port = free_port()
+        server = start_server(database_url, port, args)
+        base = f"http://127.0.0.1:{port}"
+        cursor = current_cursor(base, setup["token"])
+        use_wrk = shutil.which("wrk") and not args.python_client
+        schedule = (
+            f"{base}/api/v1/plans/{setup['plan_id']}/schedule"
+            f"?from={setup['today']}&to={setup['week_end']}"
+        )
+        targets = [
+            ("health (ceiling)", f"{base}/api/v1/health", "GET"),
+            ("schedule, 7 days", schedule, "GET"),
+            (f"sync, {EVENTS} events", f"{base}/api/v1/sync", "POST"),
+        ]
+        workers = args.workers or 2 * os.cpu_count()
+        print(
+            f"gunicorn: {workers} workers x {args.threads} thread(s), "
+            f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.clients} clients, "
+            f"{args.seconds} s per endpoint; load from {'wrk' if use_wrk else 'Python'}"
+        )
+        results = {}
+        for name, url, method in targets:
+            if use_wrk:
+                body = sync_body(setup, cursor) if method == "POST" else ""
+                run_wrk(url, method, setup["token"], body, args.clients, 1)  # warm-up
+                results[name] = run_wrk(
+                    url, method, setup["token"], body, args.clients, args.seconds
+                )
+            else:
+                results[name] = run_python(
+                    url, method, setup["token"], lambda: sync_body(setup, cursor), args
+                )
+        report(results, setup)
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        if cleanup:
+            cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def report(results: dict, setup: dict) -> None:
+    ceiling = None
+    print(
+        f"{'endpoint':18} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}  goal"
+    )
+    goals = {"schedule": (0.5, "ratio >= 0.50"), "sync": (0.3, "ratio >= 0.30")}
+    for name, r in results.items():
+        rate = r["requests"] / r["seconds"]
+        ceiling = ceiling or rate
+        ratio = rate / ceiling
+        key = name.split(",")[0]
+        goal = ""
+        if key in goals:
+            target, text = goals[key]
+            met = ratio >= target and r["p95_ms"] < 50
+            goal = f"{text}, p95 < 50 ms: {'met' if met else 'MISSED'}"
+        print(
+            f"{name:18} {rate:8.0f} {ratio:7.2f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
+            f"{r['errors'] + r['non_2xx']:7d}  {goal}"
+        )
+        if key == "sync":
+            events = rate * EVENTS
+            print(
+                f"{'':18} {events:8.0f} events/s = {events / ceiling:.1f} x the ceiling's "
+                f"requests/s"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Which API calls leave an audit event, and the one hook (in StrideBlueprint.auth) that writes it.
+
+When each event is written, and what a failed write does:
+
+- a change (plans, alerts, accounts, clinical events): the event is added to the session before
+  the view runs, so the service's own commit stores it in the same transaction as the change.
+  Both are stored or neither is: a failed audit write is a 500 with nothing stored, which the
+  caller may safely retry; a 2xx always means "stored and audited". The id of a created object
+  is filled in afterwards; if only that second write fails, it is logged and the 2xx stands
+  (the change is stored and its event names actor, action and patient already).
+- a read of a patient's record by staff: written after the view built its answer and before it
+  is sent. If that write fails, a GET answers 500 instead of disclosing a record without a
+  trace (a read stores nothing, so retrying loses nothing); POST /sync, whose pushed events are
+  already committed, keeps its answer and logs the failure at ERROR.
+- a denied call (403/404) by anyone: written after rolling back whatever the call attempted;
+  a failure to write it is logged, and the caller gets the denial either way.
+
+Reads by patients of their own record are not audited; their denied attempts are.
+"""
+
+import logging
+from dataclasses import dataclass, replace
+
+from flask import g, request
+from sqlalchemy.exc import SQLAlchemyError
+
+from server.extensions import db
+from server.models import AuditEventPatient, User
+from server.services import audit
+from server.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+READ, CHANGE, DENIALS = "read", "change", "denials"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one view is audited.
+
+    kind: READ (staff successes and every denial), CHANGE (every success, in the change's
+    transaction, and every denial) or DENIALS (denied attempts only).
+    created: for a view that creates an object, its type; the answer's "id" is its id.
+    patients: where the patients touched are named: "url" (the object in the URL), "answer"
+    (every "patient_id" in the answer) or "answer_ids" (the answer's items are patients).
+    """
+
+    action: str
+    kind: str = READ
+    created: str | None = None
+    patients: str = "url"
+
+
+RULES: dict[str, Rule] = {
+    "patients.index": Rule("patient.list", patients="answer_ids"),
+    "patients.show": Rule("patient.read"),
+    "patients.create": Rule("patient.create", CHANGE, "patient", "answer_ids"),
+    "plans.index": Rule("plan.list"),
+    "plans.show": Rule("plan.read"),
+    "plans.revisions": Rule("plan.revisions.read"),
+    "plans.schedule": Rule("plan.schedule.read"),
+    "plans.create": Rule("plan.create", CHANGE, "plan"),
+    "plans.adjust": Rule("plan.adjust", CHANGE),
+    "logs.list_exercise_logs": Rule("exercise_logs.read"),
+    "logs.list_pain_logs": Rule("pain_logs.read"),
+    "logs.list_red_flag_checks": Rule("red_flag_checks.read"),
+    "logs.list_clinical_events": Rule("clinical_events.read"),
+    "logs.create_clinical_event": Rule("clinical_event.create", CHANGE),
+    "logs.create_exercise_log": Rule("exercise_log.create", DENIALS),
+    "logs.create_pain_log": Rule("pain_log.create", DENIALS),
+    "logs.create_red_flag_check": Rule("red_flag_check.create", DENIALS),
+    "sync.push_and_pull": Rule("sync", patients="answer"),
+    "alerts.index": Rule("alert.list", patients="answer"),
+    "alerts.show": Rule("alert.read"),
+    "alerts.acknowledge": Rule("alert.acknowledge", CHANGE),
+    "alerts.decide": Rule("alert.decide", CHANGE),
+    "users.create": Rule("user.create", CHANGE, "user"),
+    "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
+    "auth.delete_token": Rule("auth.sign_out", CHANGE),
+}
+
+# Views that touch no patient record and no account. Signing in is audited by its use case
+# (services.auth.sign_in), which also sees the attempts that never reach a view's token check.
+UNAUDITED = {
+    "auth.create_token",
+    "auth.me",
+    "protocols.index",
+    "protocols.show",
+    "protocols.show_version",
+    "audit.index",
+    "health.health",
+}
+
+
+class CallAudit:
+    """The audit event of one authenticated API call, from its URL to its answer."""
+
+    def __init__(self, user: User, endpoint: str | None, view_args: dict):
+        self.user, self.view_args = user, view_args
+        self.rule = RULES.get(endpoint or "")
+        self.pending = None
+        self.transaction = None
+
+    def before(self) -> None:
+        """Add a change's event to the session, so the change's own commit stores it."""
+        if self.rule is None or self.rule.kind != CHANGE:
+            return
+        subject = audit.subject_of(db.session, self.view_args)
+        if self.rule.created:
+            subject = replace(subject, object_type=self.rule.created, object_id=None)
+        session = db.session()  # the request's Session behind the scoped proxy
+        self.transaction = session.get_transaction() or session.begin()
+        self.pending = audit.record(
+            db.session, self.user, self.rule.action, subject, request.remote_addr
+        )
+
+    def after(self, answer) -> None:
+        """Complete a change's event, or write a read's event; see the module docstring."""
+        if self.rule is None:
+            return
+        if self.rule.kind == CHANGE:
+            if db.session().get_transaction() is self.transaction:
+                db.session.commit()  # the view left its commit to us: change and event together
+            self._complete_created(answer)
+        elif self.rule.kind == READ and self.user.role != "patient":
+            self._record_read(answer)
+
+    def denied(self, error: ServiceError) -> None:
+        """Roll back what the call attempted; record it if it was refused (403/404)."""
+        db.session.rollback()
+        if self.rule is None or error.status not in (403, 404):
+            return
+        outcome = "forbidden" if error.status == 403 else "not_found"
+        try:
+            subject = audit.subject_of(db.session, self.view_args)
+            audit.record(
+                db.session, self.user, self.rule.action, subject, request.remote_addr, outcome
+            )
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.error("audit: could not record a refused %s call", self.rule.action)
+
+    def abandoned(self) -> None:
+        """Drop a change's event with whatever the failed call left in the session."""
+        db.session.rollback()
+
+    def _complete_created(self, answer) -> None:
+        new_id = answer.get("id") if isinstance(answer, dict) else None
+        if not (self.rule.created and isinstance(new_id, int)):
+            return
+        try:
+            self.pending.object_id = new_id
+            if self.rule.patients == "answer_ids":
+                self.pending.patients.append(AuditEventPatient(patient_id=new_id))
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.error("audit: could not name the object created by %s", self.rule.action)
+
+    def _record_read(self, answer) -> None:
+        if self.rule.patients == "url":
+            subject = audit.subject_of(db.session, self.view_args)
+        else:
+            subject = audit.Subject(patient_ids=patient_ids_in(answer, self.rule.patients))
+            if not subject.patient_ids:
+                return  # the answer revealed no patient's record
+        try:
+            audit.record(db.session, self.user, self.rule.action, subject, request.remote_addr)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            if request.method == "GET":
+                raise
+            log.error("audit: could not record %s; the answer was sent anyway", self.rule.action)
+
+
+def patient_ids_in(answer, mode: str) -> tuple[int, ...]:
+    """Return the patient ids an answer reveals: its items' ids, or every "patient_id" in it."""
+    if mode == "answer_ids":
+        items = answer if isinstance(answer, list) else [answer]
+        return tuple(item["id"] for item in items if isinstance(item, dict) and "id" in item)
+    found: list[int] = []
+    stack = [answer]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("patient_id"), int):
+                found.append(node["patient_id"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return tuple(sorted(set(found)))
+
+
+def remember_answer(data):
+    """Keep the serialized answer of this request for the audit hook."""
+    g.audit_answer = data
+    return data
