@@ -33,11 +33,6 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def is_postgres(engine: Engine) -> bool:
-    """Tell whether the engine talks to PostgreSQL."""
-    return engine.dialect.name == "postgresql"
-
-
 def backup_sqlite(database: str, target: str) -> dict[str, int]:
     """Copy a live SQLite database to `target` (online backup API); return rows per table.
 

@@ -4,10 +4,9 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 Nprs = fields.Integer(validate=validate.Range(0, 10))
-PAGE_LIMIT = 1000
 # Ids are 32-bit integer columns on PostgreSQL: a larger number would overflow the query (a 500).
 MAX_ID = 2**31 - 1
 # Care happens between these dates; beyond them a date is a typo or a probe, and date arithmetic
@@ -55,13 +54,6 @@ def validate_timezone(value: str) -> None:
     """Refuse a name that is not an IANA time zone."""
     if value not in _zones():
         raise ValidationError("Not a known IANA time zone (e.g. 'Europe/London').")
-
-
-class DateRangeArgs(Schema):
-    """Query arguments `from` and `to` (inclusive local dates)."""
-
-    date_from = Day(data_key="from")
-    date_to = Day(data_key="to")
 
 
 def nonblank(max_length: int) -> validate.Validator:

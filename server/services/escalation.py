@@ -13,8 +13,8 @@ from server.models import Alert, AlertEvent
 from server.models.types import utcnow
 from server.services.changes import record_change
 
-# Raised inside the request that submits the check or log; the sweep leaves them alone.
-SUBMISSION_RULES = ("R-RED", "R-POSTOP")
+# R-RED and R-POSTOP are raised inside the request that submits the check or log
+# (services/events.py); the sweep runs the rest.
 SWEEP_RULES = ("R-FAIL", "R-ADH", "R-WORSE", "R-NEURO", "R-PHASE")
 
 
