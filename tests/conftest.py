@@ -184,3 +184,19 @@ def assign(staff, patient_caller, protocol_id="piriformis-neural-gliding", start
 @pytest.fixture()
 def plan(physio, patient):
     return assign(physio, patient)
+
+
+def exercise_log_data(plan_id: int, slot: tuple, done: int, skip_reason: str) -> dict:
+    """Return a device's exercise-log fields for one prescribed (day, exercise, slot, due)."""
+    day, exercise, slot_index, due = slot
+    status = "done" if done == due else "partial" if done else "skipped"
+    return {
+        "plan_id": plan_id,
+        "exercise_id": exercise,
+        "local_date": day.isoformat(),
+        "slot": slot_index,
+        "sets_done": done,
+        "sets_due": due,
+        "status": status,
+        "skip_reason": None if status == "done" else skip_reason,
+    }

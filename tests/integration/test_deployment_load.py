@@ -32,6 +32,7 @@ from server.models import ExerciseLog, PainLog, Patient, Plan, SweepRun, User
 from server.services import auth
 from server.services.accounts import create_patient
 from server.services.plans import create_plan, local_today, schedule_of
+from tests.conftest import exercise_log_data
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVICES = 20
@@ -108,19 +109,9 @@ class Device:
         """Log one thing offline: a pain score or an exercise slot."""
         event_id = str(uuid.uuid4())
         if self.slots and self.rng.random() < 0.6:
-            day, exercise, slot, due = self.rng.choice(self.slots)
-            done = self.rng.randint(0, due)
-            status = "done" if done == due else "partial" if done else "skipped"
-            data = {
-                "plan_id": self.plan_id,
-                "exercise_id": exercise,
-                "local_date": day.isoformat(),
-                "slot": slot,
-                "sets_done": done,
-                "sets_due": due,
-                "status": status,
-                "skip_reason": None if status == "done" else "no_time",
-            }
+            slot = self.rng.choice(self.slots)
+            done = self.rng.randint(0, slot[3])
+            data = exercise_log_data(self.plan_id, slot, done, "no_time")
             return {"id": event_id, "type": "exercise_log", "data": data}
         day = self.today - timedelta(days=self.rng.randint(0, 3))
         data = {"local_date": day.isoformat(), "nprs": self.rng.randint(0, 6), "context": "rest"}

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import ExerciseLog, PainLog, Patient, Plan
 from server.services.plans import local_today, schedule_of
+from tests.conftest import exercise_log_data
 
 
 class Device(RuleBasedStateMachine):
@@ -61,19 +62,8 @@ class Device(RuleBasedStateMachine):
 
     @rule(pick=st.integers(0, 10_000), done=st.integers(0, 20))
     def log_exercise_offline(self, pick, done):
-        day, exercise, slot, due = self.slots[pick % len(self.slots)]
-        done = min(done, due)
-        status = "done" if done == due else "partial" if done else "skipped"
-        data = {
-            "plan_id": self.plan_id,
-            "exercise_id": exercise,
-            "local_date": day.isoformat(),
-            "slot": slot,
-            "sets_done": done,
-            "sets_due": due,
-            "status": status,
-            "skip_reason": None if status == "done" else "pain",
-        }
+        slot = self.slots[pick % len(self.slots)]
+        data = exercise_log_data(self.plan_id, slot, min(done, slot[3]), "pain")
         self._log({"id": str(uuid.uuid4()), "type": "exercise_log", "data": data})
 
     @rule(nprs=st.integers(0, 10), answer_lost=st.booleans())
