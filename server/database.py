@@ -1,11 +1,58 @@
-"""Engine tuning per dialect (SQLite pragmas, write-locking transactions) and backups."""
+"""Engine tuning per dialect (SQLite pragmas, read and write transactions) and backups.
+
+On SQLite a transaction starts in one of two modes, chosen when it begins:
+- write (the default): "BEGIN IMMEDIATE" takes the write lock up front, so a read-then-write
+  never fails with "database is locked"; writers queue for the lock (busy_timeout).
+- read: a plain deferred "BEGIN" under "PRAGMA query_only", so readers never wait for a
+  writer (WAL) and a stray write fails loudly instead of risking that error.
+A request that mostly reads (every GET, and a sync push while it checks its events) starts in
+read mode with `start_reading()` and calls `begin_writing(session)` right before it writes.
+PostgreSQL needs neither: its transactions read and write as they are.
+"""
 
 import os
 import re
 import sqlite3
+from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.orm import Session, scoped_session
+
+# How this context's next SQLite transaction begins: True = read mode (see the docstring).
+_reading: ContextVar[bool] = ContextVar("stride_sqlite_reading", default=False)
+
+
+def start_reading() -> object:
+    """Begin this context's next transactions in read mode; return a token for `reset`."""
+    return _reading.set(True)
+
+
+def reset(token: object) -> None:
+    """Return to the mode that was in force before `start_reading()` gave `token`."""
+    _reading.reset(token)
+
+
+def begin_writing(session: Session | scoped_session) -> None:
+    """From here on, write: on SQLite, end a read transaction and take the write lock next.
+
+    Objects loaded while reading stay loaded (the read transaction ends without expiring
+    them); anything added to the session before this call cannot be written (query_only)
+    and fails here. Decisions that a concurrent change could invalidate must be re-checked
+    in the write transaction or guarded by a constraint.
+    """
+    if not _reading.get():
+        return
+    _reading.set(False)
+    real = session() if isinstance(session, scoped_session) else session
+    if real.get_transaction() is None or real.get_bind().dialect.name != "sqlite":
+        return
+    keep = real.expire_on_commit
+    real.expire_on_commit = False
+    try:
+        real.commit()  # ends the read snapshot; nothing to write
+    finally:
+        real.expire_on_commit = keep
 
 
 def configure_engine(engine: Engine) -> None:
@@ -28,9 +75,13 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        # Take the write lock up front: a deferred read-then-write fails at once with
+        reading = _reading.get()
+        if connection.info.get("query_only", False) != reading:
+            connection.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
+            connection.info["query_only"] = reading
+        # Writing takes the write lock up front: a deferred read-then-write fails at once with
         # "database is locked" when another connection committed in between.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
 def backup_sqlite(database: str, target: str) -> dict[str, int]:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, replace
 from flask import g, request
 from sqlalchemy.exc import SQLAlchemyError
 
+from server.database import begin_writing
 from server.extensions import db
 from server.models import AuditEventPatient, User
 from server.services import audit
@@ -97,6 +98,7 @@ class CallAudit:
 
     def __init__(self, user: User, endpoint: str | None, view_args: dict):
         self.user, self.view_args = user, view_args
+        self.role = user.role  # read now: a commit in the view expires the user object
         self.rule = RULES.get(endpoint or "")
         self.pending = None
         self.transaction = None
@@ -105,6 +107,7 @@ class CallAudit:
         """Add a change's event to the session, so the change's own commit stores it."""
         if self.rule is None or self.rule.kind != CHANGE:
             return
+        begin_writing(db.session)
         subject = audit.subject_of(db.session, self.view_args)
         if self.rule.created:
             subject = replace(subject, object_type=self.rule.created, object_id=None)
@@ -122,7 +125,7 @@ class CallAudit:
             if db.session().get_transaction() is self.transaction:
                 db.session.commit()  # the view left its commit to us: change and event together
             self._complete_created(answer)
-        elif self.rule.kind == READ and self.user.role != "patient":
+        elif self.rule.kind == READ and self.role != "patient":
             self._record_read(answer)
 
     def denied(self, error: ServiceError) -> None:
@@ -130,6 +133,7 @@ class CallAudit:
         db.session.rollback()
         if self.rule is None or error.status not in (403, 404):
             return
+        begin_writing(db.session)
         outcome = "forbidden" if error.status == 403 else "not_found"
         try:
             subject = audit.subject_of(db.session, self.view_args)
@@ -166,6 +170,7 @@ class CallAudit:
             if not subject.patient_ids:
                 return  # the answer revealed no patient's record
         try:
+            begin_writing(db.session)
             audit.record(db.session, self.user, self.rule.action, subject, request.remote_addr)
             db.session.commit()
         except SQLAlchemyError:

@@ -7,6 +7,7 @@ from flask_smorest import Blueprint
 
 from server.api.auditing import CallAudit, remember_answer
 from server.api.parsing import StrideParser
+from server.database import reset, start_reading
 from server.extensions import db
 from server.services import auth as auth_service
 from server.services.access import require_role
@@ -36,13 +37,26 @@ class StrideBlueprint(Blueprint):
             return parse
         return lambda func: self.alt_response(400, response=ERROR_REFS[400])(parse(func))
 
-    def auth(self, *roles: str, errors: tuple[int, ...] = ()):
-        """Require a valid bearer token (and one of `roles`, when given)."""
+    def auth(self, *roles: str, errors: tuple[int, ...] = (), reads_first: bool = False):
+        """Require a valid bearer token (and one of `roles`, when given).
+
+        GET views, and views marked `reads_first` (they call database.begin_writing before
+        they write), run their reads in read transactions: on SQLite they never wait for the
+        write lock (server/database.py).
+        """
         statuses = sorted({401, *errors} | ({403} if roles else set()))
 
         def decorator(func):
             @wraps(func)
             def wrapper(*args, **kwargs):
+                mode = start_reading() if reads_first or request.method == "GET" else None
+                try:
+                    return authenticated(func, args, kwargs)
+                finally:
+                    if mode is not None:
+                        reset(mode)
+
+            def authenticated(func, args, kwargs):
                 g.user, g.token = current_user_and_token()
                 trail = CallAudit(g.user, request.endpoint, kwargs)
                 try:

@@ -1,8 +1,9 @@
 """Care plans: assign a protocol, adjust it (new revision), and read the dated schedule."""
 
-from flask import g
+from flask import current_app, g
 
 from server.api.base import StrideBlueprint
+from server.api.caching import AnswerCache
 from server.extensions import db
 from server.schemas.plans import (
     NewPlanSchema,
@@ -16,6 +17,10 @@ from server.services import plans
 from server.services.access import patient_for
 
 blp = StrideBlueprint("plans", __name__, description="Care plans, revisions and schedules")
+
+# Expanded schedules as sent, per worker: a schedule is a pure function of its ScheduleKey.
+_schedules = AnswerCache(max_bytes=32 * 1024 * 1024)
+_SCHEDULE = ScheduleSchema()
 
 
 @blp.route("/patients/<int:patient_id>/plans", methods=["POST"])
@@ -68,6 +73,14 @@ def revisions(plan_id):
 @blp.response(200, ScheduleSchema)
 def schedule(args, plan_id):
     """Return what was prescribed on each day from `from` to `to` (inclusive)."""
-    plan = plans.plan_for(db.session, g.user, plan_id)
-    days = plans.schedule_of(plan, args.get("date_from"), args.get("date_to"))
-    return {"plan_id": plan.id, "days": days}
+    first, last = args.get("date_from"), args.get("date_to")
+    key = plans.schedule_key(db.session, g.user, plan_id, first, last)
+    body = _schedules.get(key)
+    if body is None:
+        plan = plans.plan_for(db.session, g.user, plan_id)
+        days = plans.schedule_of(plan, first, last)
+        answer = _SCHEDULE.dump({"plan_id": plan.id, "days": days})
+        # Keyed by what was expanded (the plan as loaded), not by the earlier lookup.
+        body = (current_app.json.dumps(answer) + "\n").encode()
+        _schedules.put(plans.schedule_key_of(plan, first, last), body)
+    return current_app.response_class(body, mimetype="application/json")

@@ -11,7 +11,7 @@ blp = StrideBlueprint("sync", __name__, description="Offline sync")
 
 
 @blp.route("/sync", methods=["POST"])
-@blp.auth(errors=(422,))
+@blp.auth(errors=(422,), reads_first=True)  # checks events before it takes the write lock
 @blp.arguments(SyncRequestSchema, required=False)  # no body: a pull from cursor 0
 @blp.response(200, SyncResponseSchema)
 def push_and_pull(data):

@@ -19,7 +19,8 @@ class ProtocolVersion(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     condition: Mapped[str] = mapped_column(String(200))
     care_type: Mapped[str] = mapped_column(String(20))
-    content: Mapped[dict] = mapped_column(JSON)
+    # The whole document, loaded only when used (protocol_of parses it once per process).
+    content: Mapped[dict] = mapped_column(JSON, deferred=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -21,9 +21,14 @@ def patient_for(session: Session, user: User, patient_id: int) -> Patient:
     """Return the patient if the user may see them; a 404 otherwise (no existence leak)."""
     if user.role == "admin":
         raise Forbidden("Admins do not have access to clinical records.")
-    patient = session.scalar(
-        select(Patient).where(Patient.id == patient_id, Patient.id.in_(visible_patient_ids(user)))
-    )
+    if user.role == "patient":  # their own record only (loaded with the token)
+        patient = user.patient if user.patient and user.patient.id == patient_id else None
+    else:
+        patient = session.scalar(
+            select(Patient).where(
+                Patient.id == patient_id, Patient.id.in_(visible_patient_ids(user))
+            )
+        )
     if patient is None:
         raise NotFound(f"Patient {patient_id} not found.")
     return patient

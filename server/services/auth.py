@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server.models import AuthToken, User
 from server.models.types import utcnow
@@ -114,7 +114,11 @@ def _audit_attempt(session: Session, email: str, user: User | None, address, out
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
     """Return the active user and token behind a bearer token, or raise Unauthorized."""
-    token = session.scalar(select(AuthToken).where(AuthToken.token_hash == _digest(raw_token)))
+    token = session.scalar(
+        select(AuthToken)
+        .where(AuthToken.token_hash == _digest(raw_token))
+        .options(joinedload(AuthToken.user).joinedload(User.patient))  # one query per request
+    )
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         raise Unauthorized("The token is missing, expired or revoked.")
     if not token.user.is_active:

@@ -9,12 +9,14 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
 
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from server.database import begin_writing
 from server.domain.history import PainEntry, RedFlagEntry
 from server.domain.redflags import Triage, triage
 from server.domain.rules import postop_findings, red_flag_findings
@@ -49,9 +51,10 @@ MODELS = {
 
 @dataclass
 class Stored:
-    """The outcome of one event: its row, whether it is new, and what it set off."""
+    """The outcome of one event: its stored row, whether it is new, and what it set off."""
 
-    row: object = None
+    record: object = None  # the stored row's columns (a Core row)
+    row: object = None  # the ORM object, loaded only for single events (the REST endpoints)
     created: bool = False
     error: Invalid | None = None
     triage: Triage | None = None
@@ -84,6 +87,7 @@ class EventBatch:
     def store(self) -> dict[uuid.UUID, Stored]:
         """Insert every queued event (once per UUID) and raise the alerts they call for."""
         outcomes: dict[uuid.UUID, Stored] = {}
+        begin_writing(self.session)
         for kind, queued in self._pending.items():
             outcomes.update(self._insert(MODELS[kind], queued))
         for kind, queued in self._pending.items():
@@ -96,35 +100,29 @@ class EventBatch:
         return outcomes
 
     def _insert(self, model, queued) -> dict[uuid.UUID, Stored]:
-        insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
-        columns = [c.key for c in model.__table__.columns if c.key != "id"]
-        rows = [{c: values.get(c, _default(model, c)) for c in columns} for _, values in queued]
-        created = set(
-            self.session.scalars(
-                insert(model)
-                .values(rows)
-                .on_conflict_do_nothing(index_elements=["client_uuid"])
-                .returning(model.client_uuid)
-            )
-        )
-        keys = [values["client_uuid"] for _, values in queued]
-        stored = {
+        table, connection = model.__table__, self.session.connection()
+        defaults = _DEFAULTS[table.name]
+        rows = [{c: values.get(c, d) for c, d in defaults.items()} for _, values in queued]
+        # One statement per table and dialect, compiled once; executemany sends the rows as
+        # multi-row INSERTs ("insertmanyvalues") and returns the rows that were new.
+        created = {
             row.client_uuid: row
-            for row in self.session.scalars(select(model).where(model.client_uuid.in_(keys)))
+            for row in connection.execute(_insert_of(table, connection.dialect.name), rows)
         }
-        outcomes = {}
+        others = {values["client_uuid"] for _, values in queued} - created.keys()
+        stored = dict(created)
+        if others:
+            found = connection.execute(select(table).where(table.c.client_uuid.in_(others)))
+            stored.update((row.client_uuid, row) for row in found)
+        outcomes: dict[uuid.UUID, Stored] = {}
         for _, values in queued:
             key = values["client_uuid"]
-            row = stored[key]
-            outcome = Stored(row=row, created=key in created and key not in outcomes)
-            if row.patient_id != values["patient_id"]:
+            record = stored[key]
+            outcome = Stored(record=record, created=key in created and key not in outcomes)
+            if record.patient_id != values["patient_id"]:
                 outcome = Stored(error=Invalid("id", "this UUID is already used by another record"))
             outcomes.setdefault(key, outcome)
         return outcomes
-
-    @property
-    def _dialect(self) -> str:
-        return self.session.get_bind().dialect.name
 
     def _check_date(self, patient: Patient, name: str, value: date) -> None:
         today = self._today.get(patient.id)
@@ -168,14 +166,14 @@ class EventBatch:
         return {**data, "details": details}
 
     def _react_red_flag_check(self, patient: Patient, outcome: Stored) -> None:
-        row = outcome.row
+        row = outcome.record
         outcome.triage = triage(row.answers)
         if outcome.triage.level != "none":
             findings = red_flag_findings(RedFlagEntry(row.local_date, row.answers))
             outcome.alerts = [a for a, _ in raise_alerts(self.session, patient.id, None, findings)]
 
     def _react_pain_log(self, patient: Patient, outcome: Stored) -> None:
-        row = outcome.row
+        row = outcome.record
         if not (row.felt_pop or row.new_bruising or row.cannot_bear_weight):
             return  # no post-operative warning sign can be present: skip the plan lookup
         entry = PainEntry(
@@ -217,10 +215,29 @@ def _plan_has_exercise(plan: Plan, exercise_id: str) -> bool:
     return any(item["exercise"]["id"] == exercise_id for item in added)
 
 
-def _default(model, column: str):
-    """Return a column's plain default (False for the symptom flags, 1 for slot), else None."""
-    default = model.__table__.columns[column].default
-    return default.arg if default is not None and default.is_scalar else None
+def _column_defaults(model) -> dict[str, object]:
+    """Return each insertable column with its plain default (False for flags, 1 for slot)."""
+    return {
+        column.key: column.default.arg
+        if column.default is not None and column.default.is_scalar
+        else None
+        for column in model.__table__.columns
+        if column.key != "id"
+    }
+
+
+_DEFAULTS = {model.__tablename__: _column_defaults(model) for model in MODELS.values()}
+
+
+@cache
+def _insert_of(table, dialect: str):
+    """Return "INSERT … ON CONFLICT (client_uuid) DO NOTHING RETURNING *" for a table."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=["client_uuid"])
+        .returning(*table.columns)
+    )
 
 
 def store_one(session: Session, author: User, kind: str, patient: Patient, data: dict) -> Stored:
@@ -230,4 +247,5 @@ def store_one(session: Session, author: User, kind: str, patient: Patient, data:
     outcome = batch.store()[key]
     if outcome.error is not None:
         raise outcome.error
+    outcome.row = session.get(MODELS[kind], outcome.record.id)
     return outcome

@@ -1,6 +1,7 @@
 """Care plans: assignment, adjustments as immutable revisions, and the dated schedule."""
 
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
@@ -193,14 +194,80 @@ def revisions_of(plan: Plan) -> list[Revision]:
     return [Revision(r.number, r.effective_from, r.adjustments) for r in plan.revisions]
 
 
-def schedule_of(plan: Plan, date_from: date | None, date_to: date | None) -> list[DayPlan]:
-    """Expand what was prescribed on each day between two dates (default: the next 7 days)."""
-    first = date_from or plan.start_date
+class ScheduleKey(NamedTuple):
+    """Everything a plan's schedule over a date range depends on.
+
+    Revisions are immutable and a new one bumps `current_revision`; `revised_at` (when the
+    current revision was written) and the protocol's content hash make a key unique even
+    across databases that reuse ids.
+    """
+
+    plan_id: int
+    start_date: date
+    surgery_date: date | None
+    end_date: date | None
+    current_revision: int
+    revised_at: datetime
+    content_hash: str
+    first: date
+    last: date
+
+
+def schedule_key(
+    session: Session, user: User, plan_id: int, date_from: date | None, date_to: date | None
+) -> ScheduleKey:
+    """Return the key of a visible plan's schedule in one query; NotFound or Invalid else."""
+    row = session.execute(
+        select(
+            Plan.id,
+            Plan.start_date,
+            Plan.surgery_date,
+            Plan.end_date,
+            Plan.current_revision,
+            PlanRevision.created_at,
+            ProtocolVersion.content_hash,
+        )
+        .join(ProtocolVersion, ProtocolVersion.id == Plan.protocol_version_id)
+        .join(
+            PlanRevision,
+            (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == Plan.current_revision),
+        )
+        .where(Plan.id == plan_id, Plan.patient_id.in_(visible_patient_ids(user)))
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    return ScheduleKey(*row, *_date_range(row.start_date, date_from, date_to))
+
+
+def schedule_key_of(plan: Plan, date_from: date | None, date_to: date | None) -> ScheduleKey:
+    """Return the key of a loaded plan's schedule (the same as `schedule_key` gives)."""
+    current = plan.revisions[-1]
+    return ScheduleKey(
+        plan.id,
+        plan.start_date,
+        plan.surgery_date,
+        plan.end_date,
+        current.number,
+        current.created_at,
+        plan.protocol.content_hash,
+        *_date_range(plan.start_date, date_from, date_to),
+    )
+
+
+def _date_range(start: date, date_from: date | None, date_to: date | None) -> tuple[date, date]:
+    """Return the days asked for (default: 7 days from the plan's start), or raise Invalid."""
+    first = date_from or start
     last = date_to or first + timedelta(days=6)
     if last < first:
         raise Invalid("to", "must be on or after 'from'", location="query")
     if (last - first).days >= MAX_SCHEDULE_DAYS:
         raise Invalid("to", f"a range covers at most {MAX_SCHEDULE_DAYS} days", location="query")
+    return first, last
+
+
+def schedule_of(plan: Plan, date_from: date | None, date_to: date | None) -> list[DayPlan]:
+    """Expand what was prescribed on each day between two dates (default: the next 7 days)."""
+    first, last = _date_range(plan.start_date, date_from, date_to)
     return expand_schedule(
         protocol_of(plan.protocol),
         plan.start_date,

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from server.models import ProtocolVersion
 from server.protocols.loader import content_hash
@@ -75,6 +75,7 @@ def latest_versions(session: Session) -> list[ProtocolVersion]:
     return list(
         session.scalars(
             select(ProtocolVersion)
+            .options(undefer(ProtocolVersion.content))  # each summary shows part of it
             .join(
                 newest,
                 (ProtocolVersion.protocol_id == newest.c.protocol_id)

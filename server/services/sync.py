@@ -2,7 +2,7 @@
 
 from marshmallow import ValidationError
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 
 from server.domain.redflags import POSTOP_ADVICE
 from server.models import Alert, Change, Plan, ProtocolVersion, User
@@ -119,7 +119,7 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     version_ids = list(
         dict.fromkeys(wanted["protocol_version"] + [p.protocol_version_id for p in plans])
     )
-    versions = _fetch(session, ProtocolVersion, version_ids)
+    versions = _fetch(session, ProtocolVersion, version_ids, undefer(ProtocolVersion.content))
     for version in versions:
         version.versions = []
     alert_schema = PatientAlertSchema() if user.role == "patient" else AlertSchema()
@@ -128,7 +128,8 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     return changes, new_cursor, has_more
 
 
-def _fetch(session: Session, model, ids: list[int]) -> list:
+def _fetch(session: Session, model, ids: list[int], *options) -> list:
     if not ids:
         return []
-    return list(session.scalars(select(model).where(model.id.in_(ids)).order_by(model.id)))
+    query = select(model).where(model.id.in_(ids)).options(*options).order_by(model.id)
+    return list(session.scalars(query))
