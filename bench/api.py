@@ -3,12 +3,16 @@
 Starts the production recipe (gunicorn with server/gunicorn_conf.py) on a fresh copy of the demo
 data, then measures, in one run and at the same concurrency:
 - GET /api/v1/health: no token, no database; the ceiling of this server setup;
-- GET /api/v1/plans/{id}/schedule: the demo patient's next 7 days, with its token;
+- GET /api/v1/plans/{id}/schedule: the demo patient's next 7 days, with its token; the same
+  week every time, as the app re-reads it (served from the worker's schedule cache after the
+  first request), and a random week of the next 100 years each time (nearly every request
+  expands and serializes the schedule: the cost of a cache miss);
 - POST /api/v1/sync: 20 new events per request (10 exercise logs, 10 pain scores).
 Each is printed as requests/s and as a ratio to the ceiling, with p50/p95 latency; sync also as
 events/s. Goals (issue 5): schedule >= 50 % of the ceiling, sync >= 30 %, p95 < 50 ms at 20
-concurrent clients. Uses wrk when installed (apt-get install wrk), else a Python load generator
-(threads + keep-alive http.client), which is slower than the server: its ratios read high.
+concurrent clients (judged on the same-week schedule). Uses wrk when installed (apt-get install
+wrk), else a Python load generator (threads + keep-alive http.client), which is slower than the
+server: its ratios read high.
 
     .venv/bin/python bench/api.py [--seconds 10] [--clients 20] [--workers N] [--threads 1]
                                   [--postgres postgresql+psycopg://USER@HOST:5432/DB]
@@ -18,6 +22,7 @@ import argparse
 import http.client
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -27,7 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
@@ -38,6 +43,8 @@ from server.extensions import db  # noqa: E402
 PATIENT = "amelia.hughes@stride.example"
 PASSWORD = "stride-demo-1"
 EVENTS = 20
+START = ""  # the demo plan's start date, set by prepare()
+RANDOM_DAYS = 36_500
 
 
 def prepare(database_url: str) -> dict:
@@ -64,6 +71,8 @@ def prepare(database_url: str) -> dict:
             for s in d.sessions
         ]
         token, _ = auth.sign_in(db.session, PATIENT, PASSWORD, timedelta(hours=1))
+        global START
+        START = plan.start_date.isoformat()
         setup = {
             "token": token,
             "plan_id": plan.id,
@@ -134,10 +143,18 @@ end
 
 wrk.method = "METHOD"
 local template = [==[TEMPLATE]==]
+local path = [==[PATH]==]
+local first_day = FIRST_DAY  -- seconds since the epoch of the plan's start (0: fixed path)
 request = function()
   if wrk.method == "POST" then
     local body = string.gsub(template, "UUID", uuid4)
     return wrk.format("POST", nil, nil, body)
+  end
+  if first_day > 0 then
+    local from = first_day + math.random(0, DAYS - 1) * 86400
+    local week = string.format("from=%s&to=%s", os.date("!%Y-%m-%d", from),
+                               os.date("!%Y-%m-%d", from + 6 * 86400))
+    return wrk.format("GET", (string.gsub(path, "RANDOM_WEEK", week)))
   end
   return wrk.format("GET")
 end
@@ -155,11 +172,24 @@ end
 
 
 def run_wrk(url: str, method: str, token: str, body: str, clients: int, seconds: int) -> dict:
-    """Drive one endpoint with wrk; return its summary (every POST gets fresh event UUIDs)."""
+    """Drive one endpoint with wrk; return its summary.
+
+    Every POST gets fresh event UUIDs; a URL with RANDOM_WEEK gets a random week each time.
+    """
     template = body
     for event in json.loads(body)["events"] if body else []:
         template = template.replace(event["id"], "UUID")
-    script = LUA.replace("METHOD", method).replace("TOKEN", token).replace("TEMPLATE", template)
+    first_day = 0
+    if "RANDOM_WEEK" in url:
+        first_day = int(datetime.fromisoformat(f"{START}T12:00:00+00:00").timestamp())
+    script = (
+        LUA.replace("METHOD", method)
+        .replace("TOKEN", token)
+        .replace("TEMPLATE", template)
+        .replace("[==[PATH]==]", f"[==[/{url.split('/', 3)[3]}]==]")
+        .replace("FIRST_DAY", str(first_day))
+        .replace("DAYS", str(RANDOM_DAYS))
+    )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
     command = [
@@ -180,6 +210,12 @@ def run_wrk(url: str, method: str, token: str, body: str, clients: int, seconds:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def random_week() -> str:
+    """Return a query for a random week of the next 100 years from START."""
+    first = date.fromisoformat(START) + timedelta(days=random.randrange(RANDOM_DAYS))
+    return f"from={first.isoformat()}&to={(first + timedelta(days=6)).isoformat()}"
+
+
 def run_python(url: str, method: str, token: str, body_for, args) -> dict:
     """Drive one endpoint with threads and keep-alive connections; return its summary."""
     host_port, path = url.split("//")[1].split("/", 1)
@@ -196,8 +232,9 @@ def run_python(url: str, method: str, token: str, body_for, args) -> dict:
         while time.monotonic() < deadline:
             began = time.perf_counter()
             try:
+                target = "/" + path.replace("RANDOM_WEEK", random_week())
                 connection.request(
-                    method, "/" + path, body_for() if method == "POST" else None, headers
+                    method, target, body_for() if method == "POST" else None, headers
                 )
                 response = connection.getresponse()
                 response.read()
@@ -319,9 +356,11 @@ def main() -> None:
             f"{base}/api/v1/plans/{setup['plan_id']}/schedule"
             f"?from={setup['today']}&to={setup['week_end']}"
         )
+        random_weeks = f"{base}/api/v1/plans/{setup['plan_id']}/schedule?RANDOM_WEEK"
         targets = [
             ("health (ceiling)", f"{base}/api/v1/health", "GET"),
             ("schedule, 7 days", schedule, "GET"),
+            ("  random weeks", random_weeks, "GET"),
             (f"sync, {EVENTS} events", f"{base}/api/v1/sync", "POST"),
         ]
         workers = args.workers or 2 * os.cpu_count()

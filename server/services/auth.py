@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from server.models import AuthToken, User
@@ -112,13 +112,17 @@ def _audit_attempt(session: Session, email: str, user: User | None, address, out
     audit.record(session, user, "auth.sign_in", subject, address, outcome)
 
 
+# Every authenticated request runs this: built once, one query (token, user, patient record).
+_TOKEN_WITH_USER = (
+    select(AuthToken)
+    .where(AuthToken.token_hash == bindparam("digest"))
+    .options(joinedload(AuthToken.user).joinedload(User.patient))
+)
+
+
 def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
     """Return the active user and token behind a bearer token, or raise Unauthorized."""
-    token = session.scalar(
-        select(AuthToken)
-        .where(AuthToken.token_hash == _digest(raw_token))
-        .options(joinedload(AuthToken.user).joinedload(User.patient))  # one query per request
-    )
+    token = session.scalar(_TOKEN_WITH_USER, {"digest": _digest(raw_token)})
     if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
         raise Unauthorized("The token is missing, expired or revoked.")
     if not token.user.is_active:

@@ -12,9 +12,9 @@ from datetime import date, timedelta
 from functools import cache
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server.database import begin_writing
 from server.domain.history import PainEntry, RedFlagEntry
@@ -40,6 +40,11 @@ from server.services.plans import local_today, protocol_of
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
 # not fraud; two days is not.
 FUTURE_TOLERANCE = timedelta(days=1)
+
+# Built once: a plan with its protocol version (the document itself stays deferred).
+_PLAN_WITH_PROTOCOL = (
+    select(Plan).where(Plan.id == bindparam("plan_id")).options(joinedload(Plan.protocol))
+)
 
 MODELS = {
     "exercise_log": ExerciseLog,
@@ -87,6 +92,8 @@ class EventBatch:
     def store(self) -> dict[uuid.UUID, Stored]:
         """Insert every queued event (once per UUID) and raise the alerts they call for."""
         outcomes: dict[uuid.UUID, Stored] = {}
+        if not self._pending:
+            return outcomes  # a pull-only sync never waits for the write lock
         begin_writing(self.session)
         for kind, queued in self._pending.items():
             outcomes.update(self._insert(MODELS[kind], queued))
@@ -133,7 +140,7 @@ class EventBatch:
 
     def _plan(self, plan_id: int) -> Plan | None:
         if plan_id not in self._plans:
-            self._plans[plan_id] = self.session.get(Plan, plan_id)
+            self._plans[plan_id] = self.session.scalar(_PLAN_WITH_PROTOCOL, {"plan_id": plan_id})
         return self._plans[plan_id]
 
     def _check_exercise_log(self, patient: Patient, data: dict) -> dict:

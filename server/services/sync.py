@@ -24,6 +24,7 @@ _SCHEMAS = {
     "red_flag_check": RedFlagCheckSchema(),
     "clinical_event": ClinicalEventSchema(),
 }
+_PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
 _ROLES = {
     "exercise_log": ("patient",),
     "pain_log": ("patient",),
@@ -98,8 +99,8 @@ def _patient(session: Session, user: User, event: dict, cache: dict):
 
 def _pull(session: Session, user: User, cursor: int, page_size: int):
     rows = list(
-        session.scalars(
-            select(Change)
+        session.execute(
+            select(Change.id, Change.kind, Change.ref_id)
             .where(
                 Change.id > cursor,
                 or_(Change.patient_id.is_(None), Change.patient_id.in_(visible_patient_ids(user))),
@@ -122,7 +123,7 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     versions = _fetch(session, ProtocolVersion, version_ids, undefer(ProtocolVersion.content))
     for version in versions:
         version.versions = []
-    alert_schema = PatientAlertSchema() if user.role == "patient" else AlertSchema()
+    alert_schema = _PATIENT_ALERT if user.role == "patient" else _ALERT
     alerts = [alert_schema.dump(a) for a in _fetch(session, Alert, wanted["alert"])]
     changes = {"protocol_versions": versions, "plans": plans, "alerts": alerts}
     return changes, new_cursor, has_more

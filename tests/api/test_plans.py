@@ -204,3 +204,45 @@ def test_protocols_are_listed_with_versions(patient):
     assert one["content"]["phases"][0]["start_relative_to"] == "surgery_date"
     assert patient.get("/protocols/hamstring-repair/versions/9").status_code == 404
     assert patient.get("/protocols/nope").status_code == 404
+
+
+def test_a_schedule_read_again_follows_every_change_to_the_plan(physio, patient, plan):
+    from server.api.plans import _schedules
+
+    today = date.today().isoformat()
+    url = f"/plans/{plan['id']}/schedule?from={today}&to={today}"
+
+    def slider_reps():
+        sessions = patient.get(url).get_json()["days"][0]["sessions"]
+        return {s["dose"]["reps"] for s in sessions if s["exercise_id"] == "seated-sciatic-slider"}
+
+    before = slider_reps()
+    hits = _schedules.hits
+    assert slider_reps() == before
+    assert _schedules.hits == hits + 1, "an unchanged plan is answered from the cache"
+    halved = physio.patch(
+        f"/plans/{plan['id']}",
+        json={
+            "reason": "Sliders flared the sciatic symptoms.",
+            "operations": [
+                {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 3}}
+            ],
+        },
+    )
+    assert halved.status_code == 200, halved.get_json()
+    assert slider_reps() == {3} != before
+    ended = physio.patch(f"/plans/{plan['id']}", json={"reason": "Discharged.", "end_date": today})
+    assert ended.status_code == 200, ended.get_json()
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    after_end = patient.get(f"/plans/{plan['id']}/schedule?from={today}&to={tomorrow}")
+    assert [d["date"] for d in after_end.get_json()["days"]] == [today]
+
+
+def test_a_cached_schedule_is_still_only_for_those_who_may_see_it(
+    physio, patient, make_patient, make_staff, plan
+):
+    url = f"/plans/{plan['id']}/schedule"
+    assert patient.get(url).status_code == 200
+    assert physio.get(url).status_code == 200
+    assert make_patient("someone-else@example.org").get(url).status_code == 404
+    assert make_staff("physio", "not-on-the-team@example.org").get(url).status_code == 404

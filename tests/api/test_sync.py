@@ -122,3 +122,35 @@ def test_the_same_uuid_twice_in_one_batch_is_stored_once(patient, plan):
     assert [r["status"] for r in body["results"]] == ["created", "duplicate"]
     stored = patient.get(f"/patients/{patient.user['patient_id']}/pain-logs").get_json()
     assert [p["nprs"] for p in stored] == [6]
+
+
+def test_a_uuid_taken_by_another_patient_is_refused_and_changes_nothing(patient, make_patient):
+    other = make_patient("other@example.org")
+    event = _pain_event(2)
+    first = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
+    assert first["status"] == "created"
+    reused = {**event, "data": {**event["data"], "nprs": 9}}
+    result = other.post("/sync", json={"events": [reused]}).get_json()["results"][0]
+    assert result["status"] == "rejected"
+    assert "id" in result["errors"]["json"]
+    assert other.get(f"/patients/{other.user['patient_id']}/pain-logs").get_json() == []
+    mine = patient.get(f"/patients/{patient.user['patient_id']}/pain-logs").get_json()
+    assert [p["nprs"] for p in mine] == [2]
+
+
+def test_a_red_flag_pushed_again_gets_the_same_advice_and_one_alert(patient, clinician, plan):
+    from server.domain.redflags import QUESTIONS
+
+    answers = {q.key: q.key == "saddle_numbness" for q in QUESTIONS}
+    event = {
+        "id": str(uuid.uuid4()),
+        "type": "red_flag_check",
+        "data": {"local_date": TODAY, "answers": answers},
+    }
+    first = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
+    again = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
+    assert (first["status"], again["status"]) == ("created", "duplicate")
+    assert first["level"] == again["level"] == "emergency"
+    assert again["advice"] == first["advice"]
+    alerts = clinician.get("/alerts").get_json()
+    assert [a["rule_id"] for a in alerts] == ["R-RED"]
