@@ -4,6 +4,7 @@ import logging
 import os
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -33,9 +34,20 @@ def _keep_rows_out_of_logs() -> None:
         engine_log.addFilter(NoResultRows())
 
 
+class NoSessions(SessionInterface):
+    """The API is stateless (bearer tokens): no request opens or saves a cookie session."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
+
+
 def build_app(test_config: dict | None = None) -> Flask:
     """Create and configure one Stride application."""
     app = Flask("server", instance_relative_config=True)
+    app.session_interface = NoSessions()
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(from_environment(app.instance_path))
     if test_config:

@@ -32,6 +32,8 @@ class StrideBlueprint(Blueprint):
 
     def arguments(self, schema, *, location="json", **kwargs):
         """Parse and validate input (422); a JSON body may also fail to parse at all (400)."""
+        if isinstance(schema, type):
+            schema = schema()  # one instance per view, not one per request
         parse = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return parse

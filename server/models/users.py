@@ -19,7 +19,8 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     role: Mapped[str] = mapped_column(String(16), index=True)
-    password_hash: Mapped[str] = mapped_column(String(255))
+    # Loaded only to check a password, not with every request's user.
+    password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

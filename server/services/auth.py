@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
-from server.models import AuthToken, User
+from server.models import AuthToken, Patient, User
 from server.models.types import utcnow
 from server.services import audit, ratelimit
 from server.services.errors import Invalid, NotFound, Unauthorized
@@ -112,22 +113,28 @@ def _audit_attempt(session: Session, email: str, user: User | None, address, out
     audit.record(session, user, "auth.sign_in", subject, address, outcome)
 
 
-# Every authenticated request runs this: built once, one query (token, user, patient record).
+# Every authenticated request runs this: built once, one query for the token, its user and
+# the user's patient record (none for staff).
 _TOKEN_WITH_USER = (
-    select(AuthToken)
+    select(AuthToken, User, Patient)
+    .join(User, User.id == AuthToken.user_id)
+    .outerjoin(Patient, Patient.user_id == User.id)
     .where(AuthToken.token_hash == bindparam("digest"))
-    .options(joinedload(AuthToken.user).joinedload(User.patient))
 )
 
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
     """Return the active user and token behind a bearer token, or raise Unauthorized."""
-    token = session.scalar(_TOKEN_WITH_USER, {"digest": _digest(raw_token)})
-    if token is None or token.revoked_at is not None or token.expires_at <= utcnow():
+    found = session.execute(_TOKEN_WITH_USER, {"digest": _digest(raw_token)}).one_or_none()
+    if found is None:
         raise Unauthorized("The token is missing, expired or revoked.")
-    if not token.user.is_active:
+    token, user, patient = found
+    if token.revoked_at is not None or token.expires_at <= utcnow():
+        raise Unauthorized("The token is missing, expired or revoked.")
+    if not user.is_active:
         raise Unauthorized("The account is disabled.")
-    return token.user, token
+    set_committed_value(user, "patient", patient)  # loaded above: no lazy load later
+    return user, token
 
 
 def revoke(session: Session, token: AuthToken, when: datetime | None = None) -> None:

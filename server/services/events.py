@@ -7,7 +7,8 @@ alerts that must not wait for a sweep (R-RED, R-POSTOP) are raised in the same t
 
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import cache
 
@@ -41,6 +42,8 @@ from server.services.plans import local_today, protocol_of
 # not fraud; two days is not.
 FUTURE_TOLERANCE = timedelta(days=1)
 
+_PAIN_ENTRY_FIELDS = [f.name for f in fields(PainEntry)]
+
 # Built once: a plan with its protocol version (the document itself stays deferred).
 _PLAN_WITH_PROTOCOL = (
     select(Plan).where(Plan.id == bindparam("plan_id")).options(joinedload(Plan.protocol))
@@ -58,7 +61,7 @@ MODELS = {
 class Stored:
     """The outcome of one event: its stored row, whether it is new, and what it set off."""
 
-    record: object = None  # the stored row's columns (a Core row)
+    record: Mapping | None = None  # the stored row's columns, by name
     row: object = None  # the ORM object, loaded only for single events (the REST endpoints)
     created: bool = False
     error: Invalid | None = None
@@ -111,22 +114,26 @@ class EventBatch:
         defaults = _DEFAULTS[table.name]
         rows = [{c: values.get(c, d) for c, d in defaults.items()} for _, values in queued]
         # One statement per table and dialect, compiled once; executemany sends the rows as
-        # multi-row INSERTs ("insertmanyvalues") and returns the rows that were new.
-        created = {
-            row.client_uuid: row
-            for row in connection.execute(_insert_of(table, connection.dialect.name), rows)
+        # multi-row INSERTs ("insertmanyvalues") and returns the ids of the rows that were new.
+        new_ids = {
+            key: row_id
+            for row_id, key in connection.execute(_insert_of(table, connection.dialect.name), rows)
         }
-        others = {values["client_uuid"] for _, values in queued} - created.keys()
-        stored = dict(created)
+        stored = {
+            row["client_uuid"]: {**row, "id": new_ids[row["client_uuid"]]}
+            for row in rows
+            if row["client_uuid"] in new_ids
+        }
+        others = {values["client_uuid"] for _, values in queued} - new_ids.keys()
         if others:
             found = connection.execute(select(table).where(table.c.client_uuid.in_(others)))
-            stored.update((row.client_uuid, row) for row in found)
+            stored.update((row.client_uuid, row._mapping) for row in found)
         outcomes: dict[uuid.UUID, Stored] = {}
         for _, values in queued:
             key = values["client_uuid"]
             record = stored[key]
-            outcome = Stored(record=record, created=key in created and key not in outcomes)
-            if record.patient_id != values["patient_id"]:
+            outcome = Stored(record=record, created=key in new_ids and key not in outcomes)
+            if record["patient_id"] != values["patient_id"]:
                 outcome = Stored(error=Invalid("id", "this UUID is already used by another record"))
             outcomes.setdefault(key, outcome)
         return outcomes
@@ -174,26 +181,17 @@ class EventBatch:
 
     def _react_red_flag_check(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
-        outcome.triage = triage(row.answers)
+        outcome.triage = triage(row["answers"])
         if outcome.triage.level != "none":
-            findings = red_flag_findings(RedFlagEntry(row.local_date, row.answers))
+            findings = red_flag_findings(RedFlagEntry(row["local_date"], row["answers"]))
             outcome.alerts = [a for a, _ in raise_alerts(self.session, patient.id, None, findings)]
 
     def _react_pain_log(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
-        if not (row.felt_pop or row.new_bruising or row.cannot_bear_weight):
+        if not (row["felt_pop"] or row["new_bruising"] or row["cannot_bear_weight"]):
             return  # no post-operative warning sign can be present: skip the plan lookup
-        entry = PainEntry(
-            row.local_date,
-            row.nprs,
-            row.context,
-            row.tingling,
-            row.numbness,
-            row.felt_pop,
-            row.new_bruising,
-            row.cannot_bear_weight,
-        )
-        for plan in self._post_operative_plans(patient, row.local_date):
+        entry = PainEntry(**{name: row[name] for name in _PAIN_ENTRY_FIELDS})
+        for plan in self._post_operative_plans(patient, row["local_date"]):
             findings = postop_findings(entry, thresholds_of(protocol_of(plan.protocol)))
             outcome.alerts += [
                 a for a, _ in raise_alerts(self.session, patient.id, plan.id, findings)
@@ -238,12 +236,12 @@ _DEFAULTS = {model.__tablename__: _column_defaults(model) for model in MODELS.va
 
 @cache
 def _insert_of(table, dialect: str):
-    """Return "INSERT … ON CONFLICT (client_uuid) DO NOTHING RETURNING *" for a table."""
+    """Return "INSERT … ON CONFLICT (client_uuid) DO NOTHING RETURNING id, client_uuid"."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
         insert(table)
         .on_conflict_do_nothing(index_elements=["client_uuid"])
-        .returning(*table.columns)
+        .returning(table.c.id, table.c.client_uuid)
     )
 
 
@@ -254,5 +252,5 @@ def store_one(session: Session, author: User, kind: str, patient: Patient, data:
     outcome = batch.store()[key]
     if outcome.error is not None:
         raise outcome.error
-    outcome.row = session.get(MODELS[kind], outcome.record.id)
+    outcome.row = session.get(MODELS[kind], outcome.record["id"])
     return outcome

@@ -1,11 +1,12 @@
 """Care plans: assignment, adjustments as immutable revisions, and the dated schedule."""
 
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from marshmallow import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,7 +17,7 @@ from server.models import Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.protocols.loader import flatten_errors
 from server.protocols.schema import ExerciseSchema
 from server.services import protocols as protocol_service
-from server.services.access import patient_for, visible_patient_ids
+from server.services.access import patient_for, visible_patient_ids, visible_to
 from server.services.changes import record_change
 from server.services.errors import Conflict, Invalid, NotFound
 
@@ -217,7 +218,17 @@ def schedule_key(
     session: Session, user: User, plan_id: int, date_from: date | None, date_to: date | None
 ) -> ScheduleKey:
     """Return the key of a visible plan's schedule in one query; NotFound or Invalid else."""
-    row = session.execute(
+    query = _schedule_key_query(user.role)
+    row = session.execute(query, {"plan_id": plan_id, "viewer_id": user.id}).one_or_none()
+    if row is None:
+        raise NotFound(f"Plan {plan_id} not found.")
+    return ScheduleKey(*row, *_date_range(row.start_date, date_from, date_to))
+
+
+@cache
+def _schedule_key_query(role: str):
+    """Build once per role: a plan's ScheduleKey columns, if the viewer may see the plan."""
+    return (
         select(
             Plan.id,
             Plan.start_date,
@@ -232,11 +243,8 @@ def schedule_key(
             PlanRevision,
             (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == Plan.current_revision),
         )
-        .where(Plan.id == plan_id, Plan.patient_id.in_(visible_patient_ids(user)))
-    ).one_or_none()
-    if row is None:
-        raise NotFound(f"Plan {plan_id} not found.")
-    return ScheduleKey(*row, *_date_range(row.start_date, date_from, date_to))
+        .where(Plan.id == bindparam("plan_id"), Plan.patient_id.in_(visible_to(role)))
+    )
 
 
 def schedule_key_of(plan: Plan, date_from: date | None, date_to: date | None) -> ScheduleKey:

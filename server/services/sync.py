@@ -1,7 +1,9 @@
 """Sync: store a batch of device events (each at most once) and return what changed."""
 
+from functools import cache
+
 from marshmallow import ValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from server.domain.redflags import POSTOP_ADVICE
@@ -14,7 +16,7 @@ from server.schemas.logs import (
     PainLogSchema,
     RedFlagCheckSchema,
 )
-from server.services.access import patient_for, visible_patient_ids
+from server.services.access import patient_for, visible_to
 from server.services.errors import ServiceError
 from server.services.events import EventBatch
 
@@ -98,17 +100,8 @@ def _patient(session: Session, user: User, event: dict, cache: dict):
 
 
 def _pull(session: Session, user: User, cursor: int, page_size: int):
-    rows = list(
-        session.execute(
-            select(Change.id, Change.kind, Change.ref_id)
-            .where(
-                Change.id > cursor,
-                or_(Change.patient_id.is_(None), Change.patient_id.in_(visible_patient_ids(user))),
-            )
-            .order_by(Change.id)
-            .limit(page_size + 1)
-        )
-    )
+    bound = {"cursor": cursor, "viewer_id": user.id, "rows": page_size + 1}
+    rows = list(session.execute(_changes_after(user.role), bound))
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     new_cursor = rows[-1].id if rows else cursor
@@ -120,13 +113,28 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     version_ids = list(
         dict.fromkeys(wanted["protocol_version"] + [p.protocol_version_id for p in plans])
     )
-    versions = _fetch(session, ProtocolVersion, version_ids, undefer(ProtocolVersion.content))
+    versions = _fetch(session, ProtocolVersion, version_ids, _WITH_CONTENT)
     for version in versions:
         version.versions = []
     alert_schema = _PATIENT_ALERT if user.role == "patient" else _ALERT
     alerts = [alert_schema.dump(a) for a in _fetch(session, Alert, wanted["alert"])]
     changes = {"protocol_versions": versions, "plans": plans, "alerts": alerts}
     return changes, new_cursor, has_more
+
+
+@cache
+def _changes_after(role: str):
+    """Build once per role: the next feed rows after :cursor that a viewer may see."""
+    visible = or_(Change.patient_id.is_(None), Change.patient_id.in_(visible_to(role)))
+    return (
+        select(Change.id, Change.kind, Change.ref_id)
+        .where(Change.id > bindparam("cursor"), visible)
+        .order_by(Change.id)
+        .limit(bindparam("rows"))
+    )
+
+
+_WITH_CONTENT = undefer(ProtocolVersion.content)
 
 
 def _fetch(session: Session, model, ids: list[int], *options) -> list:
