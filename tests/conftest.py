@@ -181,6 +181,16 @@ def assign(staff, patient_caller, protocol_id="piriformis-neural-gliding", start
     return response.get_json()
 
 
+def dose_change(
+    reps: int,
+    reason: str = "Sliders flared the sciatic symptoms; halve the reps.",
+    exercise_id: str = "seated-sciatic-slider",
+) -> dict:
+    """Return a plan adjustment (PATCH /plans/{id}) that sets one exercise's reps."""
+    dose = {"op": "set_dose", "exercise_id": exercise_id, "dose": {"reps": reps}}
+    return {"reason": reason, "operations": [dose]}
+
+
 @pytest.fixture()
 def plan(physio, patient):
     return assign(physio, patient)

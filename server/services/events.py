@@ -119,11 +119,11 @@ class EventBatch:
             key: row_id
             for row_id, key in connection.execute(_insert_of(table, connection.dialect.name), rows)
         }
-        stored = {
-            row["client_uuid"]: {**row, "id": new_ids[row["client_uuid"]]}
-            for row in rows
-            if row["client_uuid"] in new_ids
-        }
+        stored: dict[uuid.UUID, Mapping] = {}
+        for row in rows:  # a UUID twice in one batch: its first row is the one stored
+            key = row["client_uuid"]
+            if key in new_ids and key not in stored:
+                stored[key] = {**row, "id": new_ids[key]}
         others = {values["client_uuid"] for _, values in queued} - new_ids.keys()
         if others:
             found = connection.execute(select(table).where(table.c.client_uuid.in_(others)))

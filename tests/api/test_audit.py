@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError
 from server.api.auditing import RULES, UNAUDITED
 from server.models import AuditEvent
 from server.models.types import utcnow
-from tests.conftest import PASSWORD, assign
+from tests.conftest import PASSWORD, assign, dose_change
 
 ADDRESS = {"environ_base": {"REMOTE_ADDR": "10.1.2.3"}}
 
@@ -125,15 +125,7 @@ def test_alert_reads_and_actions_are_recorded(admin, clinician, patient):
 def test_changes_to_plans_and_accounts_are_recorded(admin, physio, patient, clinician):
     pid, patient_user = patient.user["patient_id"], patient.user["id"]
     plan = assign(physio, patient)
-    adjusted = physio.patch(
-        f"/plans/{plan['id']}",
-        json={
-            "reason": "Sliders flared the sciatic symptoms; halve the reps.",
-            "operations": [
-                {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 5}}
-            ],
-        },
-    )
+    adjusted = physio.patch(f"/plans/{plan['id']}", json=dose_change(5))
     assert adjusted.status_code == 200
     assert admin.delete(f"/users/{patient_user}/tokens").status_code == 204
     about_patient = [
@@ -192,12 +184,7 @@ def test_refusals_are_recorded_against_the_real_owner(
 
 
 def test_a_change_is_never_stored_without_its_event(clean_app, admin, physio, patient, plan):
-    body = {
-        "reason": "Progress the load.",
-        "operations": [
-            {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 8}}
-        ],
-    }
+    body = dose_change(8, reason="Progress the load.")
     with audit_writes_failing():
         refused = physio.patch(f"/plans/{plan['id']}", json=body)
     assert refused.status_code == 500

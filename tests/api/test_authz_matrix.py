@@ -14,7 +14,7 @@ from server.extensions import db
 from server.models import User
 from server.services.accounts import create_patient, create_user
 from server.services.auth import issue_token
-from tests.conftest import PASSWORD, Caller
+from tests.conftest import PASSWORD, Caller, dose_change
 
 PREFIX = "/api/v1"
 ROLES = (
@@ -118,12 +118,7 @@ BODIES = {
         "protocol_id": "piriformis-neural-gliding",
         "start_date": _today(-3),
     },
-    ("PATCH", "/plans/<int:plan_id>"): lambda w: {
-        "reason": "Sliders flared the sciatic symptoms; halve the reps.",
-        "operations": [
-            {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 5}}
-        ],
-    },
+    ("PATCH", "/plans/<int:plan_id>"): lambda w: dose_change(5),
     ("POST", "/patients/<int:patient_id>/exercise-logs"): lambda w: _exercise_log(w["plan_id"]),
     ("POST", "/patients/<int:patient_id>/pain-logs"): lambda w: _pain_log(),
     ("POST", "/patients/<int:patient_id>/red-flag-checks"): lambda w: _red_flag_check(),

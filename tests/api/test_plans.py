@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from tests.conftest import assign
+from tests.conftest import assign, dose_change
 
 PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "side-lying-clamshell"}
 
@@ -46,15 +46,7 @@ def test_schedule_is_clipped_to_the_plan_and_range_is_checked(physio, patient):
 def test_adjustment_is_a_new_revision_and_keeps_the_past(physio, patient):
     start = date.today() - timedelta(days=6)
     plan = assign(physio, patient, start=start)
-    response = physio.patch(
-        f"/plans/{plan['id']}",
-        json={
-            "reason": "Sliders flared the sciatic symptoms; halve the reps.",
-            "operations": [
-                {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 5}}
-            ],
-        },
-    )
+    response = physio.patch(f"/plans/{plan['id']}", json=dose_change(5))
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert body["current_revision"] == 2
@@ -220,15 +212,7 @@ def test_a_schedule_read_again_follows_every_change_to_the_plan(physio, patient,
     hits = _schedules.hits
     assert slider_reps() == before
     assert _schedules.hits == hits + 1, "an unchanged plan is answered from the cache"
-    halved = physio.patch(
-        f"/plans/{plan['id']}",
-        json={
-            "reason": "Sliders flared the sciatic symptoms.",
-            "operations": [
-                {"op": "set_dose", "exercise_id": "seated-sciatic-slider", "dose": {"reps": 3}}
-            ],
-        },
-    )
+    halved = physio.patch(f"/plans/{plan['id']}", json=dose_change(3))
     assert halved.status_code == 200, halved.get_json()
     assert slider_reps() == {3} != before
     ended = physio.patch(f"/plans/{plan['id']}", json={"reason": "Discharged.", "end_date": today})

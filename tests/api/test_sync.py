@@ -3,6 +3,9 @@
 import uuid
 from datetime import date
 
+from server.domain.redflags import QUESTIONS
+from tests.conftest import dose_change
+
 TODAY = date.today().isoformat()
 
 
@@ -11,6 +14,16 @@ def _pain_event(nprs=4, event_id=None):
         "id": event_id or str(uuid.uuid4()),
         "type": "pain_log",
         "data": {"local_date": TODAY, "nprs": nprs, "context": "rest"},
+    }
+
+
+def _red_flag_event(positive=None, event_id=None):
+    """Return a red-flag check answering yes to `positive` only (None: all no)."""
+    answers = {q.key: q.key == positive for q in QUESTIONS}
+    return {
+        "id": event_id or str(uuid.uuid4()),
+        "type": "red_flag_check",
+        "data": {"local_date": TODAY, "answers": answers},
     }
 
 
@@ -61,14 +74,7 @@ def test_one_bad_event_is_rejected_and_the_rest_are_kept(patient, plan):
 
 
 def test_red_flag_pushed_offline_returns_the_advice_level(patient, plan):
-    from server.domain.redflags import QUESTIONS
-
-    answers = {q.key: q.key == "bladder_bowel" for q in QUESTIONS}
-    event = {
-        "id": str(uuid.uuid4()),
-        "type": "red_flag_check",
-        "data": {"local_date": TODAY, "answers": answers},
-    }
+    event = _red_flag_event("bladder_bowel")
     result = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
     assert result["status"] == "created"
     assert result["level"] == "emergency"
@@ -86,12 +92,7 @@ def test_plan_revision_reaches_the_patient_after_the_cursor(patient, physio, pla
     cursor = patient.post("/sync", json={}).get_json()["cursor"]
     physio.patch(
         f"/plans/{plan['id']}",
-        json={
-            "reason": "More holds",
-            "operations": [
-                {"op": "set_dose", "exercise_id": "supine-piriformis-stretch", "dose": {"reps": 4}}
-            ],
-        },
+        json=dose_change(4, reason="More holds", exercise_id="supine-piriformis-stretch"),
     )
     body = patient.post("/sync", json={"cursor": cursor}).get_json()
     assert [p["current_revision"] for p in body["changes"]["plans"]] == [2]
@@ -139,14 +140,7 @@ def test_a_uuid_taken_by_another_patient_is_refused_and_changes_nothing(patient,
 
 
 def test_a_red_flag_pushed_again_gets_the_same_advice_and_one_alert(patient, clinician, plan):
-    from server.domain.redflags import QUESTIONS
-
-    answers = {q.key: q.key == "saddle_numbness" for q in QUESTIONS}
-    event = {
-        "id": str(uuid.uuid4()),
-        "type": "red_flag_check",
-        "data": {"local_date": TODAY, "answers": answers},
-    }
+    event = _red_flag_event("saddle_numbness")
     first = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
     again = patient.post("/sync", json={"events": [event]}).get_json()["results"][0]
     assert (first["status"], again["status"]) == ("created", "duplicate")
@@ -154,3 +148,13 @@ def test_a_red_flag_pushed_again_gets_the_same_advice_and_one_alert(patient, cli
     assert again["advice"] == first["advice"]
     alerts = clinician.get("/alerts").get_json()
     assert [a["rule_id"] for a in alerts] == ["R-RED"]
+
+
+def test_a_uuid_sent_twice_with_different_data_keeps_the_first_and_its_advice(patient, plan):
+    event_id = str(uuid.uuid4())
+    events = [_red_flag_event("saddle_numbness", event_id), _red_flag_event(None, event_id)]
+    results = patient.post("/sync", json={"events": events}).get_json()["results"]
+    assert [r["status"] for r in results] == ["created", "duplicate"]
+    assert [r["level"] for r in results] == ["emergency", "emergency"]
+    stored = patient.get(f"/patients/{patient.user['patient_id']}/red-flag-checks").get_json()
+    assert [s["answers"]["saddle_numbness"] for s in stored] == [True]
