@@ -7,6 +7,7 @@ elapsed (0 at the start, 1 yesterday).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 PASSWORD = "stride-demo-1"
 DOMAIN = "stride.example"
@@ -67,6 +68,13 @@ class Story:
     red_flag_days_ago: int | None = None
     red_flag_positives: tuple[str, ...] = ()
     pop_days_ago: int | None = None
+
+    def plan_dates(self, today: date) -> tuple[date, date | None]:
+        """Return the plan's start (`days` before today) and surgery date, if any."""
+        start = today - timedelta(days=self.days)
+        if self.surgery_before_start is None:
+            return start, None
+        return start, start - timedelta(days=self.surgery_before_start)
 
     @property
     def email(self) -> str:

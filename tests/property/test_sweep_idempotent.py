@@ -88,10 +88,7 @@ def _store(session, staff, story: Story, seed: int) -> date:
         },
     )
     today = local_today(patient)
-    start = today - timedelta(days=story.days)
-    surgery = None
-    if story.surgery_before_start is not None:
-        surgery = start - timedelta(days=story.surgery_before_start)
+    start, surgery = story.plan_dates(today)
     plan = create_plan(
         session,
         physio,
