@@ -8,6 +8,7 @@ from kivy.app import App
 from kivy.core.window import Window
 from kivy.properties import NumericProperty, StringProperty
 
+from mobile.core import urgent
 from mobile.core.api import ApiClient
 from mobile.core.store import Store
 from mobile.core.sync import SyncEngine
@@ -154,7 +155,9 @@ class StrideApp(App):
     def _plan_reminders(self) -> None:
         """Schedule the digests of the slots with work left (a done slot needs no reminder)."""
         if self.role == "patient":
-            view = today_view(self.store, self.local_today())
+            # Exercises paused after urgent advice: no reminder to do them either.
+            paused = urgent.exercises_paused(self.store)
+            view = None if paused else today_view(self.store, self.local_today())
             self.reminders.plan(view, self.timezone())
 
     def open_reminder(self) -> None:

@@ -11,12 +11,15 @@ import subprocess
 import sys
 import tempfile
 import threading
+import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "docs", "screenshots")
 SIZE = (420, 860)
 PASSWORD = "stride-demo-1"
 PATIENT = "amelia.hughes@stride.example"
+POSTOP_PATIENT = "ethan.brooks@stride.example"  # two weeks after a hamstring repair
+GLIDE_PATIENT = "ruth.adeyemi@stride.example"  # nerve sliders every day
 PHYSIO = "physio@stride.example"
 CLINICIAN = "clinician@stride.example"
 
@@ -32,7 +35,12 @@ def serve_demo(folder: str) -> str:
     from server.services.sweep import run_sweep
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/demo.sqlite3"})
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/demo.sqlite3",
+        # The number the urgent screens offer to call (a drama-range number, never a real one).
+        "CLINIC_PHONE": os.environ.get("STRIDE_CLINIC_PHONE") or "0161 496 0000",
+    }
+    app = create_app(config)
     with app.app_context():
         upgrade()
         seed_demo(db.session, None)
@@ -129,8 +137,54 @@ class Tour:
 
 
 def press(widget) -> None:
-    """Tap a button as a finger would (press, then release)."""
+    """Fire a button's action (the tour sets the scene; the screen tests tap like a finger)."""
     widget.trigger_action(0)
+
+
+def find(root, text: str, kind: str = "RoundButton"):
+    """Return the widget with this text and class in the widget tree under `root`."""
+    return next(w for w in root.walk(restrict=True) if type(w).__name__ == kind and w.text == text)
+
+
+def offline(app, off: bool) -> None:
+    """Point the app's sync at a dead port (off) or back at the demo server."""
+    from mobile.core.api import ApiClient
+
+    engine = app.engine
+    if not hasattr(engine, "_online"):
+        engine._online = engine._client_factory
+    engine._client_factory = (
+        (lambda _url, token: ApiClient("http://127.0.0.1:9", token, 2)) if off else engine._online
+    )
+
+
+def glide_still_there_yesterday(app) -> None:
+    """Log yesterday's glide as "still there", as another phone of the patient would have."""
+    from datetime import UTC, datetime, timedelta
+
+    from mobile.core.api import ApiClient
+    from mobile.core.today import today_view
+
+    session = app.store.get_session()
+    client = ApiClient(session["server_url"], session["token"])
+    view = today_view(app.store, app.local_today())
+    glide = next(i for i in view.items if i.is_neural_glide)
+    moment = datetime.now(UTC) - timedelta(hours=25)
+    client.post(
+        f"/patients/{session['user']['patient_id']}/exercise-logs",
+        {
+            "id": str(uuid.uuid4()),
+            "plan_id": view.plan_id,
+            "exercise_id": glide.exercise_id,
+            "local_date": (view.local_date - timedelta(days=1)).isoformat(),
+            "slot": glide.slot_index,
+            "sets_done": glide.sets_due,
+            "sets_due": glide.sets_due,
+            "status": "done",
+            "nerve_symptoms": "ongoing",
+            "recorded_at": moment.isoformat(),
+        },
+    )
 
 
 def dialog(kind: str):
@@ -149,7 +203,21 @@ def sign_in(tour: Tour, email: str):
 
 
 def tour_steps(tour: Tour):
-    """Visit every screen as the demo patient, physio and clinician."""
+    """Visit every screen as the demo patients, physio and clinician."""
+    yield from patient_steps(tour)
+    yield from glide_steps(tour)
+    yield from postop_steps(tour)
+    yield from staff_steps(tour)
+
+
+def scroll_to(tour: Tour, widget):
+    """Scroll the page of the screen on show so that `widget` is in view."""
+    tour.screen().ids.page.scroll_to(widget, animate=False)
+    yield tour.SETTLE_S
+
+
+def patient_steps(tour: Tour):
+    """The demo patient's day: exercise, stop signs, glides, checks and urgent advice."""
     app = tour.app
     tour.screen("signin").ids.email.text = PATIENT
     yield tour.SETTLE_S
@@ -158,7 +226,8 @@ def tour_steps(tour: Tour):
     yield lambda: tour.screen().view is not None and tour.idle()  # the first sync brought the plan
     tour.shot("02-today")
     today = tour.screen()
-    today.start(today.view.items[0])
+    item = next(i for i in today.view.items if any(s.level == "review" for s in i.stop_if))
+    today.start(item)
     yield 0.5
     press(tour.screen().ids.toggle)  # the hold timer runs while we take the picture
     yield 2.5
@@ -166,52 +235,120 @@ def tour_steps(tour: Tour):
     press(tour.screen().ids.stop_button)
     yield tour.SETTLE_S
     tour.shot("04-exercise-stop")
-    dialog("ChoiceDialog").dismiss()
+    sign = next(s for s in item.stop_if if s.level == "review")
+    press(next(b for b in dialog("ChoiceDialog").ids.options.children if b.text == sign.text))
+    yield tour.SETTLE_S
+    tour.shot("05-exercise-stop-review")
+    press(tour.screen().ids.back_today)
+    yield lambda: tour.idle()
     app.open_screen("pain")
     pain = tour.screen()
     pain.ids.slider.value = 4
-    pain.ids.context.select("walking")
+    pain.ids.context.select("after_exercise")
     yield tour.SETTLE_S
-    tour.shot("05-pain-check-in")
+    tour.shot("06-pain-check-in")
     app.open_screen("redflag")
     yield tour.SETTLE_S
-    tour.shot("06-red-flag-check")
-    tour.screen().groups["saddle_numbness"].select("yes")
+    tour.shot("07-red-flag-check")
+    check = tour.screen()
+    yield from scroll_to(tour, check.ids.submit)
+    tour.shot("08-red-flag-none-of-these")
+    offline(app, True)
+    check.cards["saddle_numbness"].set_answer("yes")
+    yield lambda: tour.screen().name == "urgent" and tour.idle()
     yield tour.SETTLE_S
-    tour.shot("07-urgent-advice")
+    tour.shot("09-urgent-not-sent")
+    offline(app, False)
+    press(tour.screen().ids.send_now)
+    yield lambda: tour.idle() and tour.screen().ids.sent.text.startswith("Your care team")
+    yield tour.SETTLE_S
+    tour.shot("10-urgent-emergency")
+    press(tour.screen().ids.close)
+    yield lambda: tour.idle()
+    yield tour.SETTLE_S
+    tour.shot("11-today-urgent-banner")
+    today = tour.screen()
+    first = next(c for c in reversed(today.ids.groups.children) if getattr(c, "item", None))
+    yield from scroll_to(tour, first)
+    tour.shot("12-today-exercises-paused")
     app.open_screen("progress")
     yield tour.SETTLE_S
-    tour.shot("08-progress")
+    tour.shot("13-progress")
+
+
+def glide_steps(tour: Tour):
+    """After a nerve glide: the question, and a day after "still there" the follow-up."""
+    app = tour.app
+    app.sign_out()
+    yield from sign_in(tour, GLIDE_PATIENT)
+    yield lambda: tour.screen().view is not None and tour.idle()
+    today = tour.screen()
+    glide = next(
+        c for c in today.ids.groups.children if getattr(c, "item", None) and c.item.is_neural_glide
+    )
+    yield from scroll_to(tour, glide)
+    press(find(glide, "Done"))
+    yield tour.SETTLE_S
+    tour.shot("14-post-glide-question")
+    press(next(b for b in dialog("ChoiceDialog").ids.options.children if b.text == "No"))
+    glide_still_there_yesterday(app)
+    app.sync.request()
+    yield lambda: tour.idle() and today.followups_due
+    today.ids.page.scroll_y = 1
+    yield tour.SETTLE_S
+    tour.shot("15-today-nerve-follow-up")
+
+
+def postop_steps(tour: Tour):
+    """Two weeks after a hamstring repair: the daily check, and a yes that needs care today."""
+    app = tour.app
+    app.sign_out()
+    yield from sign_in(tour, POSTOP_PATIENT)
+    yield lambda: tour.screen().view is not None and tour.idle()
+    tour.shot("16-today-postop-check-due")
+    press(tour.screen().ids.start_postop)
+    yield tour.SETTLE_S
+    tour.shot("17-postop-check")
+    check = tour.screen()
+    check.cards["calf_pain_swelling"].set_answer("yes")
+    yield lambda: tour.screen().name == "urgent" and tour.idle()
+    yield tour.SETTLE_S
+    tour.shot("18-urgent-same-day")
+
+
+def staff_steps(tour: Tour):
+    """The physio's caseload and plan change; the clinician's queue, evidence and decision."""
+    app = tour.app
     app.sign_out()
     yield from sign_in(tour, PHYSIO)
-    tour.shot("09-physio-patients")
+    tour.shot("19-physio-patients")
     rows = list(reversed(tour.screen().ids.rows.children))
     press(next(r for r in rows if r.name == "Marcus Webb"))
     yield lambda: tour.screen().data and tour.idle()
-    tour.shot("10-physio-patient")
+    tour.shot("20-physio-patient")
     tour.screen().adjust(tour.screen().ids.prompts.children[-1].alert)
     yield tour.SETTLE_S
-    tour.shot("11-physio-adjust")
+    tour.shot("21-physio-adjust")
     dialog("AdjustDialog").dismiss()
     app.sign_out()
     yield from sign_in(tour, CLINICIAN)
-    tour.shot("12-clinician-alert-queue")
+    tour.shot("22-clinician-alert-queue")
     rows = list(reversed(tour.screen().ids.rows.children))
     press(next(r for r in rows if r.alert["rule_id"] == "R-FAIL"))
     yield lambda: tour.screen().name == "alert" and tour.screen().rationale and tour.idle()
-    tour.shot("13-clinician-alert-evidence")
+    tour.shot("23-clinician-alert-evidence")
     tour.screen().ids.page.scroll_y = 0
     yield tour.SETTLE_S
-    tour.shot("14-clinician-readiness")
+    tour.shot("24-clinician-readiness")
     press(tour.screen().ids.record)
     tour.screen().ids.kind.select("guided_injection")
     yield tour.SETTLE_S
-    tour.shot("15-clinician-record-result")
+    tour.shot("25-clinician-record-result")
     app.go_back()
     yield lambda: tour.idle()
     press(tour.screen().ids.decide)
     yield tour.SETTLE_S
-    tour.shot("16-clinician-decision")
+    tour.shot("26-clinician-decision")
     dialog("DecisionDialog").dismiss()
 
 

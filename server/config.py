@@ -21,6 +21,9 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (ProxyFix);
         # 0 (the default) trusts none: the client address is the TCP peer's.
         "TRUSTED_PROXIES": int(os.environ.get("STRIDE_TRUSTED_PROXIES", 0)),
+        # Offered as tap-to-call buttons after urgent advice (the app keeps them offline).
+        "EMERGENCY_NUMBER": os.environ.get("STRIDE_EMERGENCY_NUMBER", "999"),
+        "CLINIC_PHONE": os.environ.get("STRIDE_CLINIC_PHONE", ""),
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

@@ -58,9 +58,14 @@ def _app_command(base: str) -> list[str] | None:
     ]
 
 
+# A demo clinic line (Ofcom's range for drama), so the app's tap-to-call shows both buttons.
+DEMO_CLINIC_PHONE = "020 7946 0000"
+
+
 def main() -> int:
     """Start the processes, print where to go, and wait."""
     base = f"http://{HOST}:{PORT}"
+    os.environ.setdefault("STRIDE_CLINIC_PHONE", DEMO_CLINIC_PHONE)
     children = [
         subprocess.Popen(_flask("run", "--host", HOST, "--port", str(PORT), "--no-reload")),
         subprocess.Popen(_flask("scheduler", "run")),

@@ -8,9 +8,21 @@ import json
 from datetime import UTC, datetime
 
 from mobile.core.formatting import as_date
-from server.domain.redflags import triage
+from server.domain import postop, redflags
 
 _SERVER_ONLY = ("id", "patient_id")
+
+
+def _level(row: dict, questions: dict) -> str:
+    """Return a check's stored level, or the highest level of its yes answers."""
+    # The device stores the level it triaged and the server sends its own; only a row of an
+    # older app version has neither, and a yes to a question no longer asked counts as urgent
+    # (every yes of the old check was), never as nothing.
+    if row.get("level"):
+        return row["level"]
+    answers = row.get("answers") or {}
+    levels = (questions[k].level if k in questions else "urgent" for k, v in answers.items() if v)
+    return redflags.highest(levels)
 
 
 def _server_time(value: str | None) -> str | None:
@@ -63,17 +75,33 @@ class LogMirror:
         """Return red-flag checks between two local dates, each with its triage level."""
         rows = self._logs("red_flag_check", date_from, date_to)
         for row in rows:
-            row.setdefault("level", triage(row["answers"]).level)
+            row["level"] = _level(row, redflags.QUESTIONS_BY_KEY)
+        return rows
+
+    def postop_checks(self, date_from=None, date_to=None) -> list[dict]:
+        """Return post-operative checks between two local dates, each with its triage level."""
+        rows = self._logs("postop_check", date_from, date_to)
+        for row in rows:
+            row["level"] = _level(row, postop.QUESTIONS_BY_KEY)
         return rows
 
     def merge_history(
-        self, exercise_logs: list[dict], pain_logs: list[dict], red_flag_checks: list[dict] = ()
+        self,
+        exercise_logs: list[dict],
+        pain_logs: list[dict],
+        red_flag_checks: list[dict] = (),
+        postop_checks: list[dict] = (),
     ) -> None:
         """Upsert server log rows by UUID; the device's own entries are updated, never doubled."""
         owner = self._owner()
-        kinds = (("exercise_log", exercise_logs), ("pain_log", pain_logs))
+        kinds = (
+            ("exercise_log", exercise_logs),
+            ("pain_log", pain_logs),
+            ("red_flag_check", red_flag_checks),
+            ("postop_check", postop_checks),
+        )
         with self._tx() as db:
-            for event_type, rows in (*kinds, ("red_flag_check", red_flag_checks)):
+            for event_type, rows in kinds:
                 for row in rows:
                     event_id = str(row["id"])
                     data = {k: v for k, v in row.items() if k not in _SERVER_ONLY}

@@ -9,15 +9,15 @@ never sees, or pushes, the first account's entries.
 import json
 import sqlite3
 import threading
-import uuid
+from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
-from mobile.core.formatting import as_date
 from mobile.core.mirror import LogMirror
+from mobile.core.outbox import EVENT_TYPES, FIRST, NORMAL, URGENT, Outbox, add_priority
 
-EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check")
+__all__ = ["EVENT_TYPES", "FIRST", "NORMAL", "URGENT", "Store"]
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS plans (id INTEGER PRIMARY KEY, status TEXT, doc TEXT NOT NULL);
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS protocols (
 CREATE TABLE IF NOT EXISTS alerts (id INTEGER PRIMARY KEY, doc TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,
-    owner TEXT, patient_id INTEGER, data TEXT NOT NULL, queued_at TEXT NOT NULL);
+    owner TEXT, patient_id INTEGER, data TEXT NOT NULL, queued_at TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS rejected (
     id TEXT PRIMARY KEY, type TEXT NOT NULL, owner TEXT, data TEXT NOT NULL,
     message TEXT NOT NULL, errors TEXT NOT NULL, at TEXT NOT NULL);
@@ -39,11 +40,7 @@ CREATE INDEX IF NOT EXISTS logs_by_date ON logs (owner, type, local_date);
 """
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-class Store(LogMirror):
+class Store(Outbox, LogMirror):
     """One local SQLite file, safe to share between the UI thread and a sync worker."""
 
     def __init__(self, path: str):
@@ -56,6 +53,8 @@ class Store(LogMirror):
         self._db.execute("PRAGMA busy_timeout=5000")
         with self._lock:
             self._db.executescript(_SCHEMA)
+        with self._tx() as db:
+            add_priority(db)
 
     def close(self) -> None:
         """Close the database file."""
@@ -119,6 +118,28 @@ class Store(LogMirror):
         with self._tx() as db:
             self._set_meta(db, "cursor", int(n))
 
+    def update_user(self, user: dict) -> None:
+        """Refresh the signed-in user's record (GET /me) without touching the token."""
+        with self._tx() as db:
+            session = self.get_session()
+            if session and session["user"].get("id") == user.get("id"):
+                self._set_meta(db, "session", {**session, "user": user})
+
+    def account_value(self, key: str, default: Any = None) -> Any:
+        """Return a JSON-able value kept for the signed-in account only."""
+        return self._meta(f"account:{self._owner()}:{key}", default)
+
+    def update_account_value(self, key: str, change: Callable[[Any], Any]) -> Any:
+        """Replace an account value with `change(old)` atomically (None deletes it)."""
+        name = f"account:{self._owner()}:{key}"
+        with self._tx() as db:
+            value = change(self._meta(name))
+            if value is None:
+                db.execute("DELETE FROM meta WHERE key = ?", (name,))
+            else:
+                self._set_meta(db, name, value)
+        return value
+
     def get_setting(self, key: str, default: Any = None) -> Any:
         """Return a JSON-able app setting."""
         return self._meta(f"setting:{key}", default)
@@ -167,98 +188,3 @@ class Store(LogMirror):
     def alerts(self) -> list[dict]:
         """Return the pulled alerts, newest first."""
         return [json.loads(r[0]) for r in self._rows("SELECT doc FROM alerts ORDER BY id DESC")]
-
-    # -- outbox
-
-    def enqueue(self, event_type: str, data: dict, patient_id: int | None = None) -> str:
-        """Queue an event for sync and mirror it into the local logs; return its new UUID."""
-        if event_type not in EVENT_TYPES:
-            raise ValueError(f"unknown event type: {event_type!r}")
-        event_id = str(uuid.uuid4())
-        data = {**data, "recorded_at": data.get("recorded_at") or _now()}
-        data["local_date"] = as_date(data["local_date"]).isoformat()
-        owner, body = self._owner(), json.dumps(data)
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO outbox (id, type, owner, patient_id, data, queued_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (event_id, event_type, owner, patient_id, body, _now()),
-            )
-            self._mirror(db, event_id, event_type, owner, data, None, "pending")
-        return event_id
-
-    def outbox(self, limit: int = 500) -> list[dict]:
-        """Return events ready for /sync: red-flag checks first, then oldest first."""
-        rows = self._rows(
-            "SELECT id, type, patient_id, data FROM outbox WHERE owner IS ?"
-            " ORDER BY type != 'red_flag_check', seq LIMIT ?",
-            self._owner(),
-            limit,
-        )
-        events = []
-        for event_id, event_type, patient_id, data in rows:
-            event = {"id": event_id, "type": event_type, "data": json.loads(data)}
-            if patient_id is not None:
-                event["patient_id"] = patient_id
-            events.append(event)
-        return events
-
-    def pending_count(self) -> int:
-        """Return how many events wait to sync."""
-        return self._rows("SELECT COUNT(*) FROM outbox WHERE owner IS ?", self._owner())[0][0]
-
-    def acknowledge(self, results: list[dict]) -> None:
-        """Apply /sync results: stored events leave the outbox, refused ones move to rejected."""
-        with self._tx() as db:
-            for result in results:
-                event_id, status = str(result.get("id")), result.get("status")
-                if status in ("created", "duplicate"):
-                    db.execute("DELETE FROM outbox WHERE id = ?", (event_id,))
-                    db.execute(
-                        "UPDATE logs SET state = 'synced' WHERE id = ? AND state = 'pending'",
-                        (event_id,),
-                    )
-                elif status == "rejected":
-                    row = db.execute(
-                        "SELECT type, owner, data FROM outbox WHERE id = ?", (event_id,)
-                    ).fetchone()
-                    if row is None:
-                        continue
-                    db.execute(
-                        "INSERT OR REPLACE INTO rejected VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        (
-                            event_id,
-                            *row,
-                            str(result.get("message") or "refused"),
-                            json.dumps(result.get("errors") or {}),
-                            _now(),
-                        ),
-                    )
-                    db.execute("DELETE FROM outbox WHERE id = ?", (event_id,))
-                    db.execute("UPDATE logs SET state = 'rejected' WHERE id = ?", (event_id,))
-
-    def rejected(self) -> list[dict]:
-        """Return the events the server refused, with its message and field errors."""
-        rows = self._rows(
-            "SELECT id, type, data, message, errors, at FROM rejected WHERE owner IS ? ORDER BY at",
-            self._owner(),
-        )
-        return [
-            {
-                "id": i,
-                "type": t,
-                "data": json.loads(d),
-                "message": m,
-                "errors": json.loads(e),
-                "at": at,
-            }
-            for i, t, d, m, e, at in rows
-        ]
-
-    def dismiss_rejected(self, ids: list[str] | None = None) -> None:
-        """Forget refused events once the patient has seen them (all of them by default)."""
-        with self._tx() as db:
-            if ids is None:
-                db.execute("DELETE FROM rejected WHERE owner IS ?", (self._owner(),))
-            for event_id in ids or ():
-                db.execute("DELETE FROM rejected WHERE id = ?", (event_id,))

@@ -2,7 +2,8 @@
 
 Every step may fail (no network, timeout, HTTP 500, a garbled answer, the app killed half-way):
 events leave the outbox only when a /sync answer names them, and the server stores each UUID at
-most once, so the next sync converges whatever happened before.
+most once, so the next sync converges whatever happened before. While an event that a person
+must act on today waits, a failed sync is tried again within seconds, not after the backoff.
 """
 
 import logging
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from mobile.core import urgent
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.formatting import as_date, plural, wait_text
 
@@ -22,7 +24,9 @@ HISTORY_DAYS = 120
 HISTORY_PAGE = 1000  # the server's largest `limit` for log lists
 BACKOFF_FIRST = 5.0
 BACKOFF_MAX = 15 * 60.0
-_HISTORY = ("exercise-logs", "pain-logs", "red-flag-checks")
+# A red flag seen going out minutes after the server came back: urgent events do not back off.
+URGENT_RETRY_S = 5.0
+_HISTORY = ("exercise-logs", "pain-logs", "red-flag-checks", "postop-checks")
 
 
 def _utcnow() -> datetime:
@@ -42,6 +46,7 @@ class SyncState:
     rejected: int = 0
     rejected_message: str | None = None
     needs_sign_in: bool = False  # the server refused the token (expired or revoked)
+    urgent_waiting: bool = False  # an event that a person must act on today is not sent yet
 
 
 def entries(n: int) -> str:
@@ -101,7 +106,10 @@ class SyncEngine:
     def _failed(self, message: str, offline: bool = False, signed_out: bool = False) -> None:
         self.failures += 1
         self._last_error, self._offline, self._needs_sign_in = message, offline, signed_out
-        self._next_attempt = self._clock() + timedelta(seconds=backoff_delay(self.failures))
+        # A refused token does not heal within seconds; everything else may, so keep trying.
+        fast = not signed_out and urgent.urgent_waiting(self.store)
+        wait = URGENT_RETRY_S if fast else backoff_delay(self.failures)
+        self._next_attempt = self._clock() + timedelta(seconds=wait)
 
     def _sync(self) -> None:
         session = self.store.get_session()
@@ -112,13 +120,22 @@ class SyncEngine:
             events = self.store.outbox(BATCH)
             answer = client.sync(self.store.get_cursor(), events)
             _check_answer(answer)
-            # Changes before the cursor: a crash in between re-pulls them, never skips them.
+            # Everything read from an answer before the cursor and the acknowledgement: killed
+            # in between, the next sync pulls and pushes again and reads it all again.
             self.store.apply_changes(answer["changes"])
+            urgent.note_results(self.store, answer["results"])
+            # Only this answer's alerts: a status pulled earlier may predate the episode (an
+            # acknowledged alert that a new report has just reopened).
+            urgent.note_alerts(self.store, answer["changes"].get("alerts") or [])
             self.store.set_cursor(answer["cursor"])
             self.store.acknowledge(answer["results"])
             more_to_push = len(events) >= BATCH and self.store.pending_count() > 0
             if not answer["has_more"] and not more_to_push:
                 break
+        user = client.get("/me")
+        # Contacts and a recorded cancer history change on the server; offline triage uses them.
+        if isinstance(user, dict) and user.get("id") == session["user"].get("id"):
+            self.store.update_user(user)
         patient_id = session["user"].get("patient_id")
         if patient_id:
             since = (self._clock() - timedelta(days=HISTORY_DAYS)).date()
@@ -138,6 +155,7 @@ class SyncEngine:
             rejected=len(refused),
             rejected_message=_refusal(refused[-1]) if refused else None,
             needs_sign_in=self._needs_sign_in,
+            urgent_waiting=urgent.urgent_waiting(self.store),
         )
 
     def due(self, now: datetime | None = None) -> bool:
@@ -152,6 +170,10 @@ class SyncEngine:
         state = state or self.state()
         now = now or self._clock()
         parts = []
+        failed = state.last_error or state.needs_sign_in
+        if state.urgent_waiting and failed and not state.in_progress:
+            number = urgent.contacts(self.store)["emergency_number"]
+            parts.append(f"Not sent yet: do not wait for us, call {number}")
         if state.in_progress:
             parts.append(f"Syncing {entries(state.pending)}…" if state.pending else "Syncing…")
         elif state.needs_sign_in:
@@ -162,7 +184,7 @@ class SyncEngine:
             when = "next try now" if wait <= 0 else f"next try in {wait_text(wait)}"
             label = "Offline" if state.offline else "Sync failed"
             waiting = f"{entries(state.pending)} waiting, " if state.pending else ""
-            parts.append(f"{label}: {waiting}{when}")
+            parts.append(when if state.urgent_waiting else f"{label}: {waiting}{when}")
         elif state.pending:
             parts.append(f"{entries(state.pending)} waiting to sync")
         if state.rejected:

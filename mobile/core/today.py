@@ -1,25 +1,42 @@
 """Today's exercises, computed offline from the stored plan, and logging what was done."""
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import get_args
 
+from mobile.core import urgent
+from mobile.core.checks import (
+    is_post_operative,
+    postop_check_days,
+    recorded_at,
+    submit_postop_check,
+    submit_red_flag_check,
+)
 from mobile.core.dose import Step, dose_text, hold_plan
+from mobile.core.followups import answer_nerve_followup, nerve_followups_due
 from mobile.core.formatting import TIME_OF_DAY_ORDER, as_date, time_of_day_title
+from mobile.core.outbox import NORMAL, URGENT
 from mobile.core.plan import day_plans, exercises_on, plan_protocol
 from server.domain.history import PainContext, SkipReason, Status
-from server.domain.protocol import Dose
-from server.domain.redflags import QUESTIONS, Triage, triage
+from server.domain.nerves import NERVE_ANSWERS
+from server.domain.protocol import Dose, StopSign
+from server.domain.stops import StopOutcome, stop_outcome
 
 __all__ = [
     "SlotGroup",
     "Step",
     "TodayItem",
     "TodayView",
+    "answer_nerve_followup",
     "dose_text",
     "hold_plan",
+    "is_post_operative",
     "log_exercise",
     "log_pain",
+    "nerve_followups_due",
+    "postop_check_days",
+    "stop_outcome_for",
+    "submit_postop_check",
     "submit_red_flag_check",
     "today_view",
 ]
@@ -40,11 +57,22 @@ class TodayItem:
     status: str  # todo | done | partial | skipped
     instructions: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
-    stop_if: tuple[str, ...] = ()
+    stop_if: tuple[StopSign, ...] = ()
     regression: str = ""
     progression: str = ""
     skip_reason: str | None = None
     log_id: str | None = None
+    nerve_symptoms: str | None = None  # the latest answer for this session (a follow-up wins)
+    log_recorded_at: str | None = None
+
+    @property
+    def is_neural_glide(self) -> bool:
+        """Tell whether the patient is asked about nerve symptoms after this exercise."""
+        return self.category == "neural_glide"
+
+    def stop_sign(self, sign_id: str | None) -> StopSign | None:
+        """Return this exercise's stop sign with that id, or None."""
+        return next((sign for sign in self.stop_if if sign.id == sign_id), None)
 
 
 @dataclass(frozen=True)
@@ -88,9 +116,12 @@ def today_view(store, local_date: date | str) -> TodayView | None:
         return None
     day_plan = days[0]
     exercises = exercises_on(plan, protocol, day_plan)
+    logs = store.exercise_logs(day, day)
+    # A follow-up replaces the log it supersedes, whatever order the two arrived in.
+    superseded = {log["supersedes"] for log in logs if log.get("supersedes")}
     latest: dict[tuple[str, int], dict] = {}
-    for log in store.exercise_logs(day, day):  # receive order: the last one wins
-        if log.get("plan_id") == plan["id"]:
+    for log in logs:  # receive order: the last one wins
+        if log.get("plan_id") == plan["id"] and log["id"] not in superseded:
             latest[(log["exercise_id"], log.get("slot", 1))] = log
     by_slot: dict[str, list[TodayItem]] = {}
     for session in day_plan.sessions:
@@ -113,6 +144,8 @@ def today_view(store, local_date: date | str) -> TodayView | None:
             progression=exercise.progression,
             skip_reason=log.get("skip_reason"),
             log_id=log.get("id"),
+            nerve_symptoms=log.get("nerve_symptoms"),
+            log_recorded_at=log.get("recorded_at"),
         )
         by_slot.setdefault(session.time_of_day, []).append(item)
     order = [t for t in TIME_OF_DAY_ORDER if t in by_slot] + sorted(
@@ -140,11 +173,12 @@ def _check_nprs(name: str, value: int | None, optional: bool = True) -> None:
         raise ValueError(f"{name} must be a whole number 0..10; got {value!r}")
 
 
-def _recorded_at(now: datetime | None) -> str:
-    moment = now or datetime.now(UTC)
-    if moment.tzinfo is None:
-        raise ValueError("now must be time-zone aware")
-    return moment.isoformat()
+def stop_outcome_for(store, item: TodayItem, stop_if_id: str) -> StopOutcome:
+    """Return the advice and routing of one of the item's stop signs (offline, from the plan)."""
+    sign = item.stop_sign(stop_if_id)
+    if sign is None:
+        raise ValueError(f"{stop_if_id!r} is not a stop sign of {item.exercise_id}")
+    return stop_outcome(sign.level, is_post_operative(store))
 
 
 def log_exercise(
@@ -154,9 +188,10 @@ def log_exercise(
     sets_done: int,
     status: str,
     skip_reason: str | None = None,
-    stop_symptom: str | None = None,
+    stop_if_id: str | None = None,
     pain_before: int | None = None,
     pain_after: int | None = None,
+    nerve_symptoms: str | None = None,
     now: datetime | None = None,
     note: str | None = None,
 ) -> str:
@@ -174,8 +209,16 @@ def log_exercise(
         raise ValueError("'partial' means some but not all sets were done")
     if status == "skipped" and (sets_done or not skip_reason):
         raise ValueError("a skipped exercise has no sets done and needs a reason")
-    if skip_reason == "stop_if" and status != "done" and not stop_symptom:
-        raise ValueError("name the symptom that stopped the exercise")
+    sign = item.stop_sign(stop_if_id)
+    if skip_reason == "stop_if" and sign is None:
+        raise ValueError(f"name one of the stop signs of {item.exercise_id}; got {stop_if_id!r}")
+    if stop_if_id is not None and skip_reason != "stop_if":
+        raise ValueError("a stop sign goes with the skip reason 'stop_if'")
+    if nerve_symptoms is not None:
+        if nerve_symptoms not in NERVE_ANSWERS:
+            raise ValueError(f"unknown nerve symptoms answer {nerve_symptoms!r}")
+        if not item.is_neural_glide or status == "skipped":
+            raise ValueError("nerve symptoms are asked after a neural glide that was done")
     _check_nprs("pain_before", pain_before)
     _check_nprs("pain_after", pain_after)
     data = {
@@ -187,13 +230,24 @@ def log_exercise(
         "sets_due": due,
         "status": status,
         "skip_reason": skip_reason,
-        "stop_symptom": stop_symptom,
+        "stop_if_id": stop_if_id,
         "pain_before": pain_before,
         "pain_after": pain_after,
+        "nerve_symptoms": nerve_symptoms,
         "note": note,
-        "recorded_at": _recorded_at(now),
+        "recorded_at": recorded_at(now),
     }
-    return store.enqueue("exercise_log", data)
+    if sign is None:
+        return store.enqueue("exercise_log", data, priority=NORMAL)
+    # The mirror keeps the sign's text and level, as the server's rows carry them.
+    local = {"stop_symptom": sign.text, "stop_level": sign.level}
+    outcome = stop_outcome(sign.level, is_post_operative(store))
+    # A sign that needs someone today must not wait behind the day's other entries.
+    priority = URGENT if outcome.needs_someone_today else NORMAL
+    event_id = store.enqueue("exercise_log", data, priority=priority, local=local)
+    if outcome.needs_someone_today:
+        urgent.open_episode(store, sign.level, outcome.advice, event_id, "stop_sign", now)
+    return event_id
 
 
 def log_pain(
@@ -221,23 +275,6 @@ def log_pain(
         "felt_pop": bool(felt_pop),
         "new_bruising": bool(new_bruising),
         "cannot_bear_weight": bool(cannot_bear_weight),
-        "recorded_at": _recorded_at(now),
+        "recorded_at": recorded_at(now),
     }
     return store.enqueue("pain_log", data)
-
-
-def submit_red_flag_check(
-    store, local_date: date | str, answers: dict[str, bool], now: datetime | None = None
-) -> Triage:
-    """Triage a red-flag check offline, queue it to sync first, and return the advice."""
-    missing = [q.key for q in QUESTIONS if q.key not in answers]
-    if missing:
-        raise ValueError(f"answer every question; missing: {', '.join(missing)}")
-    result = triage(answers)  # raises on unknown keys and non-boolean answers
-    data = {
-        "local_date": as_date(local_date).isoformat(),
-        "answers": dict(answers),
-        "recorded_at": _recorded_at(now),
-    }
-    store.enqueue("red_flag_check", data)
-    return result

@@ -66,9 +66,9 @@ class AdjustDialog(ModalView):
 
     def _op_changed(self) -> None:
         op = self.ids.op.selected
-        self.ids.exercise_box.disabled = op not in ("set_dose", "remove_exercise")
-        self.ids.dose_box.disabled = op != "set_dose"
-        self.ids.phase_box.disabled = op != "move_phase"
+        self.ids.exercise_box.shown = op in ("set_dose", "remove_exercise")
+        self.ids.dose_box.shown = op == "set_dose"
+        self.ids.phase_box.shown = op == "move_phase"
 
     def _exercise_chosen(self, exercise_id: str) -> None:
         exercise = self.exercises.get(exercise_id)

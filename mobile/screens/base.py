@@ -10,7 +10,16 @@ from kivy.uix.screenmanager import Screen
 from mobile.screens.background import run_async
 
 # Imported for their side effect: kv rules can only name widget classes Kivy has seen.
-from mobile.widgets import buttons, charts, dialogs, inputs, progress, surfaces  # noqa: F401
+from mobile.widgets import (  # noqa: F401
+    buttons,
+    calls,
+    charts,
+    dialogs,
+    inputs,
+    progress,
+    reveal,
+    surfaces,
+)
 
 KV_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "kv")
 

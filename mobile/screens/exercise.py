@@ -7,7 +7,8 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 
 from mobile.core.formatting import plural
-from mobile.core.today import dose_text, hold_plan, log_exercise
+from mobile.core.today import dose_text, hold_plan, log_exercise, stop_outcome_for
+from mobile.screens import glide
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.widgets.dialogs import ChoiceDialog
 
@@ -36,6 +37,9 @@ class ExerciseScreen(BaseScreen):
     untimed = BooleanProperty(False)
     finished = BooleanProperty(False)
     sets_completed = NumericProperty(0)
+    has_stop_signs = BooleanProperty(False)
+    stopped_text = StringProperty("")  # "Stopped: <symptom>" once a stop sign was logged
+    stopped_advice = StringProperty("")
 
     def show(self, item=None, view=None, **_kwargs) -> None:
         """Load an exercise from Today (a bare return keeps the one on show)."""
@@ -44,11 +48,13 @@ class ExerciseScreen(BaseScreen):
             return
         self.item, self.view = item, view
         self.exercise_name, self.dose = item.name, dose_text(item.dose)
+        self.stopped_text = self.stopped_advice = ""
+        self.has_stop_signs = bool(item.stop_if)
         self.ids.pain_before.value = self.ids.pain_after.value = None
         for box, lines, numbered in (
             (self.ids.steps, item.instructions, True),
             (self.ids.cautions, item.cautions, False),
-            (self.ids.stops, item.stop_if, False),
+            (self.ids.stops, [sign.text for sign in item.stop_if], False),
         ):
             box.clear_widgets()
             for n, line in enumerate(lines, 1):
@@ -137,37 +143,57 @@ class ExerciseScreen(BaseScreen):
     def _pain(self) -> dict:
         return {"pain_before": self.ids.pain_before.value, "pain_after": self.ids.pain_after.value}
 
-    def _log(self, sets_done: int, status: str, **extra) -> None:
-        log_exercise(self.app.store, self.view, self.item, sets_done, status, **extra)
+    def _log(self, sets_done: int, status: str, **extra) -> str:
+        event_id = log_exercise(self.app.store, self.view, self.item, sets_done, status, **extra)
         self.pause()
         self.app.changed()
-        self.go("today")
+        return event_id
+
+    def _log_done(self, sets_done: int, status: str) -> None:
+        """Log a done or partial session; after a glide, ask about nerve symptoms first."""
+
+        def save(nerve_symptoms=None) -> None:
+            extra = {"nerve_symptoms": nerve_symptoms} if nerve_symptoms else {}
+            self._log(sets_done, status, **self._pain(), **extra)
+            self.go("today", notice=glide.advice(nerve_symptoms or ""))
+
+        if self.item.is_neural_glide:
+            glide.ask_after_glide(self.item, save)
+        else:
+            save()
 
     def save_done(self) -> None:
         """Log every set done, with any pain scores given."""
-        self._log(self.item.sets_due, "done", **self._pain())
+        self._log_done(self.item.sets_due, "done")
 
     def save_partial(self) -> None:
         """Log the sets the counter shows as done."""
         done = int(self.sets_completed)
         if 0 < done < self.item.sets_due:
-            self._log(done, "partial", **self._pain())
+            self._log_done(done, "partial")
 
     def stop_symptom(self) -> None:
-        """Ask which stop sign happened and log the session as stopped for it."""
-        symptoms = list(self.item.stop_if) or ["Pain that made me stop"]
+        """Ask which stop sign happened; what to do next depends on its level."""
         ChoiceDialog(
             self._stopped,
             title="Which of these happened?",
-            message="Stop the exercise now. Your physiotherapist will see what happened.",
-            options=[(s, s) for s in symptoms],
+            message="Stop the exercise now. Choose what happened and we tell you what to do next.",
+            options=[(sign.id, sign.text) for sign in self.item.stop_if],
             variant="danger_soft",
         ).open()
 
-    def _stopped(self, symptom: str) -> None:
+    def _stopped(self, sign_id: str) -> None:
+        sign = self.item.stop_sign(sign_id)
+        outcome = stop_outcome_for(self.app.store, self.item, sign_id)
         done = int(min(self.sets_completed, self.item.sets_due - 1))
         status = "partial" if done else "skipped"
-        self._log(done, status, skip_reason="stop_if", stop_symptom=symptom[:200], **self._pain())
+        self._log(done, status, skip_reason="stop_if", stop_if_id=sign_id, **self._pain())
+        if outcome.needs_someone_today:  # at once, before any network: the advice is local
+            self.go("urgent", level=outcome.level, advice=outcome.advice, reasons=[sign.text])
+            return
+        self.stopped_text = f"Stopped: {sign.text}"
+        self.stopped_advice = outcome.advice
+        self.ids.page.scroll_y = 1
 
 
 load_kv("exercise")

@@ -10,6 +10,8 @@ RULES = {
     "R-WORSE": "Pain getting worse",
     "R-NEURO": "Nerve irritation after gliding",
     "R-PHASE": "Ready for the next phase?",
+    "R-STOP": "Stop sign during an exercise",
+    "R-ENROL": "Check before the plan starts",
 }
 # What a physio is prompted to do by the rules routed to them.
 PROMPTS = {
@@ -17,6 +19,7 @@ PROMPTS = {
     "R-NEURO": "Regress: make the neural gliding smaller or pause it.",
     "R-WORSE": "Review: pain is worse; regress the loading or review the diagnosis.",
     "R-ADH": "Follow up: find out what gets in the way before judging the plan.",
+    "R-STOP": "Review: a stop sign ended an exercise; check the dose before the next session.",
 }
 DECISIONS = [
     ("continue_conservative", "Continue conservative care"),

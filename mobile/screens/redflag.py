@@ -1,61 +1,54 @@
-"""The red-flag check: plain questions; any "yes" shows the advice at once, even offline."""
-
-from kivy.factory import Factory
-from kivy.properties import StringProperty
+"""The red-flag check: every question answered; a yes that needs care shows the advice at once."""
 
 from mobile.core.today import submit_red_flag_check
-from mobile.screens.base import BaseScreen, load_kv
-from mobile.widgets.inputs import ChipGroup
-from server.domain.redflags import QUESTIONS
+from mobile.screens.base import load_kv
+from mobile.screens.questions import QuestionsScreen
+from server.domain import redflags
 
-YES_NO = [("no", "No"), ("yes", "Yes")]
+INTRO = (
+    "Each question asks about something new for you, or different from your usual symptoms. "
+    "Answer every one. Any yes that needs care shows you straight away what to do, even "
+    "without internet."
+)
+ALL_CLEAR = "Thank you. No warning signs today. Carry on with your plan."
+REVIEW_TITLE = "A clinician will review this"
 
 
-class RedFlagScreen(BaseScreen):
-    """Ask every question; a yes submits at once (unanswered questions count as no)."""
+class RedFlagScreen(QuestionsScreen):
+    """Ask every red-flag question; a yes that needs care today submits at once."""
 
-    done_text = StringProperty("")
+    intro = INTRO
 
     def show(self, **_kwargs) -> None:
         """Lay out a fresh, unanswered check."""
         self.title = "Safety check"
-        self.error = self.done_text = ""
-        box = self.ids.questions
-        box.clear_widgets()
-        self.groups = {}
-        for question in QUESTIONS:
-            card = Factory.Card()
-            card.add_widget(Factory.Body(text=question.text))
-            group = ChipGroup(choices=YES_NO, tone="danger")
-            group.bind(selected=lambda _g, value, q=question: self.answered(q, value))
-            card.add_widget(group)
-            box.add_widget(card)
-            self.groups[question.key] = group
+        self.done_title = self.done_text = ""
+        self.ask((q.key, q.text) for q in redflags.QUESTIONS)
 
-    def answers(self) -> dict[str, bool]:
-        """Return the answers so far; a question not answered yet counts as no."""
-        return {key: group.selected == "yes" for key, group in self.groups.items()}
+    def _cancer_history(self) -> bool:
+        session = self.app.store.get_session() or {}
+        return bool((session.get("user") or {}).get("cancer_history"))
 
-    def answered(self, _question, value: str) -> None:
-        """A yes needs advice now: queue the check first, then show the red screen."""
-        if value == "yes":
-            self.submit()
+    def acts_at_once(self, key: str) -> bool:
+        """A yes that needs care today (urgent or emergency) goes at once; review waits."""
+        level = redflags.QUESTIONS_BY_KEY[key].level_for(self._cancer_history())
+        return level in ("urgent", "emergency")
 
-    def submit(self) -> None:
+    def none_of_these(self) -> None:
+        """Answer every question no in one tap and send the check."""
+        self.send(redflags.all_no())
+
+    def send(self, answers) -> None:
         """Triage offline, queue the check to sync first, and show what to do."""
-        unanswered = [key for key, g in self.groups.items() if not g.selected]
-        answers = self.answers()
-        if not any(answers.values()) and unanswered:
-            self.error = f"Please answer every question ({len(unanswered)} left)."
-            return
         result = submit_red_flag_check(self.app.store, self.app.local_today(), answers)
         self.app.changed()
         if result.level == "none":
-            self.show()
-            self.done_text = "Thank you. No warning signs today. Carry on with your plan."
-            return
-        texts = [q.text for q in QUESTIONS if q.key in result.positives]
-        self.go("urgent", level=result.level, advice=result.advice, reasons=texts)
+            self.finished("", ALL_CLEAR)
+        elif result.level == "review":
+            self.finished(REVIEW_TITLE, result.advice, "info")
+        else:
+            texts = [q.text for q in redflags.QUESTIONS if q.key in result.positives]
+            self.go("urgent", level=result.level, advice=result.advice, reasons=texts)
 
 
 load_kv("redflag")

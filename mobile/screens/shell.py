@@ -28,6 +28,7 @@ SCREENS = {
     "pain": "pain:PainScreen",
     "redflag": "redflag:RedFlagScreen",
     "urgent": "urgent:UrgentScreen",
+    "postop": "postop:PostopScreen",
     "progress": "progress:ProgressScreen",
     "patients": "patients:PatientsScreen",
     "patient": "patient:PatientScreen",

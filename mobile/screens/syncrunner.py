@@ -1,6 +1,7 @@
 """Drive the sync engine from the UI: one pass at a time in a worker, bursts coalesced."""
 
 import time
+from datetime import UTC, datetime
 
 from kivy.clock import Clock
 
@@ -9,6 +10,7 @@ from mobile.screens.background import run_async
 
 PERIOD_S = 180  # a pass every 3 minutes while the app runs
 CHECK_S = 5  # how often to look whether a pass (or a retry after backoff) is due
+RETRY_MARGIN_S = 0.05  # wake just after the engine's next attempt, not just before it
 
 
 def tone_of(state) -> str:
@@ -32,6 +34,7 @@ class SyncRunner:
         # Actions come in bursts (mark three sets in a row): one pass after the burst is enough.
         self._trigger = Clock.create_trigger(self._start, 0.4)
         self._tick = None
+        self._retry = None  # a wake-up at the engine's next attempt after a failure
 
     def start(self) -> None:
         """Sync now, then every PERIOD_S, and retry as soon as a backoff wait ends."""
@@ -40,10 +43,12 @@ class SyncRunner:
         self.request()
 
     def stop(self) -> None:
-        """Stop the timer (sign-out); a pass in flight still finishes."""
-        if self._tick is not None:
-            self._tick.cancel()
-            self._tick = None
+        """Stop the timers and any requested pass (sign-out); a pass in flight still finishes."""
+        self._trigger.cancel()
+        for event in (self._tick, self._retry):
+            if event is not None:
+                event.cancel()
+        self._tick = self._retry = None
 
     def request(self) -> None:
         """Ask for a pass soon (after an action); several requests make one pass."""
@@ -68,6 +73,14 @@ class SyncRunner:
         if failed or time.monotonic() - self._last_start >= PERIOD_S:
             self.request()
 
+    def _wake_at(self, moment: datetime) -> None:
+        # The 5 s tick could fall just before an urgent entry's 5 s retry and wait 10 s: wake
+        # at the retry time itself, so the engine's `due()` is true when we look.
+        if self._retry is not None:
+            self._retry.cancel()
+        delay = max((moment - datetime.now(UTC)).total_seconds(), 0) + RETRY_MARGIN_S
+        self._retry = Clock.schedule_once(self._check, delay)
+
     def _start(self, *_args) -> None:
         if self._running:
             self._again = True
@@ -85,6 +98,8 @@ class SyncRunner:
         self._on_state(self.engine.status_text(state), tone_of(state))
         if state.last_error is None:
             self._on_synced()
+        elif state.next_attempt is not None and self._tick is not None:
+            self._wake_at(state.next_attempt)
         if self._again:
             self._again = False
             self._trigger()

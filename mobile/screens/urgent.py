@@ -1,18 +1,15 @@
 """The full red screen with urgent advice; shown before anything reaches the server."""
 
-from kivy.properties import ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, StringProperty
 
+from mobile.core import urgent
+from mobile.core.today import is_post_operative
+from mobile.screens import followthrough
 from mobile.screens.base import BaseScreen, load_kv
-
-HEADLINES = {
-    "emergency": "Seek emergency care now",
-    "urgent": "Get medical advice today",
-    "postop": "Contact your surgical team now",
-}
 
 
 class UrgentScreen(BaseScreen):
-    """Say what to do now, what the patient told us, and whether it has reached the team."""
+    """Say what to do now, who to call, what the patient told us, and whether it was sent."""
 
     level = StringProperty("urgent")
     headline = StringProperty("")
@@ -20,27 +17,45 @@ class UrgentScreen(BaseScreen):
     reasons = ListProperty()
     reasons_text = StringProperty("")
     sent_text = StringProperty("")
+    waiting = BooleanProperty(False)  # the urgent entry is still in the outbox
+    sending = BooleanProperty(False)
+    calls = ListProperty()  # [(label, number)] for the call buttons
+
+    def on_kv_post(self, base):
+        super().on_kv_post(base)
+        # The sync line changes when a pass starts and ends: follow "Send now" as it goes.
+        self.app.bind(sync_text=self._data_changed)
 
     def show(self, level="urgent", advice="", reasons=(), **_kwargs) -> None:
-        """Show the advice of a triage level."""
+        """Show the advice of an urgent or emergency level, with what the patient answered."""
         self.title = "Urgent advice"
-        self.level, self.advice, self.headline = level, advice, HEADLINES.get(level, "")
+        self.level, self.advice = level, advice
+        self.headline = followthrough.headline(level, is_post_operative(self.app.store))
         self.reasons = list(reasons)
         self.reasons_text = "\n".join(f"•  {r}" for r in self.reasons)
         self.refresh()
 
     def refresh(self) -> None:
-        """Say whether the check has reached the care team yet."""
-        waiting = any(e["type"] == "red_flag_check" for e in self.app.store.outbox(50))
-        waiting = waiting or (self.level == "postop" and self.app.store.pending_count() > 0)
-        self.sent_text = (
-            "Saved on this phone. It goes to your care team first as soon as you are online."
-            if waiting
-            else "Your care team has been told."
-        )
+        """Say whether the care team has been told, and offer to send again while not."""
+        store = self.app.store
+        contacts = urgent.contacts(store)
+        self.calls = followthrough.call_choices(self.level, contacts)
+        state = followthrough.sent_state(store)
+        self.waiting = state == "waiting"
+        self.sending = self.waiting and self.app.sync.running
+        self.sent_text = followthrough.status_text(state, self.level, contacts)
+
+    def call(self, number: str) -> None:
+        """Call the number tapped."""
+        followthrough.call(number)
+
+    def send_now(self) -> None:
+        """Try to send the waiting entry at once."""
+        self.sending = True
+        self.app.sync.request()
 
     def close(self) -> None:
-        """Return to the day."""
+        """Return to the day (its banner keeps the advice and the numbers)."""
         self.go("today")
 
 

@@ -17,6 +17,7 @@ VARIANTS = {
     "danger": (theme.DANGER, theme.ON_PRIMARY, theme.DANGER),
     "danger_soft": (theme.DANGER_SOFT, theme.DANGER, theme.DANGER_SOFT),
     "on_danger": (theme.ON_PRIMARY, theme.DANGER, theme.ON_PRIMARY),
+    "on_danger_ghost": (theme.DANGER, theme.ON_PRIMARY, theme.ON_PRIMARY),
 }
 
 

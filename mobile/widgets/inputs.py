@@ -1,4 +1,4 @@
-"""Inputs sized for fingers: a number stepper and a chip group that reports its choice."""
+"""Inputs sized for fingers: a number stepper, a chip group, and a yes/no question card."""
 
 from kivy.properties import (
     BooleanProperty,
@@ -11,6 +11,9 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
 from mobile.widgets.buttons import ChoiceChip
+from mobile.widgets.surfaces import Card
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
 
 
 class Stepper(BoxLayout):
@@ -85,3 +88,24 @@ class ChipGroup(GridLayout):
             chip.state = "normal"
         self.selected = ""
         self.chosen = []
+
+
+class YesNoQuestion(Card):
+    """One safety question with explicit No / Yes chips; `answer` is "", "no" or "yes"."""
+
+    key = StringProperty("")
+    text = StringProperty("")
+    answer = StringProperty("")
+    choices = ListProperty(YES_NO)
+
+    def on_kv_post(self, _base):
+        self.ids.chips.bind(selected=lambda _g, value: setattr(self, "answer", value))
+
+    @property
+    def value(self) -> bool | None:
+        """Return the answer as the API takes it: True, False, or None (not answered)."""
+        return {"yes": True, "no": False}.get(self.answer)
+
+    def set_answer(self, value: str) -> None:
+        """Show an answer as chosen ("" clears)."""
+        self.ids.chips.select(value)

@@ -1,17 +1,19 @@
-"""Exercise, pain and red-flag logs (patients) and clinical events (staff)."""
+"""Exercise, pain, red-flag and post-op logs (patients) and clinical events (staff)."""
 
 from flask import g
 
 from server.api.base import StrideBlueprint
-from server.domain.redflags import POSTOP_ADVICE
 from server.extensions import db
-from server.models import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
+from server.models import ClinicalEvent, ExerciseLog, PainLog, PostopCheck, RedFlagCheck
 from server.schemas.logs import (
     ClinicalEventSchema,
+    ExerciseLogResultSchema,
     ExerciseLogSchema,
     LogRangeArgs,
     PainLogResultSchema,
     PainLogSchema,
+    PostopCheckResultSchema,
+    PostopCheckSchema,
     RedFlagCheckSchema,
     RedFlagResultSchema,
 )
@@ -36,15 +38,25 @@ def _own_patient(patient_id):
     return patient_for(db.session, g.user, patient_id)
 
 
+def _reported(kind: str, patient_id: int, data: dict):
+    """Store a patient's report; the answer carries the advice and the alerts it raised."""
+    patient = _own_patient(patient_id)
+    outcome = logs.record_patient_event(db.session, g.user, kind, patient, data)
+    row = outcome.row
+    row.alert_ids = list(dict.fromkeys(alert.id for alert in outcome.alerts))
+    row.advice = outcome.advice
+    row.show_urgent_advice = outcome.level in ("urgent", "emergency")
+    return _stored((row, outcome.created))
+
+
 @blp.route("/patients/<int:patient_id>/exercise-logs", methods=["POST"])
 @blp.auth(errors=(403, 404, 422))
 @blp.arguments(ExerciseLogSchema)
-@blp.response(201, ExerciseLogSchema)
-@blp.alt_response(200, schema=ExerciseLogSchema, success=True, description="Already stored")
+@blp.response(201, ExerciseLogResultSchema)
+@blp.alt_response(200, schema=ExerciseLogResultSchema, success=True, description="Already stored")
 def create_exercise_log(data, patient_id):
-    """Log what was done of one exercise slot (idempotent by `id`)."""
-    patient = _own_patient(patient_id)
-    return _stored(logs.record_exercise_log(db.session, g.user, patient, data))
+    """Log what was done of one exercise slot (idempotent by `id`); a stop sign may alert."""
+    return _reported("exercise_log", patient_id, data)
 
 
 @blp.route("/patients/<int:patient_id>/exercise-logs", methods=["GET"])
@@ -64,12 +76,7 @@ def list_exercise_logs(args, patient_id):
 @blp.alt_response(200, schema=PainLogResultSchema, success=True, description="Already stored")
 def create_pain_log(data, patient_id):
     """Log a pain score (NPRS 0-10); post-operative warning signs answer with urgent advice."""
-    patient = _own_patient(patient_id)
-    row, created, alerts = logs.record_pain_log(db.session, g.user, patient, data)
-    row.alert_ids = [alert.id for alert in alerts]
-    row.show_urgent_advice = bool(alerts)
-    row.advice = POSTOP_ADVICE if alerts else None
-    return _stored((row, created))
+    return _reported("pain_log", patient_id, data)
 
 
 @blp.route("/patients/<int:patient_id>/pain-logs", methods=["GET"])
@@ -89,12 +96,7 @@ def list_pain_logs(args, patient_id):
 @blp.alt_response(200, schema=RedFlagResultSchema, success=True, description="Already stored")
 def create_red_flag_check(data, patient_id):
     """Submit a red-flag check; the answer says at once whether to seek urgent care."""
-    patient = _own_patient(patient_id)
-    row, created, result, alerts = logs.record_red_flag_check(db.session, g.user, patient, data)
-    row.alert_ids = [alert.id for alert in alerts]
-    row.advice = result.advice
-    row.show_urgent_advice = result.level != "none"
-    return _stored((row, created))
+    return _reported("red_flag_check", patient_id, data)
 
 
 @blp.route("/patients/<int:patient_id>/red-flag-checks", methods=["GET"])
@@ -105,6 +107,26 @@ def list_red_flag_checks(args, patient_id):
     """List a patient's red-flag checks, oldest first."""
     patient = patient_for(db.session, g.user, patient_id)
     return logs.list_events(db.session, RedFlagCheck, patient, args)
+
+
+@blp.route("/patients/<int:patient_id>/postop-checks", methods=["POST"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(PostopCheckSchema)
+@blp.response(201, PostopCheckResultSchema)
+@blp.alt_response(200, schema=PostopCheckResultSchema, success=True, description="Already stored")
+def create_postop_check(data, patient_id):
+    """Submit the daily post-operative check; a warning sign alerts the surgical team at once."""
+    return _reported("postop_check", patient_id, data)
+
+
+@blp.route("/patients/<int:patient_id>/postop-checks", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, PostopCheckResultSchema(many=True))
+def list_postop_checks(args, patient_id):
+    """List a patient's post-operative checks, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, PostopCheck, patient, args)
 
 
 @blp.route("/patients/<int:patient_id>/clinical-events", methods=["POST"])

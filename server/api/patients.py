@@ -4,9 +4,19 @@ from flask import g
 
 from server.api.base import StrideBlueprint
 from server.extensions import db
-from server.schemas.users import NewPatientResultSchema, NewPatientSchema, PatientSchema
-from server.services.access import patient_for
-from server.services.accounts import attach_summaries, create_patient, list_patients
+from server.schemas.users import (
+    CancerHistorySchema,
+    NewPatientResultSchema,
+    NewPatientSchema,
+    PatientSchema,
+)
+from server.services.access import patient_for, require_role
+from server.services.accounts import (
+    attach_summaries,
+    create_patient,
+    list_patients,
+    record_cancer_history,
+)
 
 blp = StrideBlueprint("patients", __name__, description="Patients and their care teams")
 
@@ -36,5 +46,18 @@ def index():
 def show(patient_id):
     """Return one patient with the at-a-glance summary."""
     patient = patient_for(db.session, g.user, patient_id)
+    attach_summaries(db.session, [patient])
+    return patient
+
+
+@blp.route("/patients/<int:patient_id>/cancer-history", methods=["PUT"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(CancerHistorySchema)
+@blp.response(200, PatientSchema)
+def set_cancer_history(data, patient_id):
+    """Record once whether the patient has had cancer (clinicians); it raises red-flag levels."""
+    require_role(g.user, "clinician")
+    patient = patient_for(db.session, g.user, patient_id)
+    record_cancer_history(db.session, g.user, patient, data["cancer_history"])
     attach_summaries(db.session, [patient])
     return patient

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from server.demo.stories import ClinicalNote, Story
+from server.domain import postop
 from server.domain.protocol import Protocol
 from server.domain.redflags import QUESTIONS
 from server.domain.schedule import DayPlan, Session
@@ -23,9 +24,8 @@ SLOT_TIMES = {
 }
 NOISE = (-1, 0, 0, 1)
 MISSED_REASONS = ("no_time", "no_time", "forgot", "unwell", "pain")
-# Stop-if symptoms a patient might plausibly tick in an ordinary week; the dangerous ones
-# (clots, a re-rupture) belong to their own stories, not to background noise.
-ALARMING = ("chest", "breath", "pop", "bladder", "bowel", "calf", "bruis")
+# Only `stop`-level signs appear as background noise; the signs that need someone (clots, a
+# re-rupture, nerve symptoms) belong to their own stories.
 
 
 class Diary:
@@ -36,6 +36,7 @@ class Diary:
         self.exercise_logs: list[dict] = []
         self.pain_logs: list[dict] = []
         self.red_flag_checks: list[dict] = []
+        self.postop_checks: list[dict] = []
         self.clinical_events: list[dict] = []
 
     def _event(self, day: date, at: time) -> dict:
@@ -53,11 +54,12 @@ class Diary:
         status: str,
         done: int,
         reason: str | None = None,
-        symptom: str | None = None,
+        stop_if_id: str | None = None,
         pain: tuple[int, int] | None = None,
         note: str | None = None,
+        nerve: str | None = None,
     ) -> None:
-        """Log what was done of one prescribed session."""
+        """Log what was done of one prescribed session (with the post-glide answer, if any)."""
         self.exercise_logs.append(
             {
                 **self._event(s.date, SLOT_TIMES.get(s.time_of_day, time(10, 0))),
@@ -69,7 +71,8 @@ class Diary:
                 "sets_due": s.dose.sets,
                 "status": status,
                 "skip_reason": reason,
-                "stop_symptom": symptom,
+                "stop_if_id": stop_if_id,
+                "nerve_symptoms": nerve,
                 "pain_before": pain[0] if pain else None,
                 "pain_after": pain[1] if pain else None,
                 "note": note,
@@ -88,11 +91,22 @@ class Diary:
             }
         )
 
-    def red_flag_check(self, day: date, positives: tuple[str, ...] = ()) -> None:
+    def red_flag_check(
+        self, day: date, positives: tuple[str, ...] = (), at: time = time(7, 45)
+    ) -> None:
         """Log a red-flag check answering yes to the given questions only."""
         answers = {q.key: q.key in positives for q in QUESTIONS}
         self.red_flag_checks.append(
-            {**self._event(day, time(7, 45)), "local_date": day.isoformat(), "answers": answers}
+            {**self._event(day, at), "local_date": day.isoformat(), "answers": answers}
+        )
+
+    def postop_check(
+        self, day: date, days_after: int, positives: tuple[str, ...] = (), at: time = time(8, 30)
+    ) -> None:
+        """Log the daily post-operative check answering yes to the given signs only."""
+        answers = {q.key: q.key in positives for q in postop.questions_for(days_after)}
+        self.postop_checks.append(
+            {**self._event(day, at), "local_date": day.isoformat(), "answers": answers}
         )
 
     def clinical(self, day: date, note: ClinicalNote) -> None:
@@ -146,36 +160,48 @@ def neuro_days(
     return set(rng.sample(recent, min(story.neuro_days, len(recent))))
 
 
-def _stop_symptom(protocol: Protocol, exercise_id: str) -> str | None:
-    ordinary = [
-        text
-        for text in protocol.exercise(exercise_id).stop_if
-        if not any(word in text.lower() for word in ALARMING)
-    ]
-    return ordinary[0].split(". ")[0][:200] if ordinary else None
+def _ordinary_stop(protocol: Protocol, exercise_id: str) -> str | None:
+    """Return the id of a stop sign that needs nobody (level `stop`), if the exercise has one."""
+    signs = [s.id for s in protocol.exercise(exercise_id).stop_if if s.level == "stop"]
+    return signs[0] if signs else None
 
 
 def _exercise_day(
-    diary: Diary, protocol: Protocol, plan: DayPlan, nprs: int, neural_flare: bool
+    diary: Diary,
+    protocol: Protocol,
+    plan: DayPlan,
+    nprs: int,
+    neural_flare: bool,
+    stops: dict[str, str],
 ) -> None:
-    rng, first = diary.rng, True
+    rng, first, flared = diary.rng, True, False
     for s in plan.sessions:
         neural = s.category == "neural_glide"
-        after = nprs + (1 if neural and neural_flare else rng.choice((-1, 0, 0, 0)))
-        pain = (nprs, _clip(after)) if first or (neural and neural_flare) else None
+        # The app asks after every glide; a flare day's first glide brings the tingling on.
+        answer = None
+        if neural:
+            answer = "settled" if neural_flare and not flared else "none"
+            flared = flared or answer == "settled"
+        after = nprs + (1 if answer == "settled" else rng.choice((-1, 0, 0, 0)))
+        pain = (nprs, _clip(after)) if first or answer == "settled" else None
         r = rng.random()
-        if neural and neural_flare:
-            diary.session(s, "done", s.dose.sets, pain=pain)
-        elif r < 0.008 and (symptom := _stop_symptom(protocol, s.exercise_id)):
+        if s.exercise_id in stops:
+            sign = stops.pop(s.exercise_id)
+            diary.session(s, "skipped", 0, "stop_if", sign, pain)
+            continue
+        if answer == "settled":
+            diary.session(s, "done", s.dose.sets, pain=pain, nerve=answer)
+        elif r < 0.008 and (sign := _ordinary_stop(protocol, s.exercise_id)):
             done = rng.randrange(1, s.dose.sets) if s.dose.sets > 1 else 0
-            diary.session(s, "partial" if done else "skipped", done, "stop_if", symptom, pain)
+            diary.session(s, "partial" if done else "skipped", done, "stop_if", sign, pain)
         elif r < 0.035 and s.dose.sets > 1:
-            diary.session(s, "partial", rng.randrange(1, s.dose.sets), "no_time", pain=pain)
+            sets = rng.randrange(1, s.dose.sets)
+            diary.session(s, "partial", sets, "no_time", pain=pain, nerve=answer)
         elif r < 0.05:
             diary.session(s, "skipped", 0, rng.choice(("no_time", "pain", "other")))
             continue
         else:
-            diary.session(s, "done", s.dose.sets, pain=pain)
+            diary.session(s, "done", s.dose.sets, pain=pain, nerve=answer)
         first = False
 
 
@@ -190,6 +216,9 @@ def simulate(
     """Return the events of a story from the plan start to yesterday."""
     diary = Diary(rng, story.timezone, plan_id)
     start = day_plans[0].date
+    surgery = story.plan_dates(today)[1]
+    stop_days = {today - timedelta(days=ago): (ex, sign) for ago, ex, sign in story.stops}
+    sign_day = today - timedelta(days=story.postop_signs_days_ago or 0)
     span = max((today - start).days - 1, 1)
     flares = neuro_days(rng, story, day_plans, today)
     missed = missed_days(rng, story, start, today, keep=flares)
@@ -208,8 +237,16 @@ def simulate(
         paused = story.red_flag_days_ago is not None and day >= red_day
         if story.red_flag_days_ago is not None and day == red_day:
             diary.red_flag_check(day, story.red_flag_positives)
+            if story.red_flag_later_positives:
+                diary.red_flag_check(day, story.red_flag_later_positives, at=time(19, 30))
         elif index % 7 == 6 and rng.random() < 0.9:
             diary.red_flag_check(day)
+        if surgery is not None and postop.is_due((day - surgery).days):
+            if story.postop_signs_days_ago is not None and day == sign_day:
+                days_after = (day - surgery).days
+                diary.postop_check(day, days_after, story.postop_signs, at=time(17, 5))
+            elif rng.random() < 0.9:
+                diary.postop_check(day, (day - surgery).days)
         if paused:
             for s in plan.sessions:
                 diary.session(
@@ -226,7 +263,8 @@ def simulate(
                 for s in plan.sessions:
                     diary.session(s, "skipped", 0, reason)
         elif plan.sessions:
-            _exercise_day(diary, protocol, plan, nprs, day in flares)
+            stops = dict([stop_days[day]]) if day in stop_days else {}
+            _exercise_day(diary, protocol, plan, nprs, day in flares, stops)
             if day in flares:
                 diary.pain(
                     day,
@@ -234,18 +272,17 @@ def simulate(
                     nprs + 1,
                     "after_exercise",
                     tingling=True,
-                    numbness=rng.random() < 0.5,
                     note="Tingling down the back of the leg after the sciatic slider.",
                 )
             elif rng.random() < 0.15:
                 diary.pain(day, time(19, 45), nprs + rng.choice((0, 0, 1)), "after_exercise")
         if story.pop_days_ago is not None and day == pop_day:
+            # Pain 6, under the old cut-off of 7: the post-op check's pop question raises it.
             diary.pain(
                 day,
                 time(16, 40),
-                8,
+                6,
                 "walking",
-                felt_pop=True,
                 note="Slipped on the stairs and felt a pop at the back of the thigh.",
             )
     for note in story.clinical:

@@ -15,12 +15,14 @@ from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
     PainLogSchema,
+    PostopCheckSchema,
     RedFlagCheckSchema,
 )
 from server.services import logs
 from server.services import protocols as protocol_service
-from server.services.accounts import create_patient, create_user
+from server.services.accounts import create_patient, create_user, record_cancer_history
 from server.services.auth import email_taken
+from server.services.errors import Invalid
 from server.services.plans import create_plan, local_today, protocol_of, revise_plan, schedule_of
 
 ALREADY_SEEDED = "demo data already present; nothing changed"
@@ -28,9 +30,10 @@ SEED = 2026
 
 # Each kind of event: its schema (the API's validation) and the service that stores it.
 _EVENTS = (
-    ("exercise_logs", ExerciseLogSchema(), logs.record_exercise_log),
-    ("pain_logs", PainLogSchema(), logs.record_pain_log),
-    ("red_flag_checks", RedFlagCheckSchema(), logs.record_red_flag_check),
+    ("exercise_logs", ExerciseLogSchema(), "exercise_log"),
+    ("pain_logs", PainLogSchema(), "pain_log"),
+    ("red_flag_checks", RedFlagCheckSchema(), "red_flag_check"),
+    ("postop_checks", PostopCheckSchema(), "postop_check"),
 )
 
 
@@ -104,16 +107,15 @@ def _seed_patient(
     )
     today = story_today or local_today(patient)
     start, surgery = story.plan_dates(today)
-    plan = create_plan(
-        session,
-        physio,
-        patient,
-        {
-            "protocol_id": story.protocol_id,
-            "start_date": start,
-            "surgery_date": surgery,
-        },
-    )
+    record_intake(session, clinician, patient, story, start)
+    assignment = {"protocol_id": story.protocol_id, "start_date": start, "surgery_date": surgery}
+    if story.refused:
+        try:
+            create_plan(session, physio, patient, assignment)
+        except Invalid as refusal:
+            return f"refused plan for {story.email}: {refusal.message}"
+        raise ValueError(f"{story.name}: the assignment was meant to be refused")
+    plan = create_plan(session, physio, patient, assignment)
     for change in story.changes:
         # Made on that day of the story, so it changes only that day and the days after it.
         day = start + timedelta(days=change.day)
@@ -131,9 +133,9 @@ def _seed_patient(
     day_plans = schedule_of(plan, start, today - timedelta(days=1))
     diary = simulate(rng, story, plan.id, protocol_of(plan.protocol), day_plans, today)
     author = patient.user
-    for attribute, schema, record in _EVENTS:
+    for attribute, schema, kind in _EVENTS:
         for payload in getattr(diary, attribute):
-            record(session, author, patient, schema.load(payload))
+            logs.record_patient_event(session, author, kind, patient, schema.load(payload))
     clinical_schema = ClinicalEventSchema()
     for payload in diary.clinical_events:
         logs.record_clinical_event(session, clinician, patient, clinical_schema.load(payload))
@@ -142,8 +144,22 @@ def _seed_patient(
         f"created patient {story.email} ({story.timezone}): {story.protocol_id} from {start}, "
         f"{len(story.changes) + 1} plan revision(s), {len(diary.exercise_logs)} exercise logs, "
         f"{len(diary.pain_logs)} pain logs, {len(diary.red_flag_checks)} red-flag checks, "
-        f"{len(diary.clinical_events)} clinical events"
+        f"{len(diary.postop_checks)} post-op checks, {len(diary.clinical_events)} clinical events"
     )
+
+
+def record_intake(
+    session: Session, clinician: User, patient, story: Story, start: date, uuid_of=None
+) -> None:
+    """Record what the clinician knows before the plan: imaging, a history of cancer."""
+    schema = ClinicalEventSchema()
+    for note in story.intake:
+        payload = {"kind": note.kind, "event_date": start.isoformat(), "details": note.details}
+        if uuid_of is not None:
+            payload["id"] = uuid_of()
+        logs.record_clinical_event(session, clinician, patient, schema.load(payload))
+    if story.cancer_history is not None:
+        record_cancer_history(session, clinician, patient, story.cancer_history)
 
 
 def _summary() -> list[str]:

@@ -64,10 +64,23 @@ class Story:
     surgery_before_start: int | None = None
     changes: tuple[Change, ...] = ()
     clinical: tuple[ClinicalNote, ...] = ()
-    neuro_days: int = 0  # recent days with tingling after neural glides
+    neuro_days: int = 0  # recent days with tingling after neural glides (post-glide answers)
     red_flag_days_ago: int | None = None
     red_flag_positives: tuple[str, ...] = ()
-    pop_days_ago: int | None = None
+    # A second positive check that day, hours later: it adds to the open alert's evidence.
+    red_flag_later_positives: tuple[str, ...] = ()
+    pop_days_ago: int | None = None  # a pop at the back of the thigh (post-operative stories)
+    # Post-operative: the daily check answered yes to these signs so many days ago.
+    postop_signs_days_ago: int | None = None
+    postop_signs: tuple[str, ...] = ()
+    # An exercise stopped for one of its stop signs: (days ago, exercise id, stop_if id).
+    stops: tuple[tuple[int, str, str], ...] = ()
+    # Recorded before the plan is assigned (the enrolment prerequisites), on the start day.
+    intake: tuple[ClinicalNote, ...] = ()
+    # A history of cancer recorded by the clinician at intake (None: not recorded).
+    cancer_history: bool | None = None
+    # The assignment is refused by the protocol's enrolment rules: no plan, an R-ENROL alert.
+    refused: bool = False
 
     def plan_dates(self, today: date) -> tuple[date, date | None]:
         """Return the plan's start (`days` before today) and surgery date, if any."""
@@ -81,6 +94,18 @@ class Story:
         """Return the login: first.last at the demo domain."""
         slug = self.name.lower().replace("'", "").replace(" ", ".")
         return f"{slug}@{DOMAIN}"
+
+
+def tear(tendons: int, retraction_mm: float, finding: str, modality: str = "MRI") -> ClinicalNote:
+    """Return the graded hamstring imaging that non-operative care needs on record."""
+    details = {
+        "modality": modality,
+        "finding": finding,
+        "mechanical_source": None,
+        "tendons_torn": tendons,
+        "retraction_mm": retraction_mm,
+    }
+    return ClinicalNote(0, "imaging", details)
 
 
 def ramp(first: float, last: float, until: float = 1.0) -> Callable[[float], float]:
@@ -231,6 +256,14 @@ STORIES = (
         "began (R-WORSE)",
         pain=lambda t: 4 if t < 0.5 else min(7.0, 4 + 3 * (t - 0.5) / 0.3),
         missed=steady(0.15),
+        intake=(
+            tear(
+                0,
+                0,
+                "Proximal hamstring tendinopathy: thickened common tendon with high signal at "
+                "the ischial tuberosity; no tear.",
+            ),
+        ),
         changes=(move(29, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),
     ),
     # Doing well until the physio made the sciatic slider daily at week 7: tingling after the
@@ -241,10 +274,12 @@ STORIES = (
         "piriformis-neural-gliding",
         56,
         "neural irritation: 8 weeks of neural gliding; daily sliders from week 7, then tingling "
-        "after them on 4 of the last 5 days (R-NEURO)",
+        "after them twice in the last 5 days, answered in the app after each glide (R-NEURO); "
+        "one glide stopped for tingling during it 3 days ago (R-STOP, physio review)",
         pain=lambda t: 6 - 2 * min(t / 0.8, 1.0) + (1 if t > 0.9 else 0),
         missed=steady(0.1),
-        neuro_days=4,
+        neuro_days=2,
+        stops=((3, "sciatic-slider-maintenance", "tingling-during-glide"),),
         changes=(
             move(21, "tension-and-strength", "Sliders symptom-free for a week."),
             move(42, "load-and-retrain", "Tensioner comfortable; good single-leg control."),
@@ -262,12 +297,14 @@ STORIES = (
         "Europe/Berlin",
         "pelvic-floor-downtraining",
         63,
-        "red flag: 9 weeks of pelvic floor down-training; saddle numbness reported in the "
-        "red-flag check 2 days ago, triaged emergency (R-RED)",
+        "red flag: 9 weeks of pelvic floor down-training; new saddle numbness reported in the "
+        "red-flag check 2 days ago, triaged emergency (R-RED), and a second check that evening "
+        "with a newly weak stream added to the same alert",
         pain=ramp(6, 4.5),
         missed=steady(0.12),
         red_flag_days_ago=2,
         red_flag_positives=("saddle_numbness",),
+        red_flag_later_positives=("saddle_numbness", "urine_starting"),
         changes=(
             move(28, "contract-and-release", "Relaxation and breathing routine established."),
             move(57, "daily-function", "Can feel and let go of a gentle contraction."),
@@ -280,12 +317,14 @@ STORIES = (
         "America/Los_Angeles",
         "hamstring-repair",
         65,
-        "post-op warning: hamstring repair ~10 weeks ago; yesterday a slip, a pop and pain 8/10 "
-        "(R-POSTOP)",
+        "post-op warning: hamstring repair ~10 weeks ago; yesterday a slip and a pop with pain "
+        "6/10, answered in the daily post-operative check (R-POSTOP to the surgical team)",
         pain=ramp(6, 3, until=0.8),
         missed=steady(0.1),
         surgery_before_start=3,
         pop_days_ago=1,
+        postop_signs_days_ago=1,
+        postop_signs=("pop_or_strength_loss",),
         changes=(
             move(11, "partial-weight-bearing", "Wound healed; safe on crutches."),
             move(41, "early-hamstring-loading", "Full weight bearing cleared by the surgeon."),
@@ -301,6 +340,64 @@ STORIES = (
         pain=ramp(5, 2, until=0.8),
         missed=steady(0.1),
         physio="physio2",
+        intake=(
+            tear(
+                1,
+                6,
+                "Partial tear of the semimembranosus origin, 6 mm retraction; the conjoint "
+                "tendon is intact.",
+                modality="US",
+            ),
+        ),
         changes=(move(28, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),
+    ),
+    # Two weeks after a hamstring repair: ankle pumps stopped yesterday for calf pain and
+    # swelling (a possible clot): an urgent stop sign, straight to the surgical team.
+    Story(
+        "Ethan Brooks",
+        "Europe/London",
+        "hamstring-repair",
+        12,
+        "post-op stop sign: hamstring repair 2 weeks ago; yesterday ankle pumps stopped for calf "
+        "pain and swelling (R-STOP, urgent, to the surgical team)",
+        pain=ramp(6, 4),
+        missed=steady(0.05),
+        surgery_before_start=2,
+        stops=((1, "ankle-pumps", "calf-pain-swelling"),),
+    ),
+    # A history of breast cancer recorded at intake; new night pain in yesterday's check.
+    Story(
+        "Ruth Adeyemi",
+        "Europe/London",
+        "piriformis-neural-gliding",
+        28,
+        "red flag with history: breast cancer in 2019 recorded by the clinician; new night pain "
+        "in yesterday's red-flag check, urgent because of that history (R-RED)",
+        pain=ramp(6, 5),
+        missed=steady(0.1),
+        cancer_history=True,
+        red_flag_days_ago=1,
+        red_flag_positives=("night_pain",),
+    ),
+    # Referred for non-operative care, but the MRI shows a complete two-tendon avulsion
+    # retracted 35 mm: the assignment is refused and the clinician alerted for a surgical opinion.
+    Story(
+        "Tomas Silva",
+        "Europe/Lisbon",
+        "hamstring-nonoperative",
+        0,
+        "enrolment refused: MRI shows a complete two-tendon avulsion retracted 35 mm; "
+        "non-operative care refused, urgent surgical opinion (R-ENROL)",
+        pain=steady(6),
+        missed=steady(0.0),
+        refused=True,
+        intake=(
+            tear(
+                2,
+                35,
+                "Complete avulsion of the conjoint tendon and semimembranosus from the ischial "
+                "tuberosity, retracted 35 mm.",
+            ),
+        ),
     ),
 )

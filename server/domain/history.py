@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, get_args
 
+from server.domain.nerves import NerveSymptoms
 from server.domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 
 Status = Literal["done", "partial", "skipped"]
@@ -17,7 +18,7 @@ CareType = Literal["conservative", "post_operative"]
 # Plain sets: a sweep checks millions of entries, and get_args or hashing a Literal is slow.
 _CHOICES = {
     id(kind): frozenset(get_args(kind))
-    for kind in (Status, SkipReason, PainContext, ClinicalKind, CareType)
+    for kind in (Status, SkipReason, PainContext, ClinicalKind, CareType, NerveSymptoms)
 }
 
 
@@ -49,6 +50,10 @@ class ExerciseEntry:
     skip_reason: SkipReason | None = None
     pain_before: int | None = None
     pain_after: int | None = None
+    # The stop sign's level, decided by the server from the protocol version.
+    stop_level: str | None = None
+    nerve_symptoms: NerveSymptoms | None = None
+    recorded_at: datetime | None = None
 
     @staticmethod
     def stored(*values) -> "StoredExercise":
@@ -63,6 +68,8 @@ class ExerciseEntry:
             raise ValueError("sets_done and sets_due must be >= 0")
         _check_nprs("pain_before", self.pain_before, optional=True)
         _check_nprs("pain_after", self.pain_after, optional=True)
+        if self.nerve_symptoms is not None:
+            _check_choice("nerve_symptoms", self.nerve_symptoms, NerveSymptoms)
 
 
 class StoredExercise(NamedTuple):
@@ -80,6 +87,9 @@ class StoredExercise(NamedTuple):
     skip_reason: str | None = None
     pain_before: int | None = None
     pain_after: int | None = None
+    stop_level: str | None = None
+    nerve_symptoms: str | None = None
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -122,10 +132,20 @@ class StoredPain(NamedTuple):
 
 @dataclass(frozen=True)
 class RedFlagEntry:
-    """One red-flag check: question key -> the patient's yes/no answer."""
+    """One red-flag check: question key -> yes, no, or None (not asked after a yes)."""
 
     local_date: date
-    answers: Mapping[str, bool]
+    answers: Mapping[str, bool | None]
+    recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PostopCheckEntry:
+    """One daily post-operative check: question key -> yes, no, or None (not asked)."""
+
+    local_date: date
+    answers: Mapping[str, bool | None]
+    recorded_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -166,9 +186,12 @@ class PatientHistory:
     exercise_entries: Sequence[ExerciseEntry] = ()
     pain_entries: Sequence[PainEntry] = ()
     red_flag_entries: Sequence[RedFlagEntry] = ()
+    postop_checks: Sequence[PostopCheckEntry] = ()
     clinical_entries: Sequence[ClinicalEntry] = ()
     next_phase_gate: PhaseGate | None = None
     surgery_date: date | None = None
+    # Recorded once by a clinician (None: not recorded); raises night pain and weight loss.
+    cancer_history: bool | None = None
 
     def __post_init__(self) -> None:
         _check_choice("care_type", self.care_type, CareType)

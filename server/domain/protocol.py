@@ -107,6 +107,36 @@ class Dose:
         return d
 
 
+# What a stop sign makes happen (docs/rules.md, "Stop signs"): emergency and urgent raise an
+# urgent alert at submission, review a physio review; stop only ends the exercise for today.
+STOP_LEVELS: tuple[str, ...] = ("emergency", "urgent", "review", "stop")
+
+
+@dataclass(frozen=True, slots=True)
+class StopSign:
+    """A symptom that stops an exercise, with a stable id and the level of care it needs."""
+
+    id: str
+    level: str
+    text: str
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> StopSign:
+        """Build a stop sign from its document form."""
+        if d["level"] not in STOP_LEVELS:
+            raise ValueError(f"unknown stop level {d['level']!r}")
+        return cls(id=d["id"], level=d["level"], text=d["text"])
+
+    @property
+    def needs_someone_today(self) -> bool:
+        """Tell whether a person must act today (an emergency or urgent sign)."""
+        return self.level in ("emergency", "urgent")
+
+    def to_dict(self) -> dict[str, str]:
+        """Return the document form."""
+        return {"id": self.id, "level": self.level, "text": self.text}
+
+
 @dataclass(frozen=True, slots=True)
 class Exercise:
     """One prescribed exercise with its dose and safety notes."""
@@ -117,7 +147,7 @@ class Exercise:
     dose: Dose
     instructions: tuple[str, ...] = ()
     cautions: tuple[str, ...] = ()
-    stop_if: tuple[str, ...] = ()
+    stop_if: tuple[StopSign, ...] = ()
     regression: str = ""
     progression: str = ""
     references: tuple[str, ...] = ()
@@ -132,11 +162,20 @@ class Exercise:
             dose=Dose.from_dict(d["dose"]),
             instructions=tuple(d.get("instructions", ())),
             cautions=tuple(d.get("cautions", ())),
-            stop_if=tuple(d.get("stop_if", ())),
+            stop_if=tuple(StopSign.from_dict(s) for s in d.get("stop_if", ())),
             regression=d.get("regression", ""),
             progression=d.get("progression", ""),
             references=tuple(d.get("references", ())),
         )
+
+    def stop_sign(self, sign_id: str) -> StopSign | None:
+        """Return the stop sign with this id, or None."""
+        return next((sign for sign in self.stop_if if sign.id == sign_id), None)
+
+    @property
+    def is_neural_glide(self) -> bool:
+        """Tell whether the patient is asked about nerve symptoms after each session."""
+        return self.category == "neural_glide"
 
     def with_dose(self, dose: Dose) -> Exercise:
         """Return this exercise with another dose."""
@@ -150,7 +189,7 @@ class Exercise:
             "category": self.category,
             "instructions": list(self.instructions),
             "cautions": list(self.cautions),
-            "stop_if": list(self.stop_if),
+            "stop_if": [sign.to_dict() for sign in self.stop_if],
             "regression": self.regression,
             "progression": self.progression,
             "references": list(self.references),
@@ -187,6 +226,48 @@ class Phase:
 
 
 @dataclass(frozen=True, slots=True)
+class Requirement:
+    """A clinical event that must be on record, with these details, before a plan is assigned."""
+
+    kind: str
+    details: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """A recorded detail at or above a limit that refuses the protocol (and why)."""
+
+    detail: str
+    at_least: float
+    reason: str
+    references: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolment:
+    """What must be known before the protocol is assigned, and what rules it out."""
+
+    requires: tuple[Requirement, ...] = ()
+    refuse_when: tuple[Refusal, ...] = ()
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any] | None) -> Enrolment:
+        """Build the enrolment rules from their document form (absent: none)."""
+        d = d or {}
+        return cls(
+            requires=tuple(
+                Requirement(r["kind"], tuple(r.get("details", ())), r["text"])
+                for r in d.get("requires", ())
+            ),
+            refuse_when=tuple(
+                Refusal(r["detail"], r["at_least"], r["reason"], tuple(r.get("references", ())))
+                for r in d.get("refuse_when", ())
+            ),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Reference:
     """A citation a protocol rests on."""
 
@@ -209,6 +290,7 @@ class Protocol:
     escalation: dict[str, Any] = field(default_factory=dict, hash=False)
     notes: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
+    enrolment: Enrolment = field(default_factory=Enrolment)
     _phases: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
     _exercises: dict[str, Exercise] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -236,6 +318,7 @@ class Protocol:
             escalation=dict(d.get("escalation") or {}),
             notes=tuple(d.get("notes", ())),
             references=tuple(Reference(r["id"], r["citation"]) for r in d.get("references", ())),
+            enrolment=Enrolment.from_dict(d.get("enrolment")),
         )
 
     def phase(self, phase_id: str) -> Phase:

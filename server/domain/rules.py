@@ -2,15 +2,26 @@
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from server.domain.adherence import Adherence, adherence, latest_entries
-from server.domain.history import PainEntry, PatientHistory, RedFlagEntry
+from server.domain.history import (
+    ExerciseEntry,
+    PainEntry,
+    PatientHistory,
+    PostopCheckEntry,
+    RedFlagEntry,
+)
+from server.domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
 from server.domain.pain import pain_trend
+from server.domain.postop import BRUISING_FROM_DAY
+from server.domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
+from server.domain.postop import triage as postop_triage
 from server.domain.readiness import next_steps, readiness_checklist
-from server.domain.redflags import QUESTIONS_BY_KEY, triage
-from server.domain.ruleset import RULE_SET_VERSION, Thresholds
+from server.domain.redflags import QUESTIONS_BY_KEY, highest, triage
+from server.domain.ruleset import RULE_SET_VERSION
+from server.domain.stops import stop_outcome
 
 Severity = Literal["urgent", "review", "info"]
 Route = Literal["physio", "clinician", "surgical_team"]
@@ -56,9 +67,13 @@ def _group_by_date(entries: Iterable) -> dict[date, list]:
     return grouped
 
 
-def red_flag_findings(entry: RedFlagEntry) -> list[Finding]:
-    """Return the R-RED finding for one red-flag check (empty when nothing was positive)."""
-    result = triage(entry.answers)
+def red_flag_findings(entry: RedFlagEntry, cancer_history: bool = False) -> list[Finding]:
+    """Return the R-RED finding for one red-flag check (empty when nothing was positive).
+
+    Urgent and emergency answers go to a clinician as urgent; night pain or weight loss alone
+    (no recorded history of cancer) is a clinician's review (Henschke 2013).
+    """
+    result = triage(entry.answers, cancer_history)
     if result.level == "none":
         return []
     day = entry.local_date.isoformat()
@@ -70,22 +85,35 @@ def red_flag_findings(entry: RedFlagEntry) -> list[Finding]:
         "local_date": day,
         "level": result.level,
         "positives": list(result.positives),
+        "not_asked": list(result.not_asked),
         "groups": sorted({QUESTIONS_BY_KEY[key].group for key in result.positives}),
+        "cancer_history": cancer_history,
         "advice": result.advice,
+        "recorded_at": _moment(entry.recorded_at),
     }
-    return [_finding("R-RED", "urgent", "clinician", rationale, evidence, day)]
+    severity: Severity = "review" if result.level == "review" else "urgent"
+    return [_finding("R-RED", severity, "clinician", rationale, evidence, day)]
+
+
+def _moment(value: datetime | None) -> str | None:
+    """Return a device moment as ISO text for evidence (None when unknown)."""
+    return value.isoformat() if value is not None else None
 
 
 def rule_red(history: PatientHistory) -> list[Finding]:
     """R-RED: any positive answer in a red-flag check; one finding per local day."""
     findings: list[Finding] = []
+    cancer = bool(history.cancer_history)
     for day, entries in _group_by_date(history.red_flag_entries).items():
         # Several checks on one day are one episode: a "yes" in any of them counts.
-        merged: dict[str, bool] = {}
+        merged: dict[str, bool | None] = {}
         for entry in entries:
             for key, value in entry.answers.items():
-                merged[key] = merged.get(key, False) or value
-        findings += red_flag_findings(RedFlagEntry(day, merged))
+                before = merged.get(key)
+                merged[key] = (
+                    True if value or before else (False if False in (value, before) else None)
+                )
+        findings += red_flag_findings(RedFlagEntry(day, merged), cancer)
     return findings
 
 
@@ -182,86 +210,173 @@ def rule_worse(history: PatientHistory) -> list[Finding]:
 
 
 def rule_neuro(history: PatientHistory) -> list[Finding]:
-    """R-NEURO: tingling or numbness after neural exercises on too many recent days."""
+    """R-NEURO: nerve symptoms after neural gliding, from the answer asked after each session.
+
+    Fires on the `neuro_episodes`-th episode within `neuro_window_days`, or on the first one
+    still there when the app asks again FOLLOW_UP_AFTER_HOURS later (the answer "lasting").
+    """
+    if history.care_type == "post_operative":
+        return []  # new numbness after surgery is R-POSTOP, raised when it is reported
     thr = history.thresholds
     start = history.today - timedelta(days=thr.neuro_window_days - 1)
-    neural: dict[date, set[str]] = {}
-    for entry in latest_entries(history.exercise_entries):
-        if (
-            start <= entry.local_date <= history.today
-            and entry.exercise_id in history.neural_exercise_ids
-            and entry.status in ("done", "partial")
-        ):
-            neural.setdefault(entry.local_date, set()).add(entry.exercise_id)
-    symptomatic = {
-        p.local_date
-        for p in history.pain_entries
-        if p.context == "after_exercise" and (p.tingling or p.numbness)
-    }
-    days = sorted(d for d in neural if d in symptomatic)
-    if len(days) < thr.neuro_days:
+    episodes = [
+        entry
+        for entry in latest_entries(history.exercise_entries)
+        if start <= entry.local_date <= history.today
+        and entry.exercise_id in history.neural_exercise_ids
+        and entry.nerve_symptoms in EPISODE_ANSWERS
+    ]
+    lasting = [e for e in episodes if e.nerve_symptoms == "lasting"]
+    if len(episodes) < thr.neuro_episodes and not lasting:
         return []
-    rationale = (
-        f"Tingling or numbness after neural exercises on {len(days)} of the last "
-        f"{thr.neuro_window_days} days (threshold {thr.neuro_days}): regress neural gliding."
-    )
+    days = sorted({e.local_date for e in episodes})
+    if lasting:
+        why = (
+            f"tingling or numbness after a neural glide on {lasting[0].local_date} was still "
+            f"there after {FOLLOW_UP_AFTER_HOURS} hours"
+        )
+    else:
+        why = (
+            f"{len(episodes)} episodes of tingling or numbness after neural glides in the last "
+            f"{thr.neuro_window_days} days (threshold {thr.neuro_episodes})"
+        )
+    rationale = f"R-NEURO: {why}: regress neural gliding."
     evidence = {
+        "episodes": [
+            {
+                "local_date": e.local_date.isoformat(),
+                "exercise_id": e.exercise_id,
+                "slot": e.slot,
+                "answer": e.nerve_symptoms,
+            }
+            for e in sorted(episodes, key=lambda e: (e.local_date, e.exercise_id, e.slot))
+        ],
         "days": [d.isoformat() for d in days],
-        "exercises": {d.isoformat(): sorted(neural[d]) for d in days},
+        "lasting": len(lasting),
         "window": _window(start, history.today),
-        "neuro_days": thr.neuro_days,
+        "neuro_episodes": thr.neuro_episodes,
+        "neuro_lasting_hours": FOLLOW_UP_AFTER_HOURS,
     }
     return [_finding("R-NEURO", "review", "physio", rationale, evidence, "R-NEURO")]
 
 
-def _postop_signs(entry: PainEntry, thr: Thresholds) -> list[str]:
-    """Return the post-operative warning signs present in one pain log."""
+def _pain_log_signs(entry: PainEntry, days_after_surgery: int) -> list[str]:
+    """Return the post-operative warning signs a pain log carries (older API clients)."""
     signs = []
-    if entry.nprs >= thr.postop_pain_min and entry.felt_pop:
-        signs.append(f"sudden pain {entry.nprs}/10 with a pop")
-    if entry.new_bruising:
-        signs.append("new bruising")
+    if entry.felt_pop:
+        signs.append("pop_or_strength_loss")
+    if entry.new_bruising and days_after_surgery >= BRUISING_FROM_DAY:
+        signs.append("spreading_bruising")
     if entry.cannot_bear_weight:
-        signs.append("cannot bear weight")
+        signs.append("weight_bearing_lost")
     return signs
 
 
-def _postop_finding(day: date, signs: list[str], entries: list[PainEntry]) -> Finding:
-    """Build the R-POSTOP finding for one local day."""
-    rationale = f"After hamstring repair, on {day} the patient reported {'; '.join(signs)}."
+def postop_finding(day: date, signs: list[str], source: str, details: dict) -> Finding:
+    """Build the R-POSTOP finding of some warning signs reported on one local day."""
+    known = [s for s in signs if s in POSTOP_QUESTIONS]
+    level = highest(POSTOP_QUESTIONS[s].level for s in known) if known else "urgent"
+    words = "; ".join(POSTOP_QUESTIONS[s].text if s in POSTOP_QUESTIONS else s for s in signs)
+    rationale = f"After hamstring repair, on {day} the patient reported: {words}"
     evidence = {
         "local_date": day.isoformat(),
-        "signs": signs,
-        "max_nprs": max(e.nprs for e in entries),
-        "felt_pop": any(e.felt_pop for e in entries),
-        "new_bruising": any(e.new_bruising for e in entries),
-        "cannot_bear_weight": any(e.cannot_bear_weight for e in entries),
-    }
+        "level": level,
+        "signs": list(signs),
+        "source": source,
+        "advice": [POSTOP_QUESTIONS[s].advice for s in known],
+    } | details
     return _finding("R-POSTOP", "urgent", "surgical_team", rationale, evidence, day.isoformat())
 
 
-def postop_findings(entry: PainEntry, thresholds: Thresholds) -> list[Finding]:
-    """Return the R-POSTOP finding for one pain log of a post-operative patient."""
-    signs = _postop_signs(entry, thresholds)
-    return [_postop_finding(entry.local_date, signs, [entry])] if signs else []
+def postop_check_findings(entry: PostopCheckEntry, surgery_date: date) -> list[Finding]:
+    """Return the R-POSTOP finding of one daily post-operative check (empty when all no)."""
+    days = (entry.local_date - surgery_date).days
+    result = postop_triage(entry.answers, days)
+    if result.level == "none":
+        return []
+    details = {
+        "days_after_surgery": days,
+        "not_asked": list(result.not_asked),
+        "recorded_at": _moment(entry.recorded_at),
+    }
+    return [postop_finding(entry.local_date, list(result.positives), "postop_check", details)]
+
+
+def postop_findings(entry: PainEntry, surgery_date: date) -> list[Finding]:
+    """Return the R-POSTOP finding of one pain log of a post-operative patient."""
+    days = (entry.local_date - surgery_date).days
+    signs = _pain_log_signs(entry, days)
+    if not signs:
+        return []
+    details = {"days_after_surgery": days, "nprs": entry.nprs}
+    return [postop_finding(entry.local_date, signs, "pain_log", details)]
+
+
+def glide_numbness_findings(entry: ExerciseEntry, surgery_date: date) -> list[Finding]:
+    """After surgery, nerve symptoms after an exercise are R-POSTOP (the sciatic nerve)."""
+    if entry.nerve_symptoms not in EPISODE_ANSWERS or entry.local_date < surgery_date:
+        return []
+    details = {
+        "days_after_surgery": (entry.local_date - surgery_date).days,
+        "exercise_id": entry.exercise_id,
+        "answer": entry.nerve_symptoms,
+    }
+    return [postop_finding(entry.local_date, ["nerve_symptoms"], "exercise_log", details)]
 
 
 def rule_postop(history: PatientHistory) -> list[Finding]:
     """R-POSTOP: post-operative warning signs, one finding per local day."""
-    if history.care_type != "post_operative":
+    if history.care_type != "post_operative" or history.surgery_date is None:
         return []
-    findings = []
-    for day, entries in _group_by_date(history.pain_entries).items():
+    surgery = history.surgery_date
+    by_day: dict[date, list[Finding]] = {}
+    for check in history.postop_checks:
+        if check.local_date >= surgery:
+            for f in postop_check_findings(check, surgery):
+                by_day.setdefault(check.local_date, []).append(f)
+    for pain in history.pain_entries:
         # Pain logged before the operation says nothing about the repair.
-        if history.surgery_date is not None and day < history.surgery_date:
-            continue
-        # dict.fromkeys drops a sign repeated in several logs while keeping their order.
-        signs = list(
-            dict.fromkeys(s for e in entries for s in _postop_signs(e, history.thresholds))
-        )
-        if signs:
-            findings.append(_postop_finding(day, signs, entries))
+        if pain.local_date >= surgery:
+            for f in postop_findings(pain, surgery):
+                by_day.setdefault(pain.local_date, []).append(f)
+    for entry in latest_entries(history.exercise_entries):
+        for f in glide_numbness_findings(entry, surgery):
+            by_day.setdefault(entry.local_date, []).append(f)
+    findings = []
+    for day in sorted(by_day):
+        # dict.fromkeys drops a sign repeated in several reports while keeping their order.
+        signs = list(dict.fromkeys(s for f in by_day[day] for s in f.evidence["signs"]))
+        sources = sorted({f.evidence["source"] for f in by_day[day]})
+        findings.append(postop_finding(day, signs, ",".join(sources), {}))
     return findings
+
+
+def stop_findings(
+    entry: ExerciseEntry, sign_id: str, sign_text: str, post_operative: bool
+) -> list[Finding]:
+    """R-STOP: an exercise stopped for a stop sign that needs someone (empty for `stop`)."""
+    if entry.stop_level is None:
+        return []
+    outcome = stop_outcome(entry.stop_level, post_operative)
+    if outcome.route_to is None:
+        return []
+    day = entry.local_date.isoformat()
+    rationale = (
+        f"On {day} the patient stopped {entry.exercise_id} for a stop sign of level "
+        f"{entry.stop_level}: {sign_text}"
+    )
+    evidence = {
+        "local_date": day,
+        "exercise_id": entry.exercise_id,
+        "slot": entry.slot,
+        "stop_if_id": sign_id,
+        "level": entry.stop_level,
+        "text": sign_text,
+        "advice": outcome.advice,
+        "recorded_at": _moment(entry.recorded_at),
+    }
+    key = f"{day}:{entry.exercise_id}:{sign_id}"
+    return [_finding("R-STOP", outcome.severity, outcome.route_to, rationale, evidence, key)]
 
 
 def rule_phase(history: PatientHistory) -> list[Finding]:
@@ -282,6 +397,38 @@ def rule_phase(history: PatientHistory) -> list[Finding]:
         "criteria": criteria,
     }
     return [_finding("R-PHASE", "info", "physio", rationale, evidence, gate.phase_id)]
+
+
+def enrolment_findings(protocol_id: str, title: str, refused: list) -> list[Finding]:
+    """R-ENROL: a refused assignment whose record calls for an urgent surgical opinion."""
+    if not refused:
+        return []
+    entry = refused[0].entry
+    reasons = " ".join(dict.fromkeys(r.refusal.reason for r in refused))
+    rationale = (
+        f"{title} was not assigned: the {entry.kind} of {entry.event_date} records "
+        + ", ".join(f"{r.refusal.detail} {r.value:g}" for r in refused)
+        + f". {reasons}"
+    )
+    evidence = {
+        "protocol_id": protocol_id,
+        "event_date": entry.event_date.isoformat(),
+        "kind": entry.kind,
+        "details": dict(entry.details),
+        "refused": [
+            {
+                "detail": r.refusal.detail,
+                "value": r.value,
+                "at_least": r.refusal.at_least,
+                "reason": r.refusal.reason,
+                "references": list(r.refusal.references),
+            }
+            for r in refused
+        ],
+        "next_steps": ["Urgent surgical opinion (acute repair is time-critical)."],
+    }
+    key = f"{protocol_id}:{entry.event_date.isoformat()}"
+    return [_finding("R-ENROL", "urgent", "clinician", rationale, evidence, key)]
 
 
 RULES: dict[str, Callable[[PatientHistory], list[Finding]]] = {

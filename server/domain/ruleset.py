@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, fields, replace
 
-RULE_SET_VERSION = "2026.1"
+RULE_SET_VERSION = "2026.2"
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,14 @@ class Thresholds:
     low_adherence_window_days: int = 14
     # R-WORSE: current median at least this many points above baseline (= the MCID in points).
     worse_points: float = 2.0
-    # R-NEURO: tingling/numbness after neural work on >= 3 of the last 7 days (design choice,
-    # after the review's warning that aggressive treatment may insult the nerve).
-    neuro_days: int = 3
+    # R-NEURO: tingling or numbness after neural gliding, asked after each session: the second
+    # episode in 7 days, or the first still there after 24 hours (design choice after the
+    # protocol's "tell your physio if tensioners set you back twice" and the review's warning
+    # that aggressive treatment may insult the nerve).
+    # The 24 hours are when the app asks its follow-up (nerves.FOLLOW_UP_AFTER_HOURS), so they
+    # are fixed, not a per-protocol override.
+    neuro_episodes: int = 2
     neuro_window_days: int = 7
-    # R-POSTOP: sudden pain at or above this NPRS after hamstring repair (design choice).
-    postop_pain_min: int = 7
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -43,9 +45,8 @@ OVERRIDE_RANGES: dict[str, tuple[float, float]] = {
     "low_adherence_below": (0.1, 0.9),
     "low_adherence_window_days": (7, 56),
     "worse_points": (1, 5),
-    "neuro_days": (1, 7),
+    "neuro_episodes": (1, 7),
     "neuro_window_days": (3, 28),
-    "postop_pain_min": (4, 10),
 }
 assert set(OVERRIDE_RANGES) == {f.name for f in fields(Thresholds)}
 

@@ -2,7 +2,7 @@
 
 from server.models.alerts import Alert, AlertEvent, Change
 from server.models.audit import AuditEvent, AuditEventPatient, LoginAttempt
-from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, RedFlagCheck
+from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, PostopCheck, RedFlagCheck
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
 from server.models.sweeps import PlanEvaluation, SweepRun
@@ -22,6 +22,7 @@ __all__ = [
     "PainLog",
     "Patient",
     "Plan",
+    "PostopCheck",
     "PlanEvaluation",
     "PlanRevision",
     "ProtocolVersion",

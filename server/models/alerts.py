@@ -34,6 +34,8 @@ class Alert(db.Model):
     decision: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a later report of the same episode added evidence (the clinician looks again).
+    evidence_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     events: Mapped[list["AlertEvent"]] = relationship(order_by="AlertEvent.id")
     patient: Mapped["Patient"] = relationship()  # noqa: F821 (registered in server.models)

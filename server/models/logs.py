@@ -35,7 +35,11 @@ class ExerciseLog(_Event, db.Model):
     sets_due: Mapped[int]
     status: Mapped[str] = mapped_column(String(16))
     skip_reason: Mapped[str | None] = mapped_column(String(16))
-    stop_symptom: Mapped[str | None] = mapped_column(String(200))
+    # The device names the stop sign; its text and level come from the protocol version.
+    stop_if_id: Mapped[str | None] = mapped_column(String(64))
+    stop_symptom: Mapped[str | None] = mapped_column(String(2000))
+    stop_level: Mapped[str | None] = mapped_column(String(16))
+    nerve_symptoms: Mapped[str | None] = mapped_column(String(16))
     pain_before: Mapped[int | None]
     pain_after: Mapped[int | None]
     note: Mapped[str | None] = mapped_column(Text)
@@ -59,6 +63,18 @@ class PainLog(_Event, db.Model):
 class RedFlagCheck(_Event, db.Model):
     __tablename__ = "red_flag_checks"
     __table_args__ = (Index("ix_red_flag_checks_patient_date", "patient_id", "local_date"),)
+
+    local_date: Mapped[date]
+    answers: Mapped[dict] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(16))
+    positives: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PostopCheck(_Event, db.Model):
+    """The daily post-operative check: each asked question answered yes, no or not asked."""
+
+    __tablename__ = "postop_checks"
+    __table_args__ = (Index("ix_postop_checks_patient_date", "patient_id", "local_date"),)
 
     local_date: Mapped[date]
     answers: Mapped[dict] = mapped_column(JSON)

@@ -51,6 +51,11 @@ class Patient(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # A history of cancer, recorded once by a clinician (NULL: not recorded); it raises the level
+    # of new night pain and unexplained weight loss in the red-flag check (Henschke 2013).
+    cancer_history: Mapped[bool | None] = mapped_column()
+    cancer_history_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    cancer_history_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[user_id])
     care_team: Mapped[list["CareTeamMember"]] = relationship(

@@ -1,9 +1,11 @@
 """marshmallow schemas for one protocol document (protocols/*.yaml); see protocols/README.md."""
 
+import re
 from dataclasses import fields as dataclass_fields
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from server.domain.protocol import STOP_LEVELS
 from server.domain.ruleset import OVERRIDE_RANGES, Thresholds, thresholds_for
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -147,6 +149,82 @@ class DoseSchema(StrictSchema):
         return data
 
 
+# Words that send the patient to someone: only an emergency or urgent sign may use them, because
+# the app tells a review or stop sign's patient that nobody needs to be contacted today.
+SENDS_FOR_CARE = re.compile(
+    r"\b(contact|call|dial|ring|phone|seek|emergency|urgent|urgently|hospital|a&e|doctor|gp|"
+    r"ambulance|999|111|112|911|surgeon|surgical team|tell your|tell the|see your|go to|"
+    r"get (medical )?help|medical (help|advice|care))\b",
+    re.IGNORECASE,
+)
+# Clinical-event details a protocol's enrolment may require or test (server/schemas/logs.py).
+ENROLMENT_KINDS = ("imaging", "guided_injection", "exam_finding")
+ENROLMENT_DETAILS = ("tendons_torn", "retraction_mm")
+
+
+class StopSignSchema(StrictSchema):
+    """A symptom that stops the exercise, with the level of care it needs."""
+
+    id = slug()
+    level = fields.String(required=True, validate=validate.OneOf(STOP_LEVELS))
+    text = text(TEXT_MAX)
+
+    @validates_schema
+    def _level_matches_text(self, data, **kwargs):
+        if data.get("level") in ("review", "stop") and SENDS_FOR_CARE.search(data.get("text", "")):
+            word = SENDS_FOR_CARE.search(data["text"]).group(0)
+            raise ValidationError(
+                f"the text tells the patient to get help ('{word}') but the level is "
+                f"{data['level']}: use level urgent or emergency, or describe only the sign",
+                "level",
+            )
+
+
+class RequirementSchema(StrictSchema):
+    """A clinical event that must be on record before the protocol is assigned."""
+
+    kind = fields.String(required=True, validate=validate.OneOf(ENROLMENT_KINDS))
+    details = fields.List(
+        fields.String(validate=validate.OneOf(ENROLMENT_DETAILS)),
+        load_default=list,
+        validate=validate.Length(max=10),
+    )
+    text = text(TEXT_MAX)
+
+
+class RefusalSchema(StrictSchema):
+    """A recorded detail that rules the protocol out, with the reason shown to staff."""
+
+    detail = fields.String(required=True, validate=validate.OneOf(ENROLMENT_DETAILS))
+    at_least = fields.Float(required=True, allow_nan=False, validate=Range(min=0, max=1000))
+    reason = text(TEXT_MAX)
+    references = fields.List(
+        fields.String(validate=validate.Length(min=1, max=ID_MAX)),
+        validate=validate.Length(max=LIST_MAX),
+        load_default=list,
+    )
+
+
+class EnrolmentSchema(StrictSchema):
+    """What must be on record before the protocol is assigned."""
+
+    requires = fields.List(
+        fields.Nested(RequirementSchema), load_default=list, validate=validate.Length(max=10)
+    )
+    refuse_when = fields.List(
+        fields.Nested(RefusalSchema), load_default=list, validate=validate.Length(max=10)
+    )
+
+    @validates_schema
+    def _refusals_are_recorded(self, data, **kwargs):
+        required = {d for r in data.get("requires", ()) for d in r["details"]}
+        for i, refusal in enumerate(data.get("refuse_when", ())):
+            if refusal["detail"] not in required:
+                raise ValidationError(
+                    {"refuse_when": {i: {"detail": ["must be one of the required details"]}}}
+                )
+
+
 class ExerciseSchema(StrictSchema):
     """One exercise with its steps, dose and safety rules."""
 
@@ -156,7 +234,9 @@ class ExerciseSchema(StrictSchema):
     instructions = texts(TEXT_MAX, min_items=1)
     dose = fields.Nested(DoseSchema, required=True)
     cautions = texts(TEXT_MAX)
-    stop_if = texts(TEXT_MAX, min_items=1)
+    stop_if = fields.List(
+        fields.Nested(StopSignSchema), required=True, validate=validate.Length(min=1, max=LIST_MAX)
+    )
     regression = text(TEXT_MAX)
     progression = text(TEXT_MAX)
     references = fields.List(
@@ -199,6 +279,7 @@ class ProtocolSchema(StrictSchema):
     care_type = fields.String(required=True, validate=validate.OneOf(CARE_TYPES))
     conservative_trial_weeks = integer(1, MAX_WEEK)
     escalation = fields.Nested(EscalationSchema, load_default=dict)
+    enrolment = fields.Nested(EnrolmentSchema)
     notes = texts(TEXT_MAX)
     references = fields.List(
         fields.Nested(ReferenceSchema), required=True, validate=validate.Length(min=1, max=LIST_MAX)
@@ -215,6 +296,7 @@ class ProtocolSchema(StrictSchema):
         _check_references(data, errors)
         _check_phases(data, errors)
         _check_exercise_ids(data, errors)
+        _check_stop_ids(data, errors)
         errors.raise_if_any()
 
 
@@ -251,12 +333,12 @@ def _check_care_type(data: dict, errors: _Errors) -> None:
 
 def _check_escalation(data: dict, errors: _Errors) -> None:
     effective = thresholds_for(data["escalation"])
-    if effective.neuro_days > effective.neuro_window_days:
+    if effective.neuro_episodes > effective.neuro_window_days:
         reason = (
-            f"neuro_days ({effective.neuro_days}) cannot exceed neuro_window_days "
+            f"neuro_episodes ({effective.neuro_episodes}) cannot exceed neuro_window_days "
             f"({effective.neuro_window_days})"
         )
-        errors.add(("escalation", "neuro_days"), reason)
+        errors.add(("escalation", "neuro_episodes"), reason)
 
 
 def _check_references(data: dict, errors: _Errors) -> None:
@@ -271,6 +353,11 @@ def _check_references(data: dict, errors: _Errors) -> None:
                 if ref_id not in known:
                     reason = f"unknown reference id '{ref_id}' (not in the protocol's references)"
                     errors.add(("phases", p, "exercises", e, "references", r), reason)
+    for r, refusal in enumerate((data.get("enrolment") or {}).get("refuse_when", ())):
+        for i, ref_id in enumerate(refusal["references"]):
+            if ref_id not in known:
+                reason = f"unknown reference id '{ref_id}' (not in the protocol's references)"
+                errors.add(("enrolment", "refuse_when", r, "references", i), reason)
 
 
 def _check_phases(data: dict, errors: _Errors) -> None:
@@ -307,3 +394,14 @@ def _check_exercise_ids(data: dict, errors: _Errors) -> None:
                 errors.add(("phases", p, "exercises", e, "id"), reason)
             else:
                 first_seen[ex_id] = f"phases[{p}].exercises[{e}]"
+
+
+def _check_stop_ids(data: dict, errors: _Errors) -> None:
+    for p, phase in enumerate(data["phases"]):
+        for e, exercise in enumerate(phase["exercises"]):
+            seen: set[str] = set()
+            for s, sign in enumerate(exercise["stop_if"]):
+                if sign["id"] in seen:
+                    reason = f"duplicate stop_if id '{sign['id']}' in this exercise"
+                    errors.add(("phases", p, "exercises", e, "stop_if", s, "id"), reason)
+                seen.add(sign["id"])

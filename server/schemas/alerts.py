@@ -32,6 +32,9 @@ class AlertSchema(Schema):
     decision = fields.String(allow_none=True)
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
+    evidence_updated_at = fields.DateTime(
+        allow_none=True, metadata={"description": "when a later report added evidence"}
+    )
     events = fields.List(fields.Nested(AlertEventSchema))
 
 

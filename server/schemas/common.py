@@ -18,6 +18,20 @@ SANE_MOMENT = validate.Range(
 )
 
 
+class YesNo(fields.Boolean):
+    """A boolean that takes JSON true/false only: not "yes", "true", 1 or 0 (1 == True)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
+def yes_no(**kwargs) -> fields.Boolean:
+    """Return a strict true/false field."""
+    return YesNo(**kwargs)
+
+
 class WholeNumber(fields.Integer):
     """An integer that refuses 2.5 instead of truncating it to 2 (marshmallow's default)."""
 

@@ -5,8 +5,19 @@ from typing import get_args
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.domain.history import ClinicalKind, PainContext, SkipReason, Status
+from server.domain.nerves import NERVE_ANSWERS
+from server.domain.postop import QUESTIONS as POSTOP_QUESTIONS
+from server.domain.protocol import STOP_LEVELS
 from server.domain.redflags import QUESTIONS
-from server.schemas.common import SANE_MOMENT, Day, Nprs, WholeNumber, id_field, nonblank
+from server.schemas.common import (
+    SANE_MOMENT,
+    Day,
+    Nprs,
+    WholeNumber,
+    id_field,
+    nonblank,
+    yes_no,
+)
 
 _uuid = fields.UUID(
     required=True, metadata={"description": "made on the device; a repeat is a no-op"}
@@ -34,7 +45,26 @@ class ExerciseLogSchema(_EventSchema):
     sets_due = WholeNumber(required=True, validate=validate.Range(1, 100))
     status = fields.String(required=True, validate=validate.OneOf(get_args(Status)))
     skip_reason = fields.String(allow_none=True, validate=validate.OneOf(get_args(SkipReason)))
-    stop_symptom = fields.String(allow_none=True, validate=validate.Length(max=200))
+    stop_if_id = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 64),
+        metadata={"description": "the stop_if entry that stopped the session (its id)"},
+    )
+    stop_symptom = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "the stop sign's text, from the protocol"},
+    )
+    stop_level = fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"enum": list(STOP_LEVELS), "description": "decided from the protocol version"},
+    )
+    nerve_symptoms = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(NERVE_ANSWERS),
+        metadata={"description": "after a neural glide: tingling or numbness that came on"},
+    )
     pain_before = WholeNumber(allow_none=True, validate=Nprs.validate)
     pain_after = WholeNumber(allow_none=True, validate=Nprs.validate)
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -54,8 +84,10 @@ class ExerciseLogSchema(_EventSchema):
             if done != 0:
                 raise ValidationError("status 'skipped' needs sets_done == 0", "sets_done")
         if status in ("skipped", "partial") and data.get("skip_reason") == "stop_if":
-            if not data.get("stop_symptom"):
-                raise ValidationError("name the stop_if symptom that happened", "stop_symptom")
+            if not data.get("stop_if_id"):
+                raise ValidationError("name the stop_if entry that happened", "stop_if_id")
+        if data.get("stop_if_id") and data.get("skip_reason") != "stop_if":
+            raise ValidationError("only with skip_reason 'stop_if'", "stop_if_id")
         if status == "skipped" and not data.get("skip_reason"):
             raise ValidationError("a skipped exercise needs a reason", "skip_reason")
 
@@ -72,11 +104,34 @@ class PainLogSchema(_EventSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-# One yes/no answer per question, built from the question set so the two never drift apart.
-RedFlagAnswersSchema = Schema.from_dict(
-    {q.key: fields.Boolean(required=True, metadata={"description": q.text}) for q in QUESTIONS},
-    name="RedFlagAnswers",
-)
+def _answers_schema(questions, name: str, required: bool) -> type[Schema]:
+    """One yes/no/null answer per question, built from the question set so they never drift."""
+    answer = {
+        q.key: yes_no(
+            required=required,
+            allow_none=True,
+            metadata={"description": f"{q.text} (null: not asked, allowed only beside a yes)"},
+        )
+        for q in questions
+    }
+    schema = Schema.from_dict(answer, name=name)
+
+    class Answers(schema):
+        @validates_schema
+        def _null_only_beside_a_yes(self, data, **_):
+            if not any(data.values()):
+                for key, value in data.items():
+                    if value is None:
+                        raise ValidationError("answer yes or no (null only beside a yes)", key)
+
+    Answers.__name__ = name
+    return Answers
+
+
+RedFlagAnswersSchema = _answers_schema(QUESTIONS, "RedFlagAnswers", required=True)
+# Which post-operative questions are asked depends on the day, so the service checks that every
+# asked question has an answer.
+PostopAnswersSchema = _answers_schema(POSTOP_QUESTIONS, "PostopAnswers", required=False)
 
 
 class PainLogResultSchema(PainLogSchema):
@@ -91,9 +146,32 @@ class RedFlagCheckSchema(_EventSchema):
 
 
 class RedFlagResultSchema(RedFlagCheckSchema):
-    level = fields.String(dump_only=True, metadata={"enum": ["none", "urgent", "emergency"]})
+    level = fields.String(
+        dump_only=True, metadata={"enum": ["none", "review", "urgent", "emergency"]}
+    )
     positives = fields.List(fields.String(), dump_only=True)
     advice = fields.String(dump_only=True)
+    show_urgent_advice = fields.Boolean(dump_only=True)
+    alert_ids = fields.List(fields.Integer(), dump_only=True)
+
+
+class PostopCheckSchema(_EventSchema):
+    local_date = Day(required=True)
+    answers = fields.Nested(PostopAnswersSchema, required=True)
+
+
+class PostopCheckResultSchema(PostopCheckSchema):
+    level = fields.String(
+        dump_only=True, metadata={"enum": ["none", "review", "urgent", "emergency"]}
+    )
+    positives = fields.List(fields.String(), dump_only=True)
+    advice = fields.String(dump_only=True)
+    show_urgent_advice = fields.Boolean(dump_only=True)
+    alert_ids = fields.List(fields.Integer(), dump_only=True)
+
+
+class ExerciseLogResultSchema(ExerciseLogSchema):
+    advice = fields.String(dump_only=True, allow_none=True)
     show_urgent_advice = fields.Boolean(dump_only=True)
     alert_ids = fields.List(fields.Integer(), dump_only=True)
 
@@ -113,6 +191,18 @@ class ImagingDetails(Schema):
     modality = fields.String(required=True, validate=validate.OneOf(["MRI", "CT", "US", "X-ray"]))
     finding = fields.String(required=True, validate=nonblank(2000))
     mechanical_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+    # A proximal hamstring tear, graded (non-operative hamstring care needs both on record).
+    tendons_torn = WholeNumber(
+        allow_none=True,
+        validate=validate.Range(0, 3),
+        metadata={"description": "proximal hamstring tendons torn (0-3)"},
+    )
+    retraction_mm = fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=validate.Range(0, 300),
+        metadata={"description": "retraction of the torn tendon end, in millimetres"},
+    )
 
 
 class InjectionDetails(Schema):

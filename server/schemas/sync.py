@@ -6,7 +6,7 @@ from server.schemas.common import MAX_ID, WholeNumber, id_field
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 
-EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "clinical_event")
+EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "postop_check", "clinical_event")
 
 
 class SyncEventSchema(Schema):
@@ -31,8 +31,20 @@ class SyncResultSchema(Schema):
     status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
     message = fields.String()
     errors = fields.Dict(allow_none=True, metadata={"description": "field: reasons, if any"})
-    level = fields.String(metadata={"description": "red_flag_check: none / urgent / emergency"})
-    advice = fields.String()
+    level = fields.String(
+        metadata={
+            "enum": ["none", "stop", "review", "urgent", "emergency"],
+            "description": "what the patient is told: a check's triage, or a stop sign's level",
+        }
+    )
+    advice = fields.String(allow_none=True)
+    alert_ids = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "alerts this event raised or added to; the app says the care team "
+            "has been told only when this is not empty"
+        },
+    )
 
 
 class ChangesSchema(Schema):

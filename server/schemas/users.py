@@ -19,6 +19,28 @@ class UserSchema(Schema):
         metadata={"description": "the patient's IANA time zone (patients only)"},
     )
     created_at = fields.DateTime(dump_only=True)
+    cancer_history = fields.Method(
+        "_cancer_history",
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "recorded by a clinician (patients only; null: not recorded)"},
+    )
+    contacts = fields.Method(
+        "_contacts",
+        dump_only=True,
+        metadata={"description": "numbers the app offers to call after urgent advice"},
+    )
+
+    def _cancer_history(self, user):
+        return user.patient.cancer_history if user.patient else None
+
+    def _contacts(self, _user):
+        from flask import current_app
+
+        return {
+            "emergency_number": current_app.config["EMERGENCY_NUMBER"],
+            "clinic_phone": current_app.config["CLINIC_PHONE"] or None,
+        }
 
     def _patient_id(self, user):
         return user.patient.id if user.patient else None
@@ -83,6 +105,17 @@ class PatientSchema(Schema):
     created_at = fields.DateTime()
     care_team = fields.List(fields.Nested(CareTeamMemberSchema))
     summary = fields.Nested(SummarySchema, allow_none=True)
+    cancer_history = fields.Boolean(allow_none=True)
+    cancer_history_at = fields.DateTime(allow_none=True)
+
+
+class CancerHistorySchema(Schema):
+    cancer_history = fields.Boolean(
+        required=True,
+        truthy={True},
+        falsy={False},
+        metadata={"description": "whether the patient has ever had cancer"},
+    )
 
 
 class NewPatientResultSchema(PatientSchema):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.models import CareTeamMember, Patient, User
+from server.models.types import utcnow
 from server.models.users import STAFF_ROLES
 from server.services.access import visible_patient_ids
 from server.services.auth import email_taken, hash_password, normalise_email
@@ -81,3 +82,11 @@ def attach_summaries(session: Session, patients: list[Patient]) -> None:
     summaries = summarise(session, patients)
     for patient in patients:
         patient.summary = summaries[patient.id]
+
+
+def record_cancer_history(session: Session, clinician: User, patient: Patient, value: bool) -> None:
+    """Record the patient's history of cancer, who recorded it and when."""
+    patient.cancer_history = value
+    patient.cancer_history_by_id = clinician.id
+    patient.cancer_history_at = utcnow()
+    session.commit()

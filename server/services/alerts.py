@@ -8,6 +8,7 @@ from server.models.types import utcnow
 from server.services.access import require_role, visible_patient_ids
 from server.services.changes import record_change
 from server.services.errors import Conflict, Forbidden, NotFound
+from server.services.escalation import SUBMISSION_RULES
 
 _URGENCY = case({"urgent": 0, "review": 1, "info": 2}, value=Alert.severity, else_=3)
 
@@ -72,6 +73,9 @@ def decide(session: Session, user: User, alert: Alert, decision: str, note: str)
     if alert.status == "decided":
         raise Conflict(f"The alert was already decided ({alert.decision}).")
     alert.decision = decision
+    if alert.rule_id in SUBMISSION_RULES:
+        # A report after the decision is a new episode: it must raise a new alert.
+        alert.open_key = None
     _transition(session, user, alert, "decided", f"decision:{decision}", note)
     session.commit()
     return alert

@@ -7,15 +7,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain.protocol import Protocol
+from server.domain.redflags import highest
 from server.domain.rules import Finding
 from server.domain.ruleset import Thresholds, thresholds_for
 from server.models import Alert, AlertEvent
 from server.models.types import utcnow
 from server.services.changes import record_change
 
-# R-RED and R-POSTOP are raised inside the request that submits the check or log
-# (services/events.py); the sweep runs the rest.
+# R-RED, R-POSTOP and R-STOP are raised inside the request that submits the check or log
+# (services/events.py), R-ENROL inside the refused assignment; the sweep runs the rest.
 SWEEP_RULES = ("R-FAIL", "R-ADH", "R-WORSE", "R-NEURO", "R-PHASE")
+SUBMISSION_RULES = ("R-RED", "R-POSTOP", "R-STOP", "R-ENROL")
 
 
 def thresholds_of(protocol: Protocol) -> Thresholds:
@@ -44,8 +46,12 @@ def raise_alerts(
     plan_id: int | None,
     findings: Iterable[Finding],
     live: dict[str, Alert] | None = None,
+    add_evidence: bool = False,
 ) -> list[tuple[Alert, bool]]:
     """Store each finding as an alert unless its episode already has one; say which are new.
+
+    With `add_evidence` (a new report at submission), a finding of a live episode adds its
+    evidence to that alert and marks it updated for the clinician (see `add_report`).
 
     `live` (one plan's entry of `live_alerts`) is given by a sweep, which holds the sweep lock,
     so no other sweep raises the same episode meanwhile, and which `publish`es the new alerts
@@ -60,6 +66,8 @@ def raise_alerts(
         else:
             existing = session.scalar(select(Alert).where(Alert.open_key == key))
         if existing is not None:
+            if add_evidence:
+                add_report(session, existing, finding)
             results.append((existing, False))
             continue
         alert = Alert(
@@ -94,6 +102,41 @@ def raise_alerts(
     if live is None:
         publish(session, [alert for alert, created in results if created])
     return results
+
+
+def add_report(session: Session, alert: Alert, finding: Finding) -> None:
+    """Add a later report of the same episode to an alert's evidence; reopen it if acknowledged.
+
+    The clinician sees what came in and when (`evidence.reports`, `evidence_updated_at`, an
+    `evidence_added` event); the positives or signs of every report are merged.
+    """
+    now = utcnow()
+    evidence = dict(alert.evidence)
+    reports = list(evidence.get("reports") or [])
+    reports.append({"received_at": now.isoformat(), **finding.evidence})
+    evidence["reports"] = reports
+    for key in ("positives", "signs"):
+        if key in finding.evidence:
+            merged = list(evidence.get(key) or []) + list(finding.evidence[key])
+            evidence[key] = list(dict.fromkeys(merged))
+    if "level" in finding.evidence:
+        evidence["level"] = highest([evidence.get("level", "none"), finding.evidence["level"]])
+    alert.evidence = evidence
+    alert.evidence_updated_at = alert.updated_at = now
+    if finding.severity == "urgent":
+        alert.severity = "urgent"
+    to_status = "open" if alert.status == "acknowledged" else alert.status
+    session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            action="evidence_added",
+            from_status=alert.status,
+            to_status=to_status,
+            note=f"A later report on the same day: {finding.rationale}"[:2000],
+        )
+    )
+    alert.status = to_status
+    record_change(session, "alert", alert.id, alert.patient_id)
 
 
 def publish(session: Session, alerts: list[Alert]) -> None:

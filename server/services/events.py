@@ -2,7 +2,8 @@
 
 Each event is checked on its own (a bad one is refused without touching the others), the valid
 ones go in with one multi-row "INSERT … ON CONFLICT (client_uuid) DO NOTHING" per table, and the
-alerts that must not wait for a sweep (R-RED, R-POSTOP) are raised in the same transaction.
+alerts that must not wait for a sweep (R-RED, R-POSTOP, R-STOP) are raised in the same
+transaction. The level of a stop sign comes from the plan's protocol version, never the device.
 """
 
 import uuid
@@ -18,15 +19,30 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from server.database import begin_writing
-from server.domain.history import PainEntry, RedFlagEntry
-from server.domain.redflags import Triage, triage
-from server.domain.rules import postop_findings, red_flag_findings
+from server.domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
+from server.domain.nerves import ADVICE as NERVE_ADVICE
+from server.domain.nerves import EPISODE_ANSWERS
+from server.domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
+from server.domain.postop import questions_for
+from server.domain.postop import triage as postop_triage
+from server.domain.protocol import Exercise
+from server.domain.redflags import highest, triage
+from server.domain.rules import (
+    Finding,
+    glide_numbness_findings,
+    postop_check_findings,
+    postop_findings,
+    red_flag_findings,
+    stop_findings,
+)
+from server.domain.stops import stop_outcome
 from server.models import (
     ClinicalEvent,
     ExerciseLog,
     PainLog,
     Patient,
     Plan,
+    PostopCheck,
     ProtocolVersion,
     RedFlagCheck,
     User,
@@ -35,7 +51,7 @@ from server.models.types import utcnow
 from server.protocols.loader import flatten_errors
 from server.schemas.logs import DETAIL_SCHEMAS
 from server.services.errors import Invalid
-from server.services.escalation import raise_alerts, thresholds_of
+from server.services.escalation import raise_alerts
 from server.services.plans import local_today, protocol_of
 
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
@@ -53,6 +69,7 @@ MODELS = {
     "exercise_log": ExerciseLog,
     "pain_log": PainLog,
     "red_flag_check": RedFlagCheck,
+    "postop_check": PostopCheck,
     "clinical_event": ClinicalEvent,
 }
 
@@ -65,7 +82,9 @@ class Stored:
     row: object = None  # the ORM object, loaded only for single events (the REST endpoints)
     created: bool = False
     error: Invalid | None = None
-    triage: Triage | None = None
+    # What the patient is told ("none", "stop", "review", "urgent", "emergency") and why.
+    level: str | None = None
+    advice: str | None = None
     alerts: list = field(default_factory=list)
 
 
@@ -100,11 +119,15 @@ class EventBatch:
         begin_writing(self.session)
         for kind, queued in self._pending.items():
             outcomes.update(self._insert(MODELS[kind], queued))
+        reacted: set[uuid.UUID] = set()
         for kind, queued in self._pending.items():
             react = getattr(self, f"_react_{kind}", None)
             for patient, values in queued:
-                outcome = outcomes[values["client_uuid"]]
-                if react and outcome.error is None:
+                key = values["client_uuid"]
+                outcome = outcomes[key]
+                # A UUID twice in one batch is one event: it sets things off once.
+                if react and outcome.error is None and key not in reacted:
+                    reacted.add(key)
                     react(patient, outcome)
         self._pending.clear()
         return outcomes
@@ -154,12 +177,26 @@ class EventBatch:
         plan = self._plan(data["plan_id"])
         if plan is None or plan.patient_id != patient.id:
             raise Invalid("plan_id", "no such plan for this patient")
-        if not _plan_has_exercise(plan, data["exercise_id"]):
+        exercise = _exercise_of(plan, data["exercise_id"])
+        if exercise is None:
             raise Invalid("exercise_id", "not an exercise of this plan")
         self._check_date(patient, "local_date", data["local_date"])
         if data["local_date"] < plan.start_date:
             raise Invalid("local_date", "is before the plan started")
-        return data
+        values = {**data, "stop_symptom": None, "stop_level": None}
+        if data.get("stop_if_id"):
+            sign = exercise.stop_sign(data["stop_if_id"])
+            if sign is None:
+                known = ", ".join(s.id for s in exercise.stop_if)
+                raise Invalid(
+                    "stop_if_id",
+                    f"not a stop sign of {exercise.id} in this plan's protocol version "
+                    f"(one of: {known})",
+                )
+            values.update(stop_symptom=sign.text, stop_level=sign.level)
+        if data.get("nerve_symptoms") is not None and not exercise.is_neural_glide:
+            raise Invalid("nerve_symptoms", "only asked after a neural-glide exercise")
+        return values
 
     def _check_pain_log(self, patient: Patient, data: dict) -> dict:
         self._check_date(patient, "local_date", data["local_date"])
@@ -167,7 +204,25 @@ class EventBatch:
 
     def _check_red_flag_check(self, patient: Patient, data: dict) -> dict:
         self._check_date(patient, "local_date", data["local_date"])
-        result = triage(data["answers"])
+        result = _triage_or_invalid(lambda: triage(data["answers"], bool(patient.cancer_history)))
+        return {**data, "level": result.level, "positives": list(result.positives)}
+
+    def _check_postop_check(self, patient: Patient, data: dict) -> dict:
+        self._check_date(patient, "local_date", data["local_date"])
+        plan = self._post_operative_plan(patient, data["local_date"])
+        if plan is None:
+            reason = "no post-operative plan with a surgery date on or before it"
+            raise Invalid("local_date", reason)
+        days = (data["local_date"] - plan.surgery_date).days
+        asked = {q.key for q in questions_for(days)}
+        for key in data["answers"]:
+            if key not in asked:
+                reason = f"not asked on day {days} after surgery"
+                raise Invalid(f"answers.{key}", reason if key in POSTOP_QUESTIONS else "unknown")
+        for key in (q.key for q in questions_for(days)):
+            if key not in data["answers"]:
+                raise Invalid(f"answers.{key}", "Missing data for required field.")
+        result = _triage_or_invalid(lambda: postop_triage(data["answers"], days))
         return {**data, "level": result.level, "positives": list(result.positives)}
 
     def _check_clinical_event(self, patient: Patient, data: dict) -> dict:
@@ -179,12 +234,69 @@ class EventBatch:
         self._check_date(patient, "event_date", data["event_date"])
         return {**data, "details": details}
 
+    def _raise(self, patient: Patient, plan_id, findings: list[Finding], outcome: Stored) -> None:
+        # A new report of a live episode adds its evidence; a repeat of the same UUID does not.
+        raised = raise_alerts(
+            self.session, patient.id, plan_id, findings, add_evidence=outcome.created
+        )
+        outcome.alerts += [alert for alert, _ in raised]
+
     def _react_red_flag_check(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
-        outcome.triage = triage(row["answers"])
-        if outcome.triage.level != "none":
-            findings = red_flag_findings(RedFlagEntry(row["local_date"], row["answers"]))
-            outcome.alerts = [a for a, _ in raise_alerts(self.session, patient.id, None, findings)]
+        result = triage(row["answers"], bool(patient.cancer_history))
+        outcome.level, outcome.advice = result.level, result.advice
+        if result.level != "none":
+            entry = RedFlagEntry(row["local_date"], row["answers"], row["recorded_at"])
+            findings = red_flag_findings(entry, bool(patient.cancer_history))
+            self._raise(patient, None, findings, outcome)
+
+    def _react_postop_check(self, patient: Patient, outcome: Stored) -> None:
+        row = outcome.record
+        plan = self._post_operative_plan(patient, row["local_date"])
+        days = (row["local_date"] - plan.surgery_date).days
+        result = postop_triage(row["answers"], days)
+        outcome.level, outcome.advice = result.level, result.advice
+        entry = PostopCheckEntry(row["local_date"], row["answers"], row["recorded_at"])
+        self._raise(patient, plan.id, postop_check_findings(entry, plan.surgery_date), outcome)
+
+    def _react_exercise_log(self, patient: Patient, outcome: Stored) -> None:
+        row = outcome.record
+        if row["stop_level"] is None and row["nerve_symptoms"] not in EPISODE_ANSWERS:
+            return  # nothing a person must hear about today
+        plan = self._plan(row["plan_id"])
+        post_operative = protocol_of(plan.protocol).care_type == "post_operative"
+        entry = ExerciseEntry(
+            row["local_date"],
+            row["exercise_id"],
+            row["slot"],
+            row["sets_done"],
+            row["sets_due"],
+            row["status"],
+            row["skip_reason"],
+            stop_level=row["stop_level"],
+            nerve_symptoms=row["nerve_symptoms"],
+            recorded_at=row["recorded_at"],
+        )
+        findings = []
+        if row["stop_level"] is not None:
+            stop = stop_outcome(row["stop_level"], post_operative)
+            outcome.level, outcome.advice = stop.level, stop.advice
+            # A correction of a session (the nerve follow-up) repeats its stop sign, which the
+            # first log already reported.
+            if row["supersedes"] is None:
+                sign_id, text = row["stop_if_id"], row["stop_symptom"]
+                findings += stop_findings(entry, sign_id, text, post_operative)
+        if row["nerve_symptoms"] in EPISODE_ANSWERS:
+            if outcome.level is None:
+                outcome.level, outcome.advice = "review", NERVE_ADVICE[row["nerve_symptoms"]]
+            if post_operative and plan.surgery_date is not None:
+                # After surgery, new numbness is the sciatic nerve's warning sign (R-POSTOP).
+                postop = glide_numbness_findings(entry, plan.surgery_date)
+                if postop:
+                    outcome.level = highest([outcome.level, "urgent"])
+                    outcome.advice = POSTOP_QUESTIONS["nerve_symptoms"].advice
+                findings += postop
+        self._raise(patient, plan.id, findings, outcome)
 
     def _react_pain_log(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
@@ -192,10 +304,17 @@ class EventBatch:
             return  # no post-operative warning sign can be present: skip the plan lookup
         entry = PainEntry(**{name: row[name] for name in _PAIN_ENTRY_FIELDS})
         for plan in self._post_operative_plans(patient, row["local_date"]):
-            findings = postop_findings(entry, thresholds_of(protocol_of(plan.protocol)))
-            outcome.alerts += [
-                a for a, _ in raise_alerts(self.session, patient.id, plan.id, findings)
-            ]
+            findings = postop_findings(entry, plan.surgery_date)
+            self._raise(patient, plan.id, findings, outcome)
+            if findings:
+                signs = findings[0].evidence["signs"]
+                outcome.level = "urgent"
+                outcome.advice = " ".join(POSTOP_QUESTIONS[s].advice for s in signs)
+
+    def _post_operative_plan(self, patient: Patient, day: date) -> Plan | None:
+        """Return the newest post-operative plan operated on by `day` (None if there is none)."""
+        plans = self._post_operative_plans(patient, day)
+        return max(plans, key=lambda p: p.surgery_date) if plans else None
 
     def _post_operative_plans(self, patient: Patient, day: date) -> list[Plan]:
         if patient.id not in self._post_op:
@@ -213,11 +332,24 @@ class EventBatch:
         return [p for p in self._post_op[patient.id] if p.surgery_date and p.surgery_date <= day]
 
 
-def _plan_has_exercise(plan: Plan, exercise_id: str) -> bool:
-    if protocol_of(plan.protocol).has_exercise(exercise_id):
-        return True
+def _triage_or_invalid(triage_it):
+    """Run a triage; turn its ValueError (a missing or bad answer) into a 422 on `answers`."""
+    try:
+        return triage_it()
+    except ValueError as error:
+        raise Invalid("answers", str(error)) from None
+
+
+def _exercise_of(plan: Plan, exercise_id: str) -> Exercise | None:
+    """Return the exercise of the plan's protocol version, or one a physio added to the plan."""
+    protocol = protocol_of(plan.protocol)
+    if protocol.has_exercise(exercise_id):
+        return protocol.exercise(exercise_id)
     added = plan.revisions[-1].adjustments.get("added_exercises") or []
-    return any(item["exercise"]["id"] == exercise_id for item in added)
+    for item in added:
+        if item["exercise"]["id"] == exercise_id:
+            return Exercise.from_dict(item["exercise"])
+    return None
 
 
 def _column_defaults(model) -> dict[str, object]:

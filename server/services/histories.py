@@ -44,11 +44,14 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     day = _date_parser()
     exercise = defaultdict(list)
     cursor.execute(
-        "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason"
+        "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason,"
+        " stop_level, nerve_symptoms"
         f" FROM exercise_logs WHERE plan_id IN ({plans}) ORDER BY id"
     )
-    for plan_id, local, *rest in cursor.fetchall():
-        exercise[plan_id].append(ExerciseEntry.stored(day(local), *rest))
+    for plan_id, local, *rest, stop_level, nerve in cursor.fetchall():
+        exercise[plan_id].append(
+            ExerciseEntry.stored(day(local), *rest, None, None, stop_level, nerve)
+        )
     pain = defaultdict(list)
     cursor.execute(
         "SELECT patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"

@@ -7,22 +7,9 @@ from server.models import ClinicalEvent, Patient, User
 from server.services.events import store_one
 
 
-def record_exercise_log(session: Session, author: User, patient: Patient, data: dict):
-    """Store what was done of one prescribed exercise slot; return (row, created)."""
-    outcome = store_one(session, author, "exercise_log", patient, data)
-    return outcome.row, outcome.created
-
-
-def record_pain_log(session: Session, author: User, patient: Patient, data: dict):
-    """Store an NPRS score; return (row, created, alerts) with any R-POSTOP alert raised."""
-    outcome = store_one(session, author, "pain_log", patient, data)
-    return outcome.row, outcome.created, outcome.alerts
-
-
-def record_red_flag_check(session: Session, author: User, patient: Patient, data: dict):
-    """Store a red-flag check; return (row, created, triage, alerts) with any R-RED alert."""
-    outcome = store_one(session, author, "red_flag_check", patient, data)
-    return outcome.row, outcome.created, outcome.triage, outcome.alerts
+def record_patient_event(session: Session, author: User, kind: str, patient: Patient, data):
+    """Store one patient-reported event; return its outcome (row, advice, alerts raised)."""
+    return store_one(session, author, kind, patient, data)
 
 
 def record_clinical_event(session: Session, author: User, patient: Patient, data: dict):

@@ -11,15 +11,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.domain.adjustments import AdjustmentError, apply_operations
+from server.domain.enrolment import check_enrolment
+from server.domain.history import ClinicalEntry
 from server.domain.protocol import Protocol
+from server.domain.rules import enrolment_findings
 from server.domain.schedule import DayPlan, Revision, expand_schedule
-from server.models import Patient, Plan, PlanRevision, ProtocolVersion, User
+from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.protocols.loader import flatten_errors
 from server.protocols.schema import ExerciseSchema
 from server.services import protocols as protocol_service
 from server.services.access import patient_for, visible_patient_ids, visible_to
 from server.services.changes import record_change
 from server.services.errors import Conflict, Invalid, NotFound
+from server.services.escalation import raise_alerts
 
 MAX_SCHEDULE_DAYS = 366
 
@@ -65,6 +69,7 @@ def create_plan(session: Session, author: User, patient: Patient, data: dict) ->
         raise Invalid("surgery_date", "must be on or before start_date")
     if end is not None and end < start:
         raise Invalid("end_date", "must be on or after start_date")
+    _check_enrolment(session, patient, version, protocol)
     plan = Plan(
         patient_id=patient.id,
         protocol=version,
@@ -89,6 +94,36 @@ def create_plan(session: Session, author: User, patient: Patient, data: dict) ->
     record_change(session, "plan", plan.id, patient.id)
     session.commit()
     return plan
+
+
+def _check_enrolment(session: Session, patient: Patient, version, protocol) -> None:
+    """Refuse a protocol whose prerequisites are not on record, or that the record rules out.
+
+    A refusal that needs a surgical opinion raises an urgent R-ENROL alert, committed before
+    the assignment is refused, so the clinician hears about it even though no plan exists.
+    """
+    if not protocol.enrolment.requires:
+        return
+    rows = session.scalars(
+        select(ClinicalEvent)
+        .where(ClinicalEvent.patient_id == patient.id)
+        .order_by(ClinicalEvent.event_date, ClinicalEvent.id)
+    )
+    entries = [ClinicalEntry(r.kind, r.event_date, r.details) for r in rows]
+    check = check_enrolment(protocol.enrolment, entries)
+    if check.missing:
+        needed = " ".join(r.text for r in check.missing)
+        raise Invalid("protocol_id", f"needs on record before it is assigned: {needed}")
+    if check.refused:
+        findings = enrolment_findings(protocol.id, version.title, list(check.refused))
+        alerts = raise_alerts(session, patient.id, None, findings)
+        session.commit()
+        reasons = " ".join(dict.fromkeys(r.refusal.reason for r in check.refused))
+        ids = ", ".join(str(alert.id) for alert, _ in alerts)
+        raise Invalid(
+            "protocol_id",
+            f"refused: {reasons} An urgent alert for a surgical opinion was raised (alert {ids}).",
+        )
 
 
 def plan_for(session: Session, user: User, plan_id: int) -> Plan:

@@ -6,7 +6,6 @@ from marshmallow import ValidationError
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, undefer
 
-from server.domain.redflags import POSTOP_ADVICE
 from server.models import Alert, Change, Plan, ProtocolVersion, User
 from server.models.types import utcnow
 from server.schemas.alerts import AlertSchema, PatientAlertSchema
@@ -14,6 +13,7 @@ from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
     PainLogSchema,
+    PostopCheckSchema,
     RedFlagCheckSchema,
 )
 from server.services.access import patient_for, visible_to
@@ -24,6 +24,7 @@ _SCHEMAS = {
     "exercise_log": ExerciseLogSchema(),
     "pain_log": PainLogSchema(),
     "red_flag_check": RedFlagCheckSchema(),
+    "postop_check": PostopCheckSchema(),
     "clinical_event": ClinicalEventSchema(),
 }
 _PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
@@ -31,6 +32,7 @@ _ROLES = {
     "exercise_log": ("patient",),
     "pain_log": ("patient",),
     "red_flag_check": ("patient",),
+    "postop_check": ("patient",),
     "clinical_event": ("physio", "clinician"),
 }
 
@@ -78,10 +80,10 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
         result["status"] = "created" if outcome.created else "duplicate"
         # The same UUID twice in one batch: only its first appearance created the row.
         outcome.created = False
-        if outcome.triage is not None:
-            result.update(level=outcome.triage.level, advice=outcome.triage.advice)
-        elif result["type"] == "pain_log" and outcome.alerts:
-            result.update(level="urgent", advice=POSTOP_ADVICE)
+        if outcome.level is not None:
+            # The device says "your care team has been told" only when alert_ids come back.
+            alert_ids = list(dict.fromkeys(alert.id for alert in outcome.alerts))
+            result.update(level=outcome.level, advice=outcome.advice, alert_ids=alert_ids)
     return results
 
 

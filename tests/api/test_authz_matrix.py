@@ -75,8 +75,14 @@ EXPECTED = {
     ("GET", "/patients/<int:patient_id>/pain-logs"): RECORD,
     ("POST", "/patients/<int:patient_id>/red-flag-checks"): PATIENT_WRITE,
     ("GET", "/patients/<int:patient_id>/red-flag-checks"): RECORD,
+    ("POST", "/patients/<int:patient_id>/postop-checks"): PATIENT_WRITE,
+    ("GET", "/patients/<int:patient_id>/postop-checks"): RECORD,
     ("POST", "/patients/<int:patient_id>/clinical-events"): STAFF_WRITE,
     ("GET", "/patients/<int:patient_id>/clinical-events"): RECORD,
+    # Only a clinician records a history of cancer, and only for their own patients.
+    ("PUT", "/patients/<int:patient_id>/cancer-history"): expect(
+        403, clinician_a=OK, clinician_none=404
+    ),
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
@@ -123,6 +129,9 @@ BODIES = {
     ("POST", "/patients/<int:patient_id>/pain-logs"): lambda w: _pain_log(),
     ("POST", "/patients/<int:patient_id>/red-flag-checks"): lambda w: _red_flag_check(),
     ("POST", "/patients/<int:patient_id>/clinical-events"): lambda w: _clinical_event(),
+    # Patient A has no post-operative plan: an allowed caller gets a 422, never a 403/404.
+    ("POST", "/patients/<int:patient_id>/postop-checks"): lambda w: _postop_check(),
+    ("PUT", "/patients/<int:patient_id>/cancer-history"): lambda w: {"cancer_history": False},
     ("POST", "/sync"): lambda w: {"cursor": 0, "events": []},
     ("POST", "/alerts/<int:alert_id>/acknowledge"): lambda w: {"note": "Seen; calling today."},
     ("POST", "/alerts/<int:alert_id>/decision"): lambda w: {
@@ -157,6 +166,12 @@ def _clinical_event():
         "event_date": _today(-1),
         "details": details,
     }
+
+
+def _postop_check():
+    from server.domain.postop import all_no
+
+    return {"id": str(uuid.uuid4()), "local_date": _today(), "answers": all_no(0)}
 
 
 def _red_flag_check(**yes):
@@ -254,7 +269,7 @@ def _path(rule: str, world) -> str:
         "alert_id": world["alert_id"],
         "user_id": world["a_user_id"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 1,
+        "version": 2,
     }
     path = rule
     for name, value in values.items():

@@ -10,7 +10,7 @@ PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "sid
 def test_assigning_a_protocol_creates_revision_one(physio, patient):
     plan = assign(physio, patient, start=date(2026, 11, 2))
     assert plan["protocol_id"] == "piriformis-neural-gliding"
-    assert plan["protocol_version"] == 1
+    assert plan["protocol_version"] == 2
     assert plan["current_revision"] == 1
     assert [r["number"] for r in plan["revisions"]] == [1]
     listed = patient.get(f"/patients/{patient.user['patient_id']}/plans").get_json()
@@ -117,7 +117,7 @@ def test_physio_adds_an_exercise_validated_like_a_protocol(physio, patient, plan
         "category": "strength",
         "instructions": ["Slide down a wall to a comfortable knee bend and hold."],
         "dose": {"sets": 3, "reps": 1, "hold_s": 30, "rest_s": 60},
-        "stop_if": ["Sharp knee or buttock pain"],
+        "stop_if": [{"id": "sharp-pain", "level": "stop", "text": "Sharp knee or buttock pain"}],
         "regression": "Hold a shallower bend.",
         "progression": "Hold longer.",
     }
@@ -192,7 +192,7 @@ def test_protocols_are_listed_with_versions(patient):
         "hamstring-nonoperative",
     }
     one = patient.get("/protocols/hamstring-repair").get_json()
-    assert one["versions"] == [1]
+    assert one["versions"] == [2]
     assert one["content"]["phases"][0]["start_relative_to"] == "surgery_date"
     assert patient.get("/protocols/hamstring-repair/versions/9").status_code == 404
     assert patient.get("/protocols/nope").status_code == 404

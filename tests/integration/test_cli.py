@@ -24,7 +24,7 @@ phases:
         category: stretch
         instructions: ["Hold it."]
         dose: {sets: 1, reps: 1, hold_s: -5}
-        stop_if: ["Pain"]
+        stop_if: [{id: pain, level: stop, text: "Pain"}]
         regression: Less.
         progression: More.
 """

@@ -201,6 +201,8 @@ def _devices(seed: int) -> list[Device]:
         plan = db.session.scalar(
             select(Plan).where(Plan.patient_id == patient.id).order_by(Plan.id.desc()).limit(1)
         )
+        if plan is None:
+            continue  # the demo's refused enrolment has no plan to log against
         today = local_today(patient)
         first = max(plan.start_date, today - timedelta(days=3))
         slots = [

@@ -19,8 +19,8 @@ from server.protocols.loader import protocols_dir
 SHIPPED = protocols_dir() / "piriformis-neural-gliding.yaml"
 
 
-def _as_version_2(text: str) -> str:
-    return re.sub(r"^version: 1$", "version: 2", text, count=1, flags=re.M)
+def _as_next_version(text: str) -> str:
+    return re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.M)
 
 
 def _nested(depth: int) -> str:
@@ -36,7 +36,7 @@ def _laughs() -> str:
 
 def _cases(marker: Path) -> dict[str, tuple[bytes | str, str]]:
     """Name -> (file content, what the refusal must say after "NAME.yaml: ")."""
-    good = _as_version_2(SHIPPED.read_text())
+    good = _as_next_version(SHIPPED.read_text())
     weeks = "conservative_trial_weeks: 12"
     return {
         "wrong-type": (
@@ -71,10 +71,10 @@ def _cases(marker: Path) -> dict[str, tuple[bytes | str, str]]:
         "binary-garbage": (random.Random(5).randbytes(4096), "file is not valid UTF-8 text"),
         "empty": ("", "the document must be a mapping of field: value, but it is empty"),
         "too-big": (good + "#" + "x" * 300_000 + "\n", "file is larger than 256 KiB"),
-        # The stored version 1 edited in place: refused, never overwritten.
+        # The stored version 2 edited in place: refused, never overwritten.
         "edited-in-place": (
             SHIPPED.read_text().replace("Twelve weeks", "Ten weeks", 1),
-            "piriformis-neural-gliding v1: refused (this version is already loaded with different",
+            "piriformis-neural-gliding v2: refused (this version is already loaded with different",
         ),
     }
 
@@ -120,8 +120,8 @@ def test_hostile_file_is_refused_and_nothing_changes(clean_app, tmp_path, marker
 
 
 def test_one_hostile_file_stops_a_batch_before_anything_is_stored(clean_app, tmp_path):
-    valid = tmp_path / "valid-v2.yaml"
-    valid.write_text(_as_version_2(SHIPPED.read_text()))
+    valid = tmp_path / "valid-v3.yaml"
+    valid.write_text(_as_next_version(SHIPPED.read_text()))
     hostile = tmp_path / "hostile.yaml"
     hostile.write_text(valid.read_text() + "extra_key: true\n")
     before = _stored(clean_app)
@@ -134,5 +134,5 @@ def test_one_hostile_file_stops_a_batch_before_anything_is_stored(clean_app, tmp
     # The same valid file alone is accepted: it was the hostile one that stopped the batch.
     alone = _load(clean_app, valid)
     assert alone.exit_code == 0, alone.output
-    assert "piriformis-neural-gliding v2: loaded" in alone.output
+    assert "piriformis-neural-gliding v3: loaded" in alone.output
     assert len(_stored(clean_app)[0]) == len(before[0]) + 1

@@ -38,7 +38,17 @@ def test_demo_data_produces_every_alert_type(seeded):
         assert run.errors == 0
         rules = {a.rule_id for a in db.session.scalars(select(Alert))}
         fail = db.session.scalar(select(Alert).where(Alert.rule_id == "R-FAIL"))
-    assert rules == {"R-RED", "R-POSTOP", "R-FAIL", "R-ADH", "R-WORSE", "R-NEURO", "R-PHASE"}
+    assert rules == {
+        "R-RED",
+        "R-POSTOP",
+        "R-STOP",
+        "R-ENROL",
+        "R-FAIL",
+        "R-ADH",
+        "R-WORSE",
+        "R-NEURO",
+        "R-PHASE",
+    }
     assert fail.route_to == "clinician"
     assert fail.evidence["weeks_in_care"] >= fail.evidence["trial_weeks"]
     assert fail.evidence["adherence"]["ratio"] >= 0.7

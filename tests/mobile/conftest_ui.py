@@ -4,6 +4,7 @@ Imported by tests/mobile/test_screens.py; tests/mobile/conftest.py has already p
 KIVY_HOME at a temp dir and set KIVY_NO_ARGS before anything imports kivy.
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -61,9 +62,163 @@ def pump(until=None, seconds: float = 0.0, timeout: float = 20.0, what="the app"
 
 
 def press(widget) -> None:
-    """Tap a button or chip as a finger would (press, then release)."""
+    """Fire a button's action directly (only where no finger could: a tour's setup step)."""
     assert not widget.disabled, f"{widget!r} is disabled"
     widget.trigger_action(0)
+
+
+def describe(widget) -> str:
+    """Return a widget's class and text, for failure messages."""
+    text = getattr(widget, "text", "")
+    return f"{type(widget).__name__}({text[:40]!r})" if text else type(widget).__name__
+
+
+def _rect(widget) -> tuple[float, float, float, float]:
+    """Return (left, bottom, right, top) of a widget in window coordinates."""
+    left, bottom = widget.to_window(widget.x, widget.y)
+    right, top = widget.to_window(widget.right, widget.top)
+    return left, bottom, right, top
+
+
+def _scroll_views(widget) -> list:
+    from kivy.uix.scrollview import ScrollView
+
+    views, node = [], widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScrollView):
+            views.append(node)
+        node = node.parent
+    return views
+
+
+def _inside(point, rect) -> bool:
+    x, y = point
+    left, bottom, right, top = rect
+    return left <= x <= right and bottom <= y <= top
+
+
+def settle(widget) -> None:
+    """Wait until the widget stays put: no transition moves it, the layout is done with it."""
+    from kivy.core.window import Window
+    from kivy.uix.modalview import ModalView
+    from kivy.uix.screenmanager import ScreenManager
+
+    def fading() -> bool:  # a dialog fading in or out already or still takes the touches
+        return any(isinstance(w, ModalView) and w._anim_alpha < 1 for w in Window.children)
+
+    pump(lambda: not fading(), timeout=5, what="a dialog to finish opening or closing")
+    node = widget.parent
+    while node is not None and node is not node.parent:
+        if isinstance(node, ScreenManager):
+            pump(lambda m=node: not m.transition.is_active, timeout=5, what="the transition")
+        node = node.parent
+    seen = [None]
+
+    def still() -> bool:
+        now = (_rect(widget), widget.size)
+        same, seen[0] = now == seen[0], now
+        return same
+
+    pump(still, timeout=5, what=f"{describe(widget)} to stay put")
+
+
+def _in_view(widget, view) -> bool:
+    """Tell whether the widget is wholly in the view's visible part (its middle, if taller)."""
+    left, bottom, right, top = _rect(widget)
+    v_left, v_bottom, v_right, v_top = _rect(view)
+    if top - bottom > v_top - v_bottom:
+        x, y = widget.to_window(*widget.center)
+        return v_left < x < v_right and v_bottom < y < v_top
+    return v_left <= left and right <= v_right and v_bottom <= bottom and top <= v_top
+
+
+def scroll_into_view(widget) -> None:
+    """Scroll every ScrollView around the widget until a finger can see all of it."""
+    from kivy.metrics import dp
+
+    for view in _scroll_views(widget):
+        if _in_view(widget, view):
+            continue
+        view.scroll_to(widget, padding=dp(16), animate=False)
+        pump(
+            lambda v=view: _in_view(widget, v),
+            timeout=5,
+            what=f"{describe(widget)} to scroll into view",
+        )
+
+
+@functools.cache
+def _finger():
+    """Return the touch class (built on first use: Kivy must not load before the window)."""
+    from kivy.tests.common import UnitTestTouch
+
+    class FingerTouch(UnitTestTouch):
+        """A touch that records every widget that grabs it: the ones that handle it."""
+
+        def __init__(self, x, y):
+            self.grabbed = []
+            super().__init__(x, y)
+
+        def grab(self, class_instance, exclusive=False):
+            self.grabbed.append(class_instance.__self__)
+            super().grab(class_instance, exclusive)
+
+    return FingerTouch
+
+
+def tap(widget, at=None, hold: float = 0.12) -> None:
+    """Touch a widget through the Window as a finger does, and check it got the touch.
+
+    `at` is the point to touch, in the widget's own position coordinates (its centre by
+    default). The widget must be in the window's widget tree and enabled; a ScrollView around
+    it is scrolled first. The touch goes down, stays `hold` seconds (past ScrollView's 55 ms wait
+    before it hands a still touch to its children) and lifts; the widget must have grabbed it.
+    """
+    from kivy.base import EventLoop
+    from kivy.core.window import Window
+
+    assert widget.get_root_window() is Window, f"{describe(widget)} is not on screen"
+    assert not widget.disabled, f"{describe(widget)} is disabled"
+    settle(widget)
+    scroll_into_view(widget)
+    assert widget.get_root_window() is Window, f"{describe(widget)} left the screen meanwhile"
+    x, y = widget.to_window(*(at or widget.center))
+    assert _inside((x, y), (0, 0, Window.width - 1, Window.height - 1)), (
+        f"{describe(widget)} is off the window at ({x:.0f}, {y:.0f})"
+    )
+    touch = _finger()(x, y)
+    EventLoop.post_dispatch_input("begin", touch)
+    pump(seconds=hold)
+    EventLoop.post_dispatch_input("end", touch)
+    pump(seconds=0.05)
+    target = widget.__self__  # ids hand out weak proxies; grabs record the widget itself
+    got = [describe(w) for w in touch.grabbed if not _is_scroll_view(w)] or "nothing"
+    assert any(w is target for w in touch.grabbed), (
+        f"a touch at ({x:.0f}, {y:.0f}) meant for {describe(widget)} went to {got}"
+    )
+
+
+def _is_scroll_view(widget) -> bool:
+    from kivy.uix.scrollview import ScrollView
+
+    return isinstance(widget, ScrollView)
+
+
+def on_screen(root, text: str | None = None, kind: str | None = None) -> list:
+    """Return the widgets in the tree under `root` with this text and/or class name."""
+    return [
+        w
+        for w in root.walk(restrict=True)
+        if (text is None or getattr(w, "text", None) == text)
+        and (kind is None or type(w).__name__ == kind)
+    ]
+
+
+def the(root, text: str | None = None, kind: str | None = None):
+    """Return the one widget in the tree under `root` with this text and/or class name."""
+    found = on_screen(root, text, kind)
+    assert len(found) == 1, f"expected one {kind or 'widget'} {text!r}, found {len(found)}"
+    return found[0]
 
 
 def idle(app) -> bool:

@@ -10,11 +10,11 @@ from mobile.core.today import (
     hold_plan,
     log_exercise,
     log_pain,
-    submit_red_flag_check,
+    stop_outcome_for,
     today_view,
 )
 from server.domain.protocol import Dose
-from server.domain.redflags import EMERGENCY_ADVICE, QUESTIONS
+from server.domain.stops import STOP_ONLY, STOP_REVIEW
 from server.protocols.loader import validate_files
 
 START = date(2026, 11, 2)
@@ -49,6 +49,8 @@ def test_first_day_groups_the_sessions_by_time_of_day_with_dose_and_safety_notes
     ]
     stretch = _item(view, "supine-piriformis-stretch")
     assert stretch.dose.hold_s == 30 and stretch.instructions and stretch.stop_if
+    assert all(sign.id and sign.text and sign.level for sign in stretch.stop_if)
+    assert _item(view, "seated-sciatic-slider").is_neural_glide and not stretch.is_neural_glide
     assert stretch.regression and stretch.progression and stretch.status == "todo"
     assert (view.sets_done, view.sets_due, view.is_rest_day) == (0, 5, False)
 
@@ -59,7 +61,8 @@ def test_logging_shows_at_once_and_the_latest_log_per_slot_wins(store, piriformi
     log_exercise(store, view, clamshell, 1, "partial", skip_reason="no_time")
     log_exercise(store, view, clamshell, 2, "done")
     slider = _item(view, "seated-sciatic-slider", slot=2)
-    log_exercise(store, view, slider, 0, "skipped", "stop_if", stop_symptom="Tingling")
+    review = next(sign for sign in slider.stop_if if sign.level == "review")
+    log_exercise(store, view, slider, 0, "skipped", "stop_if", stop_if_id=review.id)
     again = today_view(store, START)
     assert _item(again, "side-lying-clamshell").status == "done"
     evening = _item(again, "seated-sciatic-slider", slot=2)
@@ -76,12 +79,16 @@ def test_logging_shows_at_once_and_the_latest_log_per_slot_wins(store, piriformi
         "sets_due": 1,
         "status": "skipped",
         "skip_reason": "stop_if",
-        "stop_symptom": "Tingling",
+        "stop_if_id": review.id,
         "pain_before": None,
         "pain_after": None,
+        "nerve_symptoms": None,
         "note": None,
         "recorded_at": None,
     }
+    # The device shows what the server will store: the sign's text and level from the protocol.
+    [mirrored] = [row for row in store.exercise_logs() if row["status"] == "skipped"]
+    assert (mirrored["stop_symptom"], mirrored["stop_level"]) == (review.text, "review")
 
 
 @pytest.mark.parametrize(
@@ -92,6 +99,9 @@ def test_logging_shows_at_once_and_the_latest_log_per_slot_wins(store, piriformi
         (2, "partial", {}),
         (0, "skipped", {}),
         (0, "skipped", {"skip_reason": "stop_if"}),
+        (0, "skipped", {"skip_reason": "stop_if", "stop_if_id": "no-such-sign"}),
+        (2, "done", {"stop_if_id": "deep-buttock-pain"}),  # a sign needs skip_reason stop_if
+        (2, "done", {"nerve_symptoms": "ongoing"}),  # a clamshell is not a neural glide
         (2, "done", {"pain_after": 11}),
         (2, "finished", {}),
     ],
@@ -123,7 +133,7 @@ def test_post_operative_plan_counts_phases_from_surgery_and_fills_four_slots(sto
     view = today_view(store, START)
     assert view.phase_id == "protect-repair"
     assert [g.time_of_day for g in view.groups] == ["morning", "midday", "afternoon", "evening"]
-    assert any("45 degrees" in r for r in view.restrictions)
+    assert any("brace" in r for r in view.restrictions)
     week_three = today_view(store, START + timedelta(days=15))
     assert week_three.phase_id == "protect-repair"  # criteria: the physio moves them on
 
@@ -149,17 +159,33 @@ def test_every_shipped_protocol_expands_offline_for_sixteen_weeks(store, load_pl
             assert all(i.time_of_day == g.time_of_day for g in view.groups for i in g.items)
 
 
-def test_red_flag_check_advises_offline_and_syncs_first(store, piriformis):
-    log_pain(store, START, 5, "sitting", tingling=True)
-    answers = {q.key: q.key == "saddle_numbness" for q in QUESTIONS}
-    result = submit_red_flag_check(store, START, answers)
-    assert result.level == "emergency" and result.advice == EMERGENCY_ADVICE
-    assert [e["type"] for e in store.outbox()] == ["red_flag_check", "pain_log"]
-    assert store.red_flag_checks()[0]["level"] == "emergency"
-    with pytest.raises(ValueError, match="missing"):
-        submit_red_flag_check(store, START, {"fever": False})
+def test_nerve_answers_go_with_a_glide_that_was_done(store, piriformis):
+    view = today_view(store, START)
+    slider = _item(view, "seated-sciatic-slider")
+    for bad in ({"nerve_symptoms": "maybe"}, {"nerve_symptoms": "settled", "status": "skipped"}):
+        status = bad.pop("status", "done")
+        sets = 0 if status == "skipped" else slider.sets_due
+        with pytest.raises(ValueError):
+            log_exercise(store, view, slider, sets, status, "no_time", **bad)
+    log_exercise(store, view, slider, slider.sets_due, "done", nerve_symptoms="ongoing")
+    again = _item(today_view(store, START), "seated-sciatic-slider")
+    assert again.nerve_symptoms == "ongoing" and again.log_recorded_at
+    assert [e["data"]["nerve_symptoms"] for e in store.outbox()] == ["ongoing"]
+
+
+def test_stop_advice_comes_from_the_level_in_the_plans_protocol(store, piriformis):
+    view = today_view(store, START)
+    stretch = _item(view, "supine-piriformis-stretch")
+    levels = {sign.level: sign.id for sign in stretch.stop_if}
+    assert stop_outcome_for(store, stretch, levels["review"]).advice == STOP_REVIEW
+    outcome = stop_outcome_for(store, stretch, levels["stop"])
+    assert (outcome.advice, outcome.route_to, outcome.needs_someone_today) == (
+        STOP_ONLY,
+        None,
+        False,
+    )
     with pytest.raises(ValueError):
-        submit_red_flag_check(store, START, {**answers, "fever": "no"})
+        stop_outcome_for(store, stretch, "cauda-equina-signs")  # a sign of another exercise
 
 
 def test_log_pain_checks_its_input_and_keeps_the_local_date(store, piriformis):

@@ -8,17 +8,18 @@ import http.client
 import shutil
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 import pytest
 
+from mobile.core import urgent
 from mobile.core.api import ApiClient
 from mobile.core.store import Store
-from mobile.core.sync import SyncEngine
+from mobile.core.sync import URGENT_RETRY_S, SyncEngine
 from mobile.core.today import log_exercise, log_pain, submit_red_flag_check, today_view
-from server.domain.redflags import QUESTIONS
+from server.domain import redflags
 
 from .conftest import sign_in_store
 
@@ -140,7 +141,7 @@ def _a_days_work(store: Store) -> set[str]:
             log_exercise(store, view, item, item.sets_due, "done")
     log_pain(store, today, 5, "rest")
     log_pain(store, today, 6, "after_exercise", tingling=True)
-    submit_red_flag_check(store, today, {q.key: False for q in QUESTIONS})
+    submit_red_flag_check(store, today, redflags.all_no())
     return {event["id"] for event in store.outbox()}
 
 
@@ -257,3 +258,27 @@ def test_the_same_events_pushed_twice(live_server, proxy, device, tmp_path):
             _assert_converged(live_server, copy, patient, made)
         finally:
             copy.close()
+
+
+def test_a_red_flag_made_while_the_server_fails_goes_first_at_the_next_try(
+    live_server, proxy, device
+):
+    store, patient = device
+    made = _a_days_work(store)
+    answers = {**redflags.all_no(), "saddle_numbness": True}
+    submit_red_flag_check(store, datetime.now(UTC).date(), answers)
+    [flag] = {event["id"] for event in store.outbox()} - made
+    engine = _engine(store)
+    proxy.fail_next("500_before", "500_before", "500_before")
+    for _ in range(3):  # the backoff would have grown to 20 s by now
+        before = datetime.now(UTC)
+        state = engine.sync_once()
+        assert state.urgent_waiting and engine.status_text(state).startswith(
+            "Not sent yet: do not wait for us, call 999 · next try in"
+        )
+        assert state.next_attempt - before <= timedelta(seconds=URGENT_RETRY_S + 1)
+    assert engine.sync_once().last_error is None
+    episode = urgent.active_episode(store)
+    assert episode["event_id"] == flag and episode["sent"] and episode["alert_ids"]
+    assert {a["rule_id"] for a in store.alerts()} == {"R-RED"}
+    _assert_converged(live_server, store, patient, made | {flag})

@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from server.demo.diary import simulate
-from server.demo.stories import ClinicalNote, Story, ramp
+from server.demo.seed import record_intake
+from server.demo.stories import ClinicalNote, Story, ramp, tear
+from server.domain.postop import QUESTIONS as POSTOP
 from server.domain.redflags import QUESTIONS
 from server.extensions import db
 from server.models import Alert, User
@@ -22,6 +24,7 @@ from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
     PainLogSchema,
+    PostopCheckSchema,
     RedFlagCheckSchema,
 )
 from server.services import logs
@@ -38,9 +41,10 @@ PROTOCOLS = (
     "hamstring-repair",
 )
 EVENTS = (
-    ("exercise_logs", ExerciseLogSchema(), logs.record_exercise_log),
-    ("pain_logs", PainLogSchema(), logs.record_pain_log),
-    ("red_flag_checks", RedFlagCheckSchema(), logs.record_red_flag_check),
+    ("exercise_logs", ExerciseLogSchema(), "exercise_log"),
+    ("pain_logs", PainLogSchema(), "pain_log"),
+    ("red_flag_checks", RedFlagCheckSchema(), "red_flag_check"),
+    ("postop_checks", PostopCheckSchema(), "postop_check"),
 )
 
 
@@ -70,6 +74,15 @@ def stories(draw) -> tuple[Story, int]:
             draw(st.lists(st.sampled_from([q.key for q in QUESTIONS]), max_size=2, unique=True))
         ),
         pop_days_ago=draw(st.none() | st.integers(1, min(days, 20))) if post_op else None,
+        postop_signs_days_ago=draw(st.none() | st.integers(1, min(days, 20))) if post_op else None,
+        postop_signs=tuple(
+            draw(st.lists(st.sampled_from([q.key for q in POSTOP]), max_size=2, unique=True))
+        ),
+        # Non-operative hamstring care needs its imaging on record before it is assigned.
+        intake=(tear(0, 0, "Tendinopathy, no tear."),)
+        if protocol_id == "hamstring-nonoperative"
+        else (),
+        cancer_history=draw(st.none() | st.booleans()),
     )
     return story, draw(st.integers(0, 2**32))
 
@@ -89,6 +102,7 @@ def _store(session, staff, story: Story, seed: int) -> date:
     )
     today = local_today(patient)
     start, surgery = story.plan_dates(today)
+    record_intake(session, clinician, patient, story, start, uuid_of=lambda: str(uuid.uuid4()))
     plan = create_plan(
         session,
         physio,
@@ -111,12 +125,11 @@ def _store(session, staff, story: Story, seed: int) -> date:
     diary = simulate(
         random.Random(seed), story, plan.id, protocol_of(plan.protocol), day_plans, today
     )
-    for attribute, schema, record in EVENTS:
+    for attribute, schema, kind in EVENTS:
         for payload in getattr(diary, attribute):
             # Fresh UUIDs: the same seed drawn twice must not collide with an earlier example.
-            record(
-                session, patient.user, patient, schema.load({**payload, "id": str(uuid.uuid4())})
-            )
+            data = schema.load({**payload, "id": str(uuid.uuid4())})
+            logs.record_patient_event(session, patient.user, kind, patient, data)
     for payload in diary.clinical_events:
         data = ClinicalEventSchema().load({**payload, "id": str(uuid.uuid4())})
         logs.record_clinical_event(session, clinician, patient, data)

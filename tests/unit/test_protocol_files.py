@@ -1,5 +1,6 @@
 """Every file in protocols/ loads cleanly and carries the required clinical structure."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from server.domain.protocol import STOP_LEVELS
 from server.protocols.loader import (
     MAX_BYTES,
     content_hash,
@@ -114,6 +116,107 @@ def test_every_exercise_is_complete(protocols):
         for exercise in exercises(doc):
             assert exercise["stop_if"] and exercise["instructions"], exercise["id"]
             assert exercise["regression"].strip() and exercise["progression"].strip()
+
+
+def stop_signs(doc: dict):
+    for exercise in exercises(doc):
+        for sign in exercise["stop_if"]:
+            yield exercise, sign
+
+
+def test_every_stop_sign_has_a_level_and_an_id_unique_in_its_exercise(protocols):
+    for doc in protocols.values():
+        for exercise in exercises(doc):
+            ids = [sign["id"] for sign in exercise["stop_if"]]
+            assert len(ids) == len(set(ids)), (doc["id"], exercise["id"])
+            for sign in exercise["stop_if"]:
+                assert sign["level"] in STOP_LEVELS, (doc["id"], exercise["id"], sign["id"])
+                assert sign["text"].strip()
+
+
+def test_a_sign_id_means_one_level_throughout_a_protocol(protocols):
+    for doc in protocols.values():
+        levels: dict[str, set[str]] = {}
+        for _, sign in stop_signs(doc):
+            levels.setdefault(sign["id"], set()).add(sign["level"])
+        assert {i: lv for i, lv in levels.items() if len(lv) > 1} == {}, doc["id"]
+
+
+# Phrases that tell a patient to get help, wider than the loader's own word list on purpose.
+CARE_PHRASES = re.compile(
+    r"\b(contact|call|ring|phone|dial|999|111|112|911|seek|emergency|urgent\w*|hospital|a&e|"
+    r"ambulance|doctor|gp|surgeon|surgical|get (medical )?help|medical (help|advice|care)|"
+    r"tell (your|the)|see (your|a)|go to|let your \w+ know)\b",
+    re.IGNORECASE,
+)
+
+
+def test_review_and_stop_signs_never_send_the_patient_for_care(protocols):
+    # The app tells a review or stop patient that nobody needs contacting today.
+    offending = [
+        (doc["id"], exercise["id"], sign["id"], sign["text"])
+        for doc in protocols.values()
+        for exercise, sign in stop_signs(doc)
+        if sign["level"] in ("review", "stop") and CARE_PHRASES.search(sign["text"])
+    ]
+    assert offending == []
+
+
+def test_every_neural_glide_asks_for_review_on_tingling_or_numbness(protocols):
+    glides = [(doc["id"], e) for doc in protocols.values() for e in exercises(doc)]
+    glides = [(pid, e) for pid, e in glides if e["category"] == "neural_glide"]
+    assert glides
+    for protocol_id, glide in glides:
+        assert any(
+            sign["level"] == "review" and re.search(r"tingling|numbness", sign["text"], re.I)
+            for sign in glide["stop_if"]
+        ), (protocol_id, glide["id"])
+
+
+def test_every_pelvic_floor_exercise_has_an_emergency_sign(protocols):
+    for exercise in exercises(protocols["pelvic-floor-downtraining"]):
+        emergency = [s for s in exercise["stop_if"] if s["level"] == "emergency"]
+        assert emergency, exercise["id"]
+        # A pudendal patient's usual perineal symptoms must not be an emergency.
+        assert all("new or different from your usual" in s["text"] for s in emergency)
+
+
+def test_hamstring_repair_signs_of_a_clot_reach_someone_today(protocols):
+    signs = {}
+    for _, sign in stop_signs(protocols["hamstring-repair"]):
+        signs.setdefault(sign["id"], set()).add(sign["level"])
+    assert signs["breathless-chest-pain"] == {"emergency"}
+    assert signs["calf-pain-swelling"] == {"urgent"}
+    assert signs["pop-or-strength-loss"] == {"urgent"}
+    assert signs["new-leg-numbness-weakness"] == {"urgent"}
+
+
+def test_hamstring_nonoperative_requires_imaging_of_the_tear(protocols):
+    enrolment = protocols["hamstring-nonoperative"]["enrolment"]
+    (requirement,) = enrolment["requires"]
+    assert requirement["kind"] == "imaging"
+    assert set(requirement["details"]) == {"tendons_torn", "retraction_mm"}
+    tendons = [r for r in enrolment["refuse_when"] if r["detail"] == "tendons_torn"]
+    assert [r["at_least"] for r in tendons] == [2]
+    assert "buckwalter2017" in tendons[0]["references"]
+
+
+def test_hamstring_repair_has_no_glute_sets_in_the_first_phase(protocols):
+    first = protocols["hamstring-repair"]["phases"][0]
+    for exercise in first["exercises"]:
+        words = f"{exercise['id']} {exercise['name']} {' '.join(exercise['instructions'])}"
+        assert not re.search(r"glute|buttock squeeze|squeeze (the|your) buttock", words, re.I)
+
+
+def test_hamstring_repair_leaves_angles_to_the_brace(protocols):
+    doc = protocols["hamstring-repair"]
+    for phase in doc["phases"]:
+        patient_text = list(phase["restrictions"])
+        for exercise in phase["exercises"]:
+            patient_text += exercise["instructions"] + exercise["cautions"]
+        assert not any(re.search(r"\b45\b", line) for line in patient_text), phase["id"]
+    quad_sets = next(e for e in exercises(doc) if e["id"] == "quad-sets")
+    assert any("as far as your brace allows" in line for line in quad_sets["instructions"])
 
 
 def test_content_hash_is_stable_and_sensitive(protocols):

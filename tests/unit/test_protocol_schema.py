@@ -13,7 +13,7 @@ EXERCISE = {
     "category": "stretch",
     "instructions": ["Do the thing slowly."],
     "dose": {"sets": 1, "reps": 3, "hold_s": 30},
-    "stop_if": ["Sharp pain."],
+    "stop_if": [{"id": "sharp-pain", "level": "stop", "text": "Sharp pain."}],
     "regression": "Hold for less time.",
     "progression": "Hold for longer.",
     "references": ["ref-one"],
@@ -115,6 +115,17 @@ def test_problem_uses_the_file_basename():
 
 DOSE = "phases[0].exercises[0].dose"
 EXP = "phases[0].exercises[0]"
+STOP_PATH = f"{EXP}.stop_if"
+STOP = f"{STOP_PATH}[0]"
+SIGN = EXERCISE["stop_if"][0]
+ENROLMENT = {
+    "requires": [
+        {"kind": "imaging", "details": ["tendons_torn", "retraction_mm"], "text": "MRI first."}
+    ],
+    "refuse_when": [
+        {"detail": "tendons_torn", "at_least": 2, "reason": "Complete.", "references": ["ref-one"]}
+    ],
+}
 DEEP = "notes" + "[0]" * 19
 LONG_NUMBER = "9" * 5000
 SUMMARY = "summary: A protocol used by the tests."
@@ -132,6 +143,22 @@ def dose(**values):
     return edited(*((EX0 + ("dose", key), value) for key, value in values.items()))
 
 
+def stop(**values):
+    """BASE with the first stop sign's fields changed (DELETE removes one)."""
+    return edited(*((EX0 + ("stop_if", 0, key), value) for key, value in values.items()))
+
+
+def enrolment(details=None, kind=None, **refusal):
+    """ENROLMENT with the requirement's details or kind, or the refusal's fields, changed."""
+    doc = copy.deepcopy(ENROLMENT)
+    if details is not None:
+        doc["requires"][0]["details"] = details
+    if kind is not None:
+        doc["requires"][0]["kind"] = kind
+    doc["refuse_when"][0].update(refusal)
+    return doc
+
+
 def case(text, path, reason, name):
     return pytest.param(text, path, reason, id=name)
 
@@ -147,6 +174,81 @@ BAD_DOCUMENTS = [
     case(dose(days_per_week=5, every_n_days=2), DOSE, "not both", "both-frequencies"),
     case(ex("stop_if", DELETE), f"{EXP}.stop_if", "missing data for required", "missing-stop-if"),
     case(ex("stop_if", []), f"{EXP}.stop_if", "length", "empty-stop-if"),
+    case(stop(level=DELETE), f"{STOP}.level", "missing data for required", "stop-without-level"),
+    case(stop(level="severe"), f"{STOP}.level", "must be one of", "stop-unknown-level"),
+    case(stop(level=None), f"{STOP}.level", "may not be null", "stop-null-level"),
+    case(stop(id=DELETE), f"{STOP}.id", "missing data for required", "stop-without-id"),
+    case(stop(id="Sharp Pain"), f"{STOP}.id", "lower-case id", "stop-bad-id"),
+    case(stop(text=DELETE), f"{STOP}.text", "missing data for required", "stop-without-text"),
+    case(stop(colour="red"), f"{STOP}.colour", "unknown field", "stop-unknown-key"),
+    case(ex("stop_if", ["Sharp pain."]), f"{STOP}", "must be a mapping", "stop-as-plain-text"),
+    case(
+        stop(level="review", text="Numbness in the leg: contact your physio."),
+        f"{STOP}.level",
+        "tells the patient to get help ('contact') but the level is review",
+        "review-text-sends-for-care",
+    ),
+    case(
+        stop(level="stop", text="Chest pain: call 999."),
+        f"{STOP}.level",
+        "tells the patient to get help ('call') but the level is stop",
+        "stop-text-sends-for-care",
+    ),
+    case(
+        stop(level="urgent", text="Numbness in the leg: contact your physio."),
+        None,
+        None,
+        "urgent-text-may-send-for-care",
+    ),
+    case(
+        stop(level="emergency", text="Chest pain: call 999."),
+        None,
+        None,
+        "emergency-text-may-send-for-care",
+    ),
+    case(
+        ex("stop_if", [SIGN, dict(SIGN, level="review", text="Tingling.")]),
+        f"{STOP_PATH}[1].id",
+        "duplicate stop_if id 'sharp-pain' in this exercise",
+        "duplicate-stop-id",
+    ),
+    case(
+        edited(second_phase()),
+        None,
+        None,
+        "same-stop-id-in-two-exercises",
+    ),
+    case(top("enrolment", ENROLMENT), None, None, "enrolment-valid"),
+    case(
+        top("enrolment", enrolment(details=["retraction_mm"])),
+        "enrolment.refuse_when[0].detail",
+        "must be one of the required details",
+        "enrolment-refusal-not-required",
+    ),
+    case(
+        top("enrolment", enrolment(references=["ref-one", "nope"])),
+        "enrolment.refuse_when[0].references[1]",
+        "unknown reference id 'nope'",
+        "enrolment-unknown-reference",
+    ),
+    case(
+        top("enrolment", enrolment(detail="age")),
+        "enrolment.refuse_when[0].detail",
+        "must be one of",
+        "enrolment-unknown-detail",
+    ),
+    case(
+        top("enrolment", enrolment(kind="x_ray")),
+        "enrolment.requires[0].kind",
+        "must be one of",
+        "enrolment-unknown-kind",
+    ),
+    case(
+        top("enrolment", enrolment(at_least=-1)),
+        "enrolment.refuse_when[0].at_least",
+        "must be >= 0",
+        "enrolment-negative-limit",
+    ),
     case(
         edited(second_phase(exercise_id="ex-one")),
         "phases[1].exercises[0].id",
@@ -172,16 +274,34 @@ BAD_DOCUMENTS = [
         "escalation-out-of-range",
     ),
     case(
-        top("escalation", {"neuro_days": 2.5}),
-        "escalation.neuro_days",
+        top("escalation", {"neuro_window_days": 2.5}),
+        "escalation.neuro_window_days",
         "not a valid integer",
         "escalation-fractional-days",
     ),
     case(
-        top("escalation", {"neuro_days": 6, "neuro_window_days": 4}),
-        "escalation.neuro_days",
+        top("escalation", {"neuro_episodes": 6, "neuro_window_days": 4}),
+        "escalation.neuro_episodes",
         "cannot exceed neuro_window_days",
         "escalation-inconsistent",
+    ),
+    case(
+        top("escalation", {"neuro_days": 3}),
+        "escalation.neuro_days",
+        "unknown field",
+        "escalation-old-neuro-days",
+    ),
+    case(
+        top("escalation", {"postop_pain_min": 7}),
+        "escalation.postop_pain_min",
+        "unknown field",
+        "escalation-old-postop-pain-min",
+    ),
+    case(
+        top("escalation", {"neuro_lasting_hours": 48}),
+        "escalation.neuro_lasting_hours",
+        "unknown field",
+        "escalation-lasting-is-not-an-override",
     ),
     case(
         top("conservative_trial_weeks", DELETE),
@@ -318,3 +438,53 @@ def test_every_problem_of_a_document_is_reported():
     text = edited((EX0 + ("dose", "hold_s"), -1), (("title",), 5), (("extra",), 1))
     _, problems = parse_protocol_text(text, "bad.yaml")
     assert sorted(p.path for p in problems) == sorted([f"{DOSE}.hold_s", "title", "extra"])
+
+
+def test_enrolment_block_is_loaded_with_its_defaults():
+    doc, problems = parse_protocol_text(top("enrolment", ENROLMENT), "ok.yaml")
+    assert problems == []
+    assert doc["enrolment"]["refuse_when"][0]["at_least"] == 2.0
+    minimal = {"requires": [{"kind": "imaging", "text": "Any scan."}]}
+    doc, problems = parse_protocol_text(top("enrolment", minimal), "ok.yaml")
+    assert problems == []
+    assert doc["enrolment"] == {
+        "requires": [{"kind": "imaging", "details": [], "text": "Any scan."}],
+        "refuse_when": [],
+    }
+
+
+# Ways a text tells the patient to get help; only an emergency or urgent sign may say them,
+# because the app tells a review or stop patient that nobody needs contacting today.
+SENDS_FOR_CARE = [
+    "Numbness in the leg: contact your physiotherapist.",
+    "Chest pain: call 999.",
+    "Chest pain: phone for an ambulance.",
+    "New numbness: seek medical advice.",
+    "Go to A&E if it does not settle.",
+    "Numbness: see your GP.",
+    "Tell your surgeon the same day.",
+    "Chest pain: dial 999.",
+    "Calf swelling: get medical help today.",
+]
+
+
+@pytest.mark.parametrize("level", ["review", "stop"])
+@pytest.mark.parametrize("text", SENDS_FOR_CARE)
+def test_a_text_that_sends_for_care_needs_an_urgent_level(text, level):
+    _, problems = parse_protocol_text(stop(level=level, text=text), "bad.yaml")
+    assert [p.path for p in problems] == [f"{STOP}.level"], text
+    _, problems = parse_protocol_text(stop(level="urgent", text=text), "ok.yaml")
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tingling or numbness down the leg.",
+        "Pain at the sit bone reaching 4 out of 10 or more during the hold.",
+        "Feeling very anxious or distressed during the session.",
+    ],
+)
+def test_a_text_that_only_describes_the_sign_may_be_review(text):
+    _, problems = parse_protocol_text(stop(level="review", text=text), "ok.yaml")
+    assert problems == []

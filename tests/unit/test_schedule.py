@@ -34,7 +34,7 @@ def ex(exercise_id: str, **dose) -> dict:
         "category": "strength",
         "instructions": ["Move slowly."],
         "cautions": [],
-        "stop_if": ["sharp pain"],
+        "stop_if": [{"id": "sharp-pain", "level": "stop", "text": "sharp pain"}],
         "regression": "Fewer reps.",
         "progression": "More reps.",
         "references": [],
