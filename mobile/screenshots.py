@@ -341,7 +341,11 @@ def staff_steps(tour: Tour):
     yield tour.SETTLE_S
     tour.shot("24-clinician-readiness")
     press(tour.screen().ids.record)
-    tour.screen().ids.kind.select("guided_injection")
+    form = tour.screen()
+    form.ids.tendons.value, form.ids.retraction.value = 1, 5
+    yield tour.SETTLE_S
+    tour.shot("25-clinician-record-imaging")
+    form.ids.kind.select("guided_injection")
     yield tour.SETTLE_S
     tour.shot("25-clinician-record-result")
     app.go_back()

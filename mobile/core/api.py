@@ -57,6 +57,10 @@ class ApiClient:
         """POST a JSON body."""
         return self._call("POST", path, body)
 
+    def put(self, path: str, body: dict) -> Any:
+        """PUT a JSON body."""
+        return self._call("PUT", path, body)
+
     def patch(self, path: str, body: dict) -> Any:
         """PATCH a JSON body."""
         return self._call("PATCH", path, body)

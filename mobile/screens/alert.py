@@ -6,13 +6,20 @@ from mobile.core.formatting import date_text
 from mobile.screens import labels
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.widgets.surfaces import Card
-from server.domain.redflags import QUESTIONS_BY_KEY
 
 
 def load_alert(client, alert_id: int) -> tuple[dict, dict]:
     """Fetch an alert and its patient (blocking: call from a worker thread)."""
     alert = client.get(f"/alerts/{alert_id}")
     return alert, client.get(f"/patients/{alert['patient_id']}")
+
+
+CANCER_TEXT = {
+    None: "Not recorded. Record it once: a history of cancer makes new night pain or weight loss "
+    "in the red-flag check urgent.",
+    True: "Yes, recorded. New night pain or weight loss in the red-flag check is urgent.",
+    False: "No, recorded.",
+}
 
 
 def event_line(event: dict) -> str:
@@ -45,6 +52,7 @@ class AlertScreen(BaseScreen):
     facts_text = StringProperty("")
     events_text = StringProperty("")
     notice = StringProperty("")
+    cancer_text = StringProperty("")
     can_act = BooleanProperty(False)
 
     def show(self, alert_id=None, back=None, notice="", **_kwargs) -> None:
@@ -88,23 +96,14 @@ class AlertScreen(BaseScreen):
         else:
             chart.points, chart.x_labels, self.pain_text = [], [], ""
         self.facts_text = self._facts(alert, evidence)
+        self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
         self._checklist(alert.get("checklist") or [])
         self.events_text = "\n".join(event_line(e) for e in alert.get("events") or [])
 
     @staticmethod
-    def _facts(alert: dict, evidence: dict) -> str:
-        """Return the rule's own evidence in a few readable lines (red flags, post-op signs)."""
-        lines = []
-        if evidence.get("signs"):
-            lines.append("Signs: " + "; ".join(evidence["signs"]))
-        for key in evidence.get("positives") or ():
-            question = QUESTIONS_BY_KEY.get(key)
-            lines.append("Answered yes: " + (question.text if question else key))
-        if evidence.get("criteria"):
-            lines.append("Criteria: " + "; ".join(evidence["criteria"]))
-        if alert.get("decision"):
-            lines.append("Decision: " + dict(labels.DECISIONS).get(alert["decision"], ""))
-        return "\n".join(lines)
+    def _facts(alert: dict, _evidence: dict) -> str:
+        """Return the rule's own evidence in a few readable lines (signs, answers, reports)."""
+        return "\n".join(labels.evidence_lines(alert))
 
     def _checklist(self, items: list) -> None:
         box = self.ids.checklist
@@ -139,6 +138,18 @@ class AlertScreen(BaseScreen):
 
     def _acted(self, _alert) -> None:
         self.refresh()
+
+    def record_cancer_history(self, value: bool) -> None:
+        """Record once whether the patient has had cancer (it raises red-flag levels)."""
+        path = f"/patients/{self.patient['id']}/cancer-history"
+        body = {"cancer_history": value}
+        self.fetch(lambda client: client.put(path, body), self._cancer_recorded)
+
+    def _cancer_recorded(self, patient: dict) -> None:
+        self.busy = False
+        self.patient = patient
+        self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
+        self.notice = "History of cancer recorded."
 
     def record_event(self) -> None:
         """Record imaging or an injection result for this patient."""

@@ -6,13 +6,17 @@ from mobile.screens.base import BaseScreen, load_kv
 from mobile.screens.patient import patient_today
 
 KINDS = [("imaging", "Imaging"), ("guided_injection", "Injection"), ("exam_finding", "Exam")]
-MODALITIES = [("MRI", "MRI"), ("US", "Ultrasound"), ("CT", "CT"), ("X-ray", "X-ray")]
+MODALITIES = [("MRI", "MRI"), ("US", "US"), ("CT", "CT"), ("X-ray", "X-ray")]
 
 
 def details_of(kind: str, f: dict) -> dict:
     """Return the API `details` of an event from the form's values."""
     if kind == "imaging":
         found = {"modality": f["modality"], "finding": f["finding"]}
+        # A graded hamstring tear is what non-operative hamstring care needs on record.
+        for key in ("tendons_torn", "retraction_mm"):
+            if f.get(key) is not None:
+                found[key] = f[key]
     elif kind == "guided_injection":
         found = {"target": f["target"], "pain_before": f["before"], "pain_after": f["after"]}
     else:
@@ -51,6 +55,7 @@ class EventScreen(BaseScreen):
             for field in ("finding", "source", "target", "test"):
                 self.ids[field].text = ""
             self.ids.before.value = self.ids.after.value = None
+            self.ids.tendons.value = self.ids.retraction.value = None
             self.ids.kind.select("imaging")
             self.ids.modality.select("MRI")
             self.ids.date.text = patient_today(patient).isoformat()
@@ -72,6 +77,8 @@ class EventScreen(BaseScreen):
             "test": ids.test.text.strip(),
             "before": ids.before.value,
             "after": ids.after.value,
+            "tendons_torn": ids.tendons.value,
+            "retraction_mm": ids.retraction.value,
         }
         missing = {
             "imaging": not (values["modality"] and values["finding"]),

@@ -145,3 +145,45 @@ def weeks_line(evidence: dict) -> str | None:
         return None
     trial = evidence.get("trial_weeks")
     return plural(weeks, "week") + " in care" + (f" (trial {trial} weeks)" if trial else "")
+
+
+def _sign_text(key: str) -> str:
+    """Return the question a post-op sign or red-flag answer came from (the key if unknown)."""
+    from server.domain import postop, redflags
+
+    question = postop.QUESTIONS_BY_KEY.get(key) or redflags.QUESTIONS_BY_KEY.get(key)
+    return question.text if question else key.replace("_", " ")
+
+
+def evidence_lines(alert: dict) -> list[str]:
+    """Return a rule's own evidence as plain lines: what was reported, when, and what came later."""
+    evidence, lines = alert.get("evidence") or {}, []
+    if alert.get("evidence_updated_at"):
+        moment = alert["evidence_updated_at"][:16].replace("T", " ")
+        lines.append(f"Updated {moment} UTC: later reports added")
+    if evidence.get("text") and evidence.get("stop_if_id"):
+        lines.append(f"Stopped {evidence.get('exercise_id', '')} for: {evidence['text']}")
+    for key in evidence.get("signs") or ():
+        lines.append("Reported: " + _sign_text(key))
+    for key in evidence.get("positives") or ():
+        lines.append("Answered yes: " + _sign_text(key))
+    if evidence.get("not_asked"):
+        lines.append(f"Not asked after the yes: {len(evidence['not_asked'])} question(s)")
+    if "cancer_history" in evidence:
+        recorded = "yes, recorded by a clinician" if evidence["cancer_history"] else "none recorded"
+        lines.append("History of cancer: " + recorded)
+    for refusal in evidence.get("refused") or ():
+        detail = refusal["detail"].replace("_", " ")
+        lines.append(f"Refused: {detail} {refusal['value']:g}. {refusal['reason']}")
+    for episode in evidence.get("episodes") or ():
+        day = date_text(episode["local_date"])
+        lines.append(f"Nerve symptoms after {episode['exercise_id']} on {day}: {episode['answer']}")
+    for report in evidence.get("reports") or ():
+        what = report.get("positives") or report.get("signs") or [report.get("stop_if_id", "")]
+        words = "; ".join(_sign_text(k) for k in what if k)
+        lines.append(f"Later report ({report['received_at'][11:16]} UTC): {words}")
+    if evidence.get("criteria"):
+        lines.append("Criteria: " + "; ".join(evidence["criteria"]))
+    if alert.get("decision"):
+        lines.append("Decision: " + dict(DECISIONS).get(alert["decision"], ""))
+    return lines

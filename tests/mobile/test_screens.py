@@ -719,10 +719,19 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
     alert = screen(stride_app)
     assert alert.headline == "Red flag reported"
     assert "saddle" in alert.facts_text
+    assert alert.cancer_text.startswith("Not recorded")
+
+    tap(alert.ids.cancer_yes)
+    pump(lambda: alert.notice == "History of cancer recorded." and idle(stride_app))
+    assert alert.cancer_text.startswith("Yes, recorded")
+    assert person["clinician"].get(f"/patients/{person['id']}")["cancer_history"] is True
 
     tap(alert.ids.record)
     event = screen(stride_app)
     tap(next(c for c in event.ids.kind.children if c.value == "imaging"))
+    for _ in range(2):  # none -> 0 -> 1 tendon torn
+        tap(the(event.ids.tendons, "+", "RoundButton"))
+    assert event.ids.tendons.value == 1
     tap(event.ids.finding)  # the field takes the finger, then the keyboard types
     assert event.ids.finding.focus
     event.ids.finding.text = "No compressive lesion of the cauda equina."
@@ -732,6 +741,7 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
     pump(lambda: screen(stride_app).name == "alert" and alert.notice and idle(stride_app))
     [recorded] = person["clinician"].get(f"/patients/{person['id']}/clinical-events")
     assert recorded["details"]["modality"] == "MRI"
+    assert recorded["details"]["tendons_torn"] == 1 and "retraction_mm" not in recorded["details"]
 
     tap(alert.ids.decide)
     decision = open_dialog("DecisionDialog")
