@@ -60,26 +60,25 @@ class PainLog(_Event, db.Model):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-class RedFlagCheck(_Event, db.Model):
+class _Check(_Event):
+    """A questionnaire: each question answered yes, no or None (not asked after a yes)."""
+
+    local_date: Mapped[date]
+    answers: Mapped[dict] = mapped_column(JSON)
+    level: Mapped[str] = mapped_column(String(16))
+    positives: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class RedFlagCheck(_Check, db.Model):
     __tablename__ = "red_flag_checks"
     __table_args__ = (Index("ix_red_flag_checks_patient_date", "patient_id", "local_date"),)
 
-    local_date: Mapped[date]
-    answers: Mapped[dict] = mapped_column(JSON)
-    level: Mapped[str] = mapped_column(String(16))
-    positives: Mapped[list] = mapped_column(JSON, default=list)
 
-
-class PostopCheck(_Event, db.Model):
-    """The daily post-operative check: each asked question answered yes, no or not asked."""
+class PostopCheck(_Check, db.Model):
+    """The daily post-operative check after hamstring repair."""
 
     __tablename__ = "postop_checks"
     __table_args__ = (Index("ix_postop_checks_patient_date", "patient_id", "local_date"),)
-
-    local_date: Mapped[date]
-    answers: Mapped[dict] = mapped_column(JSON)
-    level: Mapped[str] = mapped_column(String(16))
-    positives: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class ClinicalEvent(_Event, db.Model):

@@ -145,7 +145,9 @@ class RedFlagCheckSchema(_EventSchema):
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
 
 
-class RedFlagResultSchema(RedFlagCheckSchema):
+class _TriageResult(Schema):
+    """What a check's answer tells the device: the level, the advice, the alerts raised."""
+
     level = fields.String(
         dump_only=True, metadata={"enum": ["none", "review", "urgent", "emergency"]}
     )
@@ -153,6 +155,10 @@ class RedFlagResultSchema(RedFlagCheckSchema):
     advice = fields.String(dump_only=True)
     show_urgent_advice = fields.Boolean(dump_only=True)
     alert_ids = fields.List(fields.Integer(), dump_only=True)
+
+
+class RedFlagResultSchema(RedFlagCheckSchema, _TriageResult):
+    pass
 
 
 class PostopCheckSchema(_EventSchema):
@@ -160,14 +166,8 @@ class PostopCheckSchema(_EventSchema):
     answers = fields.Nested(PostopAnswersSchema, required=True)
 
 
-class PostopCheckResultSchema(PostopCheckSchema):
-    level = fields.String(
-        dump_only=True, metadata={"enum": ["none", "review", "urgent", "emergency"]}
-    )
-    positives = fields.List(fields.String(), dump_only=True)
-    advice = fields.String(dump_only=True)
-    show_urgent_advice = fields.Boolean(dump_only=True)
-    alert_ids = fields.List(fields.Integer(), dump_only=True)
+class PostopCheckResultSchema(PostopCheckSchema, _TriageResult):
+    pass
 
 
 class ExerciseLogResultSchema(ExerciseLogSchema):

@@ -431,3 +431,14 @@ def test_the_same_check_twice_in_one_batch_is_one_report(patient, plan, clinicia
     assert first["alert_ids"] == second["alert_ids"] and first["alert_ids"]
     alert = clinician.get(f"/alerts/{first['alert_ids'][0]}").get_json()
     assert "reports" not in alert["evidence"] and alert["evidence_updated_at"] is None
+
+
+def test_a_post_op_check_pushed_twice_raises_one_alert(patient, post_op, clinician):
+    answers = _postop_answers(20, calf_pain_swelling=True)
+    event = _event("postop_check", {"local_date": TODAY.isoformat(), "answers": answers})
+    [first] = _sync(patient, event)
+    [again] = _sync(patient, event)
+    assert (first["status"], again["status"]) == ("created", "duplicate")
+    assert first["alert_ids"] == again["alert_ids"] and first["level"] == "urgent"
+    [alert] = clinician.get("/alerts?rule=R-POSTOP").get_json()
+    assert alert["route_to"] == "surgical_team" and alert["evidence_updated_at"] is None
