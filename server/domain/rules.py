@@ -1,52 +1,39 @@
 """Escalation rules of SPEC 4: each turns a patient's history into findings for the alert queue."""
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from typing import Literal
+from datetime import date, timedelta
 
 from server.domain.adherence import Adherence, adherence, latest_entries
-from server.domain.history import (
-    ExerciseEntry,
-    PainEntry,
-    PatientHistory,
-    PostopCheckEntry,
-    RedFlagEntry,
-)
+from server.domain.findings import Finding, make_finding
+from server.domain.history import PatientHistory, RedFlagEntry
 from server.domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
 from server.domain.pain import pain_trend
-from server.domain.postop import BRUISING_FROM_DAY
-from server.domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
-from server.domain.postop import triage as postop_triage
 from server.domain.readiness import next_steps, readiness_checklist
-from server.domain.redflags import QUESTIONS_BY_KEY, highest, triage
-from server.domain.ruleset import RULE_SET_VERSION
-from server.domain.stops import stop_outcome
 
-Severity = Literal["urgent", "review", "info"]
-Route = Literal["physio", "clinician", "surgical_team"]
+# Raised at submission; rule_red and rule_postop judge a whole history with the same builders.
+from server.domain.reports import (
+    enrolment_findings,
+    glide_numbness_findings,
+    postop_check_findings,
+    postop_finding,
+    postop_findings,
+    red_flag_findings,
+    stop_findings,
+)
+
+__all__ = [
+    "RULES",
+    "Finding",
+    "enrolment_findings",
+    "evaluate",
+    "glide_numbness_findings",
+    "postop_check_findings",
+    "postop_findings",
+    "red_flag_findings",
+    "stop_findings",
+]
+
 ONE_DAY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One rule firing: who must look, why (in a sentence) and the numbers behind it."""
-
-    rule_id: str
-    rule_set_version: str
-    severity: Severity
-    route_to: Route
-    rationale: str
-    evidence: dict
-    # Stable for one episode, so the server keeps a single open alert per (patient, rule, key).
-    episode_key: str
-
-
-def _finding(
-    rule_id: str, severity: Severity, route: Route, rationale: str, evidence: dict, key: str
-) -> Finding:
-    """Build a finding stamped with the current rule-set version."""
-    return Finding(rule_id, RULE_SET_VERSION, severity, route, rationale, evidence, key)
 
 
 def _pct(ratio: float) -> str:
@@ -65,39 +52,6 @@ def _group_by_date(entries: Iterable) -> dict[date, list]:
     for entry in entries:
         grouped.setdefault(entry.local_date, []).append(entry)
     return grouped
-
-
-def red_flag_findings(entry: RedFlagEntry, cancer_history: bool = False) -> list[Finding]:
-    """Return the R-RED finding for one red-flag check (empty when nothing was positive).
-
-    Urgent and emergency answers go to a clinician as urgent; night pain or weight loss alone
-    (no recorded history of cancer) is a clinician's review (Henschke 2013).
-    """
-    result = triage(entry.answers, cancer_history)
-    if result.level == "none":
-        return []
-    day = entry.local_date.isoformat()
-    rationale = (
-        f"Red-flag check on {day} answered yes to {len(result.positives)} question(s) "
-        f"({', '.join(result.positives)}); the patient was told: {result.advice}"
-    )
-    evidence = {
-        "local_date": day,
-        "level": result.level,
-        "positives": list(result.positives),
-        "not_asked": list(result.not_asked),
-        "groups": sorted({QUESTIONS_BY_KEY[key].group for key in result.positives}),
-        "cancer_history": cancer_history,
-        "advice": result.advice,
-        "recorded_at": _moment(entry.recorded_at),
-    }
-    severity: Severity = "review" if result.level == "review" else "urgent"
-    return [_finding("R-RED", severity, "clinician", rationale, evidence, day)]
-
-
-def _moment(value: datetime | None) -> str | None:
-    """Return a device moment as ISO text for evidence (None when unknown)."""
-    return value.isoformat() if value is not None else None
 
 
 def rule_red(history: PatientHistory) -> list[Finding]:
@@ -160,7 +114,7 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
         "next_steps": next_steps(items),
     }
     key = f"trial:{history.plan_start.isoformat()}"
-    return [_finding("R-FAIL", "review", "clinician", rationale, evidence, key)]
+    return [make_finding("R-FAIL", "review", "clinician", rationale, evidence, key)]
 
 
 def _recent_adherence(history: PatientHistory) -> tuple[Adherence, date, date] | None:
@@ -191,7 +145,7 @@ def rule_adh(history: PatientHistory) -> list[Finding]:
         "window": _window(start, end),
         "low_adherence_below": thr.low_adherence_below,
     }
-    return [_finding("R-ADH", "review", "physio", rationale, evidence, "R-ADH")]
+    return [make_finding("R-ADH", "review", "physio", rationale, evidence, "R-ADH")]
 
 
 def rule_worse(history: PatientHistory) -> list[Finding]:
@@ -206,7 +160,7 @@ def rule_worse(history: PatientHistory) -> list[Finding]:
         f"{trend.change_points:+g} points, at or above the {thr.worse_points:g}-point threshold."
     )
     evidence = trend.as_evidence() | {"worse_points": thr.worse_points}
-    return [_finding("R-WORSE", "review", "physio", rationale, evidence, "R-WORSE")]
+    return [make_finding("R-WORSE", "review", "physio", rationale, evidence, "R-WORSE")]
 
 
 def rule_neuro(history: PatientHistory) -> list[Finding]:
@@ -257,71 +211,7 @@ def rule_neuro(history: PatientHistory) -> list[Finding]:
         "neuro_episodes": thr.neuro_episodes,
         "neuro_lasting_hours": FOLLOW_UP_AFTER_HOURS,
     }
-    return [_finding("R-NEURO", "review", "physio", rationale, evidence, "R-NEURO")]
-
-
-def _pain_log_signs(entry: PainEntry, days_after_surgery: int) -> list[str]:
-    """Return the post-operative warning signs a pain log carries (older API clients)."""
-    signs = []
-    if entry.felt_pop:
-        signs.append("pop_or_strength_loss")
-    if entry.new_bruising and days_after_surgery >= BRUISING_FROM_DAY:
-        signs.append("spreading_bruising")
-    if entry.cannot_bear_weight:
-        signs.append("weight_bearing_lost")
-    return signs
-
-
-def postop_finding(day: date, signs: list[str], source: str, details: dict) -> Finding:
-    """Build the R-POSTOP finding of some warning signs reported on one local day."""
-    known = [s for s in signs if s in POSTOP_QUESTIONS]
-    level = highest(POSTOP_QUESTIONS[s].level for s in known) if known else "urgent"
-    words = "; ".join(POSTOP_QUESTIONS[s].text if s in POSTOP_QUESTIONS else s for s in signs)
-    rationale = f"After hamstring repair, on {day} the patient reported: {words}"
-    evidence = {
-        "local_date": day.isoformat(),
-        "level": level,
-        "signs": list(signs),
-        "source": source,
-        "advice": [POSTOP_QUESTIONS[s].advice for s in known],
-    } | details
-    return _finding("R-POSTOP", "urgent", "surgical_team", rationale, evidence, day.isoformat())
-
-
-def postop_check_findings(entry: PostopCheckEntry, surgery_date: date) -> list[Finding]:
-    """Return the R-POSTOP finding of one daily post-operative check (empty when all no)."""
-    days = (entry.local_date - surgery_date).days
-    result = postop_triage(entry.answers, days)
-    if result.level == "none":
-        return []
-    details = {
-        "days_after_surgery": days,
-        "not_asked": list(result.not_asked),
-        "recorded_at": _moment(entry.recorded_at),
-    }
-    return [postop_finding(entry.local_date, list(result.positives), "postop_check", details)]
-
-
-def postop_findings(entry: PainEntry, surgery_date: date) -> list[Finding]:
-    """Return the R-POSTOP finding of one pain log of a post-operative patient."""
-    days = (entry.local_date - surgery_date).days
-    signs = _pain_log_signs(entry, days)
-    if not signs:
-        return []
-    details = {"days_after_surgery": days, "nprs": entry.nprs}
-    return [postop_finding(entry.local_date, signs, "pain_log", details)]
-
-
-def glide_numbness_findings(entry: ExerciseEntry, surgery_date: date) -> list[Finding]:
-    """After surgery, nerve symptoms after an exercise are R-POSTOP (the sciatic nerve)."""
-    if entry.nerve_symptoms not in EPISODE_ANSWERS or entry.local_date < surgery_date:
-        return []
-    details = {
-        "days_after_surgery": (entry.local_date - surgery_date).days,
-        "exercise_id": entry.exercise_id,
-        "answer": entry.nerve_symptoms,
-    }
-    return [postop_finding(entry.local_date, ["nerve_symptoms"], "exercise_log", details)]
+    return [make_finding("R-NEURO", "review", "physio", rationale, evidence, "R-NEURO")]
 
 
 def rule_postop(history: PatientHistory) -> list[Finding]:
@@ -351,34 +241,6 @@ def rule_postop(history: PatientHistory) -> list[Finding]:
     return findings
 
 
-def stop_findings(
-    entry: ExerciseEntry, sign_id: str, sign_text: str, post_operative: bool
-) -> list[Finding]:
-    """R-STOP: an exercise stopped for a stop sign that needs someone (empty for `stop`)."""
-    if entry.stop_level is None:
-        return []
-    outcome = stop_outcome(entry.stop_level, post_operative)
-    if outcome.route_to is None:
-        return []
-    day = entry.local_date.isoformat()
-    rationale = (
-        f"On {day} the patient stopped {entry.exercise_id} for a stop sign of level "
-        f"{entry.stop_level}: {sign_text}"
-    )
-    evidence = {
-        "local_date": day,
-        "exercise_id": entry.exercise_id,
-        "slot": entry.slot,
-        "stop_if_id": sign_id,
-        "level": entry.stop_level,
-        "text": sign_text,
-        "advice": outcome.advice,
-        "recorded_at": _moment(entry.recorded_at),
-    }
-    key = f"{day}:{entry.exercise_id}:{sign_id}"
-    return [_finding("R-STOP", outcome.severity, outcome.route_to, rationale, evidence, key)]
-
-
 def rule_phase(history: PatientHistory) -> list[Finding]:
     """R-PHASE: the next phase's time gate has opened; the physio checks its criteria."""
     gate = history.next_phase_gate
@@ -396,39 +258,7 @@ def rule_phase(history: PatientHistory) -> list[Finding]:
         "days_since_gate": (history.today - gate.gate_date).days,
         "criteria": criteria,
     }
-    return [_finding("R-PHASE", "info", "physio", rationale, evidence, gate.phase_id)]
-
-
-def enrolment_findings(protocol_id: str, title: str, refused: list) -> list[Finding]:
-    """R-ENROL: a refused assignment whose record calls for an urgent surgical opinion."""
-    if not refused:
-        return []
-    entry = refused[0].entry
-    reasons = " ".join(dict.fromkeys(r.refusal.reason for r in refused))
-    rationale = (
-        f"{title} was not assigned: the {entry.kind} of {entry.event_date} records "
-        + ", ".join(f"{r.refusal.detail} {r.value:g}" for r in refused)
-        + f". {reasons}"
-    )
-    evidence = {
-        "protocol_id": protocol_id,
-        "event_date": entry.event_date.isoformat(),
-        "kind": entry.kind,
-        "details": dict(entry.details),
-        "refused": [
-            {
-                "detail": r.refusal.detail,
-                "value": r.value,
-                "at_least": r.refusal.at_least,
-                "reason": r.refusal.reason,
-                "references": list(r.refusal.references),
-            }
-            for r in refused
-        ],
-        "next_steps": ["Urgent surgical opinion (acute repair is time-critical)."],
-    }
-    key = f"{protocol_id}:{entry.event_date.isoformat()}"
-    return [_finding("R-ENROL", "urgent", "clinician", rationale, evidence, key)]
+    return [make_finding("R-PHASE", "info", "physio", rationale, evidence, gate.phase_id)]
 
 
 RULES: dict[str, Callable[[PatientHistory], list[Finding]]] = {

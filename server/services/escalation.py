@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.domain.findings import Finding
 from server.domain.protocol import Protocol
 from server.domain.redflags import highest
-from server.domain.rules import Finding
 from server.domain.ruleset import Thresholds, thresholds_for
 from server.models import Alert, AlertEvent
 from server.models.types import utcnow

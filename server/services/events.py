@@ -19,6 +19,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from server.database import begin_writing
+from server.domain.findings import Finding
 from server.domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
 from server.domain.nerves import ADVICE as NERVE_ADVICE
 from server.domain.nerves import EPISODE_ANSWERS
@@ -27,8 +28,7 @@ from server.domain.postop import questions_for
 from server.domain.postop import triage as postop_triage
 from server.domain.protocol import Exercise
 from server.domain.redflags import highest, triage
-from server.domain.rules import (
-    Finding,
+from server.domain.reports import (
     glide_numbness_findings,
     postop_check_findings,
     postop_findings,

@@ -14,7 +14,7 @@ from server.domain.adjustments import AdjustmentError, apply_operations
 from server.domain.enrolment import check_enrolment
 from server.domain.history import ClinicalEntry
 from server.domain.protocol import Protocol
-from server.domain.rules import enrolment_findings
+from server.domain.reports import enrolment_findings
 from server.domain.schedule import DayPlan, Revision, expand_schedule
 from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.protocols.loader import flatten_errors
