@@ -194,7 +194,7 @@ def rule_neuro(history: PatientHistory) -> list[Finding]:
             f"{len(episodes)} episodes of tingling or numbness after neural glides in the last "
             f"{thr.neuro_window_days} days (threshold {thr.neuro_episodes})"
         )
-    rationale = f"R-NEURO: {why}: regress neural gliding."
+    rationale = f"{why[0].upper()}{why[1:]}: regress neural gliding."
     evidence = {
         "episodes": [
             {
