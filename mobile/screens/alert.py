@@ -95,15 +95,10 @@ class AlertScreen(BaseScreen):
             self.pain_text = labels.pain_evidence(pain)
         else:
             chart.points, chart.x_labels, self.pain_text = [], [], ""
-        self.facts_text = self._facts(alert, evidence)
+        self.facts_text = "\n".join(labels.evidence_lines(alert))
         self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
         self._checklist(alert.get("checklist") or [])
         self.events_text = "\n".join(event_line(e) for e in alert.get("events") or [])
-
-    @staticmethod
-    def _facts(alert: dict, _evidence: dict) -> str:
-        """Return the rule's own evidence in a few readable lines (signs, answers, reports)."""
-        return "\n".join(labels.evidence_lines(alert))
 
     def _checklist(self, items: list) -> None:
         box = self.ids.checklist

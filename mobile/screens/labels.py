@@ -1,6 +1,7 @@
 """Plain words for the staff screens: summaries, alert rules, decisions and evidence."""
 
 from mobile.core.formatting import as_date, date_text, plural
+from server.domain import postop, redflags
 
 RULES = {
     "R-RED": "Red flag reported",
@@ -149,8 +150,6 @@ def weeks_line(evidence: dict) -> str | None:
 
 def _sign_text(key: str) -> str:
     """Return the question a post-op sign or red-flag answer came from (the key if unknown)."""
-    from server.domain import postop, redflags
-
     question = postop.QUESTIONS_BY_KEY.get(key) or redflags.QUESTIONS_BY_KEY.get(key)
     return question.text if question else key.replace("_", " ")
 

@@ -43,7 +43,7 @@ def _reported(kind: str, patient_id: int, data: dict):
     patient = _own_patient(patient_id)
     outcome = logs.record_patient_event(db.session, g.user, kind, patient, data)
     row = outcome.row
-    row.alert_ids = list(dict.fromkeys(alert.id for alert in outcome.alerts))
+    row.alert_ids = outcome.alert_ids
     row.advice = outcome.advice
     row.show_urgent_advice = outcome.level in ("urgent", "emergency")
     return _stored((row, outcome.created))

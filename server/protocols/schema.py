@@ -85,6 +85,15 @@ def integer(low: int, high: int, **kwargs) -> fields.Integer:
     return fields.Integer(strict=True, validate=Range(min=low, max=high), **kwargs)
 
 
+def reference_ids() -> fields.List:
+    """An optional list of ids of the protocol's references (checked against them later)."""
+    return fields.List(
+        fields.String(validate=validate.Length(min=1, max=ID_MAX)),
+        validate=validate.Length(max=LIST_MAX),
+        load_default=list,
+    )
+
+
 def slug(pattern: str = SLUG) -> fields.String:
     """A required id matching `pattern`, at most ID_MAX characters."""
     message = f"must be a short lower-case id matching {pattern}"
@@ -171,10 +180,10 @@ class StopSignSchema(StrictSchema):
 
     @validates_schema
     def _level_matches_text(self, data, **kwargs):
-        if data.get("level") in ("review", "stop") and SENDS_FOR_CARE.search(data.get("text", "")):
-            word = SENDS_FOR_CARE.search(data["text"]).group(0)
+        found = SENDS_FOR_CARE.search(data.get("text", ""))
+        if data.get("level") in ("review", "stop") and found:
             raise ValidationError(
-                f"the text tells the patient to get help ('{word}') but the level is "
+                f"the text tells the patient to get help ('{found.group(0)}') but the level is "
                 f"{data['level']}: use level urgent or emergency, or describe only the sign",
                 "level",
             )
@@ -198,11 +207,7 @@ class RefusalSchema(StrictSchema):
     detail = fields.String(required=True, validate=validate.OneOf(ENROLMENT_DETAILS))
     at_least = fields.Float(required=True, allow_nan=False, validate=Range(min=0, max=1000))
     reason = text(TEXT_MAX)
-    references = fields.List(
-        fields.String(validate=validate.Length(min=1, max=ID_MAX)),
-        validate=validate.Length(max=LIST_MAX),
-        load_default=list,
-    )
+    references = reference_ids()
 
 
 class EnrolmentSchema(StrictSchema):
@@ -239,11 +244,7 @@ class ExerciseSchema(StrictSchema):
     )
     regression = text(TEXT_MAX)
     progression = text(TEXT_MAX)
-    references = fields.List(
-        fields.String(validate=validate.Length(min=1, max=ID_MAX)),
-        validate=validate.Length(max=LIST_MAX),
-        load_default=list,
-    )
+    references = reference_ids()
 
 
 class PhaseSchema(StrictSchema):

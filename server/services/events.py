@@ -87,6 +87,11 @@ class Stored:
     advice: str | None = None
     alerts: list = field(default_factory=list)
 
+    @property
+    def alert_ids(self) -> list[int]:
+        """Return the ids of the alerts raised or added to, each once, in order."""
+        return list(dict.fromkeys(alert.id for alert in self.alerts))
+
 
 class EventBatch:
     """Events of one request by one author, checked one by one and stored together."""

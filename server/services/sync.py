@@ -82,8 +82,7 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
         outcome.created = False
         if outcome.level is not None:
             # The device says "your care team has been told" only when alert_ids come back.
-            alert_ids = list(dict.fromkeys(alert.id for alert in outcome.alerts))
-            result.update(level=outcome.level, advice=outcome.advice, alert_ids=alert_ids)
+            result.update(level=outcome.level, advice=outcome.advice, alert_ids=outcome.alert_ids)
     return results
 
 
