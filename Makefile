@@ -29,7 +29,7 @@ app: install
 
 # PNGs of every screen at phone size, written to docs/screenshots/ (needs Xvfb).
 screenshots: install
-	$(PY) -m mobile.screenshots
+	$(PY) -m tools.screenshots
 
 test: test-sqlite test-postgres
 

@@ -21,7 +21,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from mobile.screenshots import (  # noqa: E402
+from tools.screenshots import (  # noqa: E402
     PASSWORD,
     PATIENT,
     SIZE,

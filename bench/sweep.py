@@ -20,8 +20,8 @@ from datetime import UTC, date, datetime, timedelta
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from server import create_app  # noqa: E402
-from server.domain.protocol import Protocol  # noqa: E402
-from server.domain.schedule import Revision, expand_schedule  # noqa: E402
+from domain.protocol import Protocol  # noqa: E402
+from domain.schedule import Revision, expand_schedule  # noqa: E402
 from server.extensions import db  # noqa: E402
 
 PROTOCOL = "piriformis-neural-gliding"

@@ -4,7 +4,7 @@
 def create_app(test_config=None):
     """Build the Flask application.
 
-    Flask is imported lazily so that `server.domain` stays importable without it: the app
+    Flask is imported lazily so that `domain` stays importable without it: the app
     reuses the domain core offline.
     """
     from server.app import build_app

@@ -10,8 +10,8 @@ from mobile.core import urgent
 from mobile.core.formatting import as_date
 from mobile.core.outbox import FIRST, URGENT
 from mobile.core.plan import plan_protocol
-from server.domain import postop, redflags
-from server.domain.redflags import Triage
+from domain import postop, redflags
+from domain.redflags import Triage
 
 
 def recorded_at(now: datetime | None) -> str:

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from mobile.core.formatting import duration_text, plural
-from server.domain.protocol import Dose
+from domain.protocol import Dose
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import json
 from datetime import UTC, datetime
 
 from mobile.core.formatting import as_date
-from server.domain import postop, redflags
+from domain import postop, redflags
 
 _SERVER_ONLY = ("id", "patient_id")
 

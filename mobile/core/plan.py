@@ -4,8 +4,8 @@ from datetime import date
 from typing import Any
 
 from mobile.core.formatting import as_date
-from server.domain.protocol import Exercise, Protocol
-from server.domain.schedule import DayPlan, Revision, effective_exercises, expand_schedule
+from domain.protocol import Exercise, Protocol
+from domain.schedule import DayPlan, Revision, effective_exercises, expand_schedule
 
 # Protocol versions are immutable, so (id, version) names one parse for the life of the app.
 _PARSED: dict[tuple[str, int], Protocol] = {}

@@ -7,12 +7,12 @@ from statistics import median
 
 from mobile.core.formatting import as_date
 from mobile.core.plan import day_plans, protocol_from
-from server.domain.adherence import adherence
-from server.domain.history import ExerciseEntry, PainEntry
-from server.domain.pain import MIN_LOGGED_DAYS, daily_medians, pain_trend
-from server.domain.protocol import Protocol
-from server.domain.ruleset import thresholds_for
-from server.domain.schedule import sets_due_by_day
+from domain.adherence import adherence
+from domain.history import ExerciseEntry, PainEntry
+from domain.pain import MIN_LOGGED_DAYS, daily_medians, pain_trend
+from domain.protocol import Protocol
+from domain.ruleset import thresholds_for
+from domain.schedule import sets_due_by_day
 
 ONE_DAY = timedelta(days=1)
 

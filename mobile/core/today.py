@@ -17,10 +17,10 @@ from mobile.core.followups import answer_nerve_followup, nerve_followups_due
 from mobile.core.formatting import TIME_OF_DAY_ORDER, as_date, time_of_day_title
 from mobile.core.outbox import NORMAL, URGENT
 from mobile.core.plan import day_plans, exercises_on, plan_protocol
-from server.domain.history import PainContext, SkipReason, Status
-from server.domain.nerves import NERVE_ANSWERS
-from server.domain.protocol import Dose, StopSign
-from server.domain.stops import StopOutcome, stop_outcome
+from domain.history import PainContext, SkipReason, Status
+from domain.nerves import NERVE_ANSWERS
+from domain.protocol import Dose, StopSign
+from domain.stops import StopOutcome, stop_outcome
 
 __all__ = [
     "SlotGroup",

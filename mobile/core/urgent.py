@@ -9,7 +9,7 @@ got care. Kept per account in the store, so it survives a restart.
 
 from datetime import UTC, datetime
 
-from server.domain.redflags import LEVEL_ORDER
+from domain.redflags import LEVEL_ORDER
 
 KEY = "urgent_episode"
 LEVELS = ("urgent", "emergency")

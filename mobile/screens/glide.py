@@ -1,7 +1,7 @@
 """The question after a neural glide: did tingling or numbness come on, and is it still there."""
 
 from mobile.widgets.dialogs import ChoiceDialog
-from server.domain import nerves
+from domain import nerves
 
 
 def ask_after_glide(item, on_answer) -> None:

@@ -1,7 +1,7 @@
 """Plain words for the staff screens: summaries, alert rules, decisions and evidence."""
 
 from mobile.core.formatting import as_date, date_text, plural
-from server.domain import postop, redflags
+from domain import postop, redflags
 
 RULES = {
     "R-RED": "Red flag reported",

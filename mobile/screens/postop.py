@@ -5,7 +5,7 @@ from kivy.properties import NumericProperty
 from mobile.core.today import postop_check_days, submit_postop_check
 from mobile.screens.base import load_kv
 from mobile.screens.questions import QuestionsScreen
-from server.domain import postop
+from domain import postop
 
 INTRO = (
     "A minute each day for the first 12 weeks after your operation. Answer each question about "

@@ -3,7 +3,7 @@
 from mobile.core.today import submit_red_flag_check
 from mobile.screens.base import load_kv
 from mobile.screens.questions import QuestionsScreen
-from server.domain import redflags
+from domain import redflags
 
 INTRO = (
     "Each question asks about something new for you, or different from your usual symptoms. "

@@ -28,7 +28,7 @@ from mobile.screens import followthrough, glide
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.widgets.dialogs import ChoiceDialog
 from mobile.widgets.surfaces import Card
-from server.domain import nerves
+from domain import nerves
 
 SKIP_REASONS = [
     ("pain", "Too painful today"),

@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from server.demo.stories import ClinicalNote, Story
-from server.domain import postop
-from server.domain.protocol import Protocol
-from server.domain.redflags import QUESTIONS
-from server.domain.schedule import DayPlan, Session
+from domain import postop
+from domain.protocol import Protocol
+from domain.redflags import QUESTIONS
+from domain.schedule import DayPlan, Session
 
 ONE_DAY = timedelta(days=1)
 SLOT_TIMES = {

@@ -5,8 +5,8 @@ from dataclasses import fields as dataclass_fields
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from server.domain.protocol import STOP_LEVELS
-from server.domain.ruleset import OVERRIDE_RANGES, Thresholds, thresholds_for
+from domain.protocol import STOP_LEVELS
+from domain.ruleset import OVERRIDE_RANGES, Thresholds, thresholds_for
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 REF_ID = r"^[a-z0-9][a-z0-9_-]*$"

@@ -4,11 +4,11 @@ from typing import get_args
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from server.domain.history import ClinicalKind, PainContext, SkipReason, Status
-from server.domain.nerves import NERVE_ANSWERS
-from server.domain.postop import QUESTIONS as POSTOP_QUESTIONS
-from server.domain.protocol import STOP_LEVELS
-from server.domain.redflags import QUESTIONS
+from domain.history import ClinicalKind, PainContext, SkipReason, Status
+from domain.nerves import NERVE_ANSWERS
+from domain.postop import QUESTIONS as POSTOP_QUESTIONS
+from domain.protocol import STOP_LEVELS
+from domain.redflags import QUESTIONS
 from server.schemas.common import (
     SANE_MOMENT,
     Day,

@@ -6,10 +6,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.domain.findings import Finding
-from server.domain.protocol import Protocol
-from server.domain.redflags import highest
-from server.domain.ruleset import Thresholds, thresholds_for
+from domain.findings import Finding
+from domain.protocol import Protocol
+from domain.redflags import highest
+from domain.ruleset import Thresholds, thresholds_for
 from server.models import Alert, AlertEvent
 from server.models.types import utcnow
 from server.services.changes import record_change

@@ -19,23 +19,23 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from server.database import begin_writing
-from server.domain.findings import Finding
-from server.domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
-from server.domain.nerves import ADVICE as NERVE_ADVICE
-from server.domain.nerves import EPISODE_ANSWERS
-from server.domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
-from server.domain.postop import questions_for
-from server.domain.postop import triage as postop_triage
-from server.domain.protocol import Exercise
-from server.domain.redflags import highest, triage
-from server.domain.reports import (
+from domain.findings import Finding
+from domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
+from domain.nerves import ADVICE as NERVE_ADVICE
+from domain.nerves import EPISODE_ANSWERS
+from domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
+from domain.postop import questions_for
+from domain.postop import triage as postop_triage
+from domain.protocol import Exercise
+from domain.redflags import highest, triage
+from domain.reports import (
     glide_numbness_findings,
     postop_check_findings,
     postop_findings,
     red_flag_findings,
     stop_findings,
 )
-from server.domain.stops import stop_outcome
+from domain.stops import stop_outcome
 from server.models import (
     ClinicalEvent,
     ExerciseLog,

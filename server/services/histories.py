@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from server.domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
-from server.domain.history import PhaseGate as HistoryGate
-from server.domain.schedule import (
+from domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
+from domain.history import PhaseGate as HistoryGate
+from domain.schedule import (
     effective_exercises,
     expand_schedule,
     next_phase_gate,

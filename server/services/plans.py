@@ -10,12 +10,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.domain.adjustments import AdjustmentError, apply_operations
-from server.domain.enrolment import check_enrolment
-from server.domain.history import ClinicalEntry
-from server.domain.protocol import Protocol
-from server.domain.reports import enrolment_findings
-from server.domain.schedule import DayPlan, Revision, expand_schedule
+from domain.adjustments import AdjustmentError, apply_operations
+from domain.enrolment import check_enrolment
+from domain.history import ClinicalEntry
+from domain.protocol import Protocol
+from domain.reports import enrolment_findings
+from domain.schedule import DayPlan, Revision, expand_schedule
 from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.protocols.loader import flatten_errors
 from server.protocols.schema import ExerciseSchema

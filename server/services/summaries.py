@@ -7,8 +7,8 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from server.domain.adherence import adherence
-from server.domain.pain import pain_trend
+from domain.adherence import adherence
+from domain.pain import pain_trend
 from server.models import Alert, Patient, Plan
 from server.services.histories import history_of, load_history_rows
 from server.services.plans import local_today

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from server.domain.rules import RULES
+from domain.rules import RULES
 from server.models import (
     Change,
     ClinicalEvent,

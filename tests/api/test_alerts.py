@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.domain.redflags import QUESTIONS
+from domain.redflags import QUESTIONS
 from tests.conftest import assign
 
 TODAY = date.today().isoformat()

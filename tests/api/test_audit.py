@@ -22,7 +22,7 @@ def _events(admin, **query) -> list[dict]:
 
 
 def _red_flag(patient):
-    from server.domain.redflags import QUESTIONS
+    from domain.redflags import QUESTIONS
 
     answers = {q.key: q.key == "fever" for q in QUESTIONS}
     body = {"id": str(uuid.uuid4()), "local_date": date.today().isoformat(), "answers": answers}

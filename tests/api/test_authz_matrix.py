@@ -169,13 +169,13 @@ def _clinical_event():
 
 
 def _postop_check():
-    from server.domain.postop import all_no
+    from domain.postop import all_no
 
     return {"id": str(uuid.uuid4()), "local_date": _today(), "answers": all_no(0)}
 
 
 def _red_flag_check(**yes):
-    from server.domain.redflags import QUESTIONS
+    from domain.redflags import QUESTIONS
 
     answers = {q.key: yes.get(q.key, False) for q in QUESTIONS}
     return {"id": str(uuid.uuid4()), "local_date": _today(), "answers": answers}

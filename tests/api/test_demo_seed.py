@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from server.demo import seed_demo
 from server.demo.stories import PASSWORD, STORIES
-from server.domain.adherence import adherence
-from server.domain.history import ClinicalEntry, ExerciseEntry
-from server.domain.readiness import readiness_checklist
-from server.domain.schedule import sets_due_by_day
+from domain.adherence import adherence
+from domain.history import ClinicalEntry, ExerciseEntry
+from domain.readiness import readiness_checklist
+from domain.schedule import sets_due_by_day
 from server.extensions import db
 from server.models import (
     Alert,

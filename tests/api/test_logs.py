@@ -27,7 +27,7 @@ def _pain(**extra):
 
 
 def _no_flags(**yes):
-    from server.domain.redflags import QUESTIONS
+    from domain.redflags import QUESTIONS
 
     return {q.key: yes.get(q.key, False) for q in QUESTIONS}
 

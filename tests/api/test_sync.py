@@ -3,7 +3,7 @@
 import uuid
 from datetime import date
 
-from server.domain.redflags import QUESTIONS
+from domain.redflags import QUESTIONS
 from tests.conftest import dose_change
 
 TODAY = date.today().isoformat()

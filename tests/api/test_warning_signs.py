@@ -10,8 +10,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.domain import postop
-from server.domain.redflags import all_no
+from domain import postop
+from domain.redflags import all_no
 from tests.conftest import assign
 
 TODAY = date.today()

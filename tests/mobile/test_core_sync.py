@@ -8,7 +8,7 @@ from mobile.core import sync as sync_module
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.sync import SyncEngine, SyncState, backoff_delay
 from mobile.core.today import log_exercise, log_pain, submit_red_flag_check, today_view
-from server.domain.redflags import QUESTIONS
+from domain.redflags import QUESTIONS
 
 from .conftest import DEMO_PASSWORD, DEMO_PATIENT, DEMO_PHYSIO, sign_in_store
 

@@ -14,7 +14,7 @@ from mobile.core.today import (
     submit_red_flag_check,
     today_view,
 )
-from server.domain import redflags
+from domain import redflags
 
 from .conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO, sign_in_store
 from .test_core_sync import Clock, ScriptedClient, _ok

@@ -13,8 +13,8 @@ from mobile.core.today import (
     stop_outcome_for,
     today_view,
 )
-from server.domain.protocol import Dose
-from server.domain.stops import STOP_ONLY, STOP_REVIEW
+from domain.protocol import Dose
+from domain.stops import STOP_ONLY, STOP_REVIEW
 from server.protocols.loader import validate_files
 
 START = date(2026, 11, 2)

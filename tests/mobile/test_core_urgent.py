@@ -15,8 +15,8 @@ from mobile.core.today import (
     submit_red_flag_check,
     today_view,
 )
-from server.domain import postop, redflags
-from server.domain.stops import STOP_EMERGENCY, STOP_URGENT_POSTOP
+from domain import postop, redflags
+from domain.stops import STOP_EMERGENCY, STOP_URGENT_POSTOP
 
 START = date(2026, 11, 2)
 URL = "http://stride.test"

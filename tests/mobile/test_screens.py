@@ -16,7 +16,7 @@ import pytest
 
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.reminders import plan_reminders
-from server.domain import nerves, postop, redflags, stops
+from domain import nerves, postop, redflags, stops
 from tests.mobile.conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO
 from tests.mobile.conftest_ui import (
     idle,

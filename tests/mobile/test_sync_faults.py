@@ -19,7 +19,7 @@ from mobile.core.api import ApiClient
 from mobile.core.store import Store
 from mobile.core.sync import URGENT_RETRY_S, SyncEngine
 from mobile.core.today import log_exercise, log_pain, submit_red_flag_check, today_view
-from server.domain import redflags
+from domain import redflags
 
 from .conftest import sign_in_store
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.adherence import adherence, adherence_by_day
-from server.domain.adjustments import AdjustmentError, apply_operations
-from server.domain.history import ExerciseEntry
-from server.domain.protocol import Protocol
-from server.domain.schedule import Revision, expand_schedule, sets_due_by_day
+from domain.adherence import adherence, adherence_by_day
+from domain.adjustments import AdjustmentError, apply_operations
+from domain.history import ExerciseEntry
+from domain.protocol import Protocol
+from domain.schedule import Revision, expand_schedule, sets_due_by_day
 from server.protocols.loader import validate_files
 
 _DOCS, _PROBLEMS = validate_files(None)

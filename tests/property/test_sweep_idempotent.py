@@ -16,8 +16,8 @@ from sqlalchemy import select
 from server.demo.diary import simulate
 from server.demo.seed import record_intake
 from server.demo.stories import ClinicalNote, Story, ramp, tear
-from server.domain.postop import QUESTIONS as POSTOP
-from server.domain.redflags import QUESTIONS
+from domain.postop import QUESTIONS as POSTOP
+from domain.redflags import QUESTIONS
 from server.extensions import db
 from server.models import Alert, User
 from server.schemas.logs import (

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from server.domain.adherence import adherence, adherence_by_day, latest_entries
-from server.domain.history import ExerciseEntry
+from domain.adherence import adherence, adherence_by_day, latest_entries
+from domain.history import ExerciseEntry
 
 D0 = date(2026, 3, 2)
 D1 = D0 + timedelta(days=1)

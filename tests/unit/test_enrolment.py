@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from server.domain.enrolment import check_enrolment
-from server.domain.history import ClinicalEntry
-from server.domain.protocol import Enrolment, Protocol
-from server.domain.rules import enrolment_findings
+from domain.enrolment import check_enrolment
+from domain.history import ClinicalEntry
+from domain.protocol import Enrolment, Protocol
+from domain.rules import enrolment_findings
 from server.protocols.loader import load_protocol_file
 
 PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"

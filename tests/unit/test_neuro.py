@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.domain import nerves
-from server.domain.history import ExerciseEntry, PainEntry, PatientHistory
-from server.domain.rules import rule_neuro
-from server.domain.ruleset import DEFAULT_THRESHOLDS, thresholds_for
+from domain import nerves
+from domain.history import ExerciseEntry, PainEntry, PatientHistory
+from domain.rules import rule_neuro
+from domain.ruleset import DEFAULT_THRESHOLDS, thresholds_for
 
 P = date(2026, 1, 5)  # plan day n is P + n
 TODAY = 30

@@ -4,10 +4,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from server.domain.history import PainEntry
-from server.domain.pain import clinically_important_change, daily_medians, pain_trend
-from server.domain.ruleset import DEFAULT_THRESHOLDS as THR
-from server.domain.ruleset import thresholds_for
+from domain.history import PainEntry
+from domain.pain import clinically_important_change, daily_medians, pain_trend
+from domain.ruleset import DEFAULT_THRESHOLDS as THR
+from domain.ruleset import thresholds_for
 
 START = date(2026, 1, 5)
 

@@ -4,10 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from server.domain import postop
-from server.domain.history import ExerciseEntry, PainEntry, PatientHistory, PostopCheckEntry
-from server.domain.postop import all_no, is_due, questions_for, triage
-from server.domain.rules import (
+from domain import postop
+from domain.history import ExerciseEntry, PainEntry, PatientHistory, PostopCheckEntry
+from domain.postop import all_no, is_due, questions_for, triage
+from domain.rules import (
     glide_numbness_findings,
     postop_check_findings,
     postop_findings,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from server.domain.protocol import STOP_LEVELS
+from domain.protocol import STOP_LEVELS
 from server.protocols.loader import (
     MAX_BYTES,
     content_hash,

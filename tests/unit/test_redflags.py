@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from server.domain import nerves, postop, redflags, stops
-from server.domain.history import PatientHistory, RedFlagEntry
-from server.domain.redflags import QUESTIONS, all_no, triage
-from server.domain.rules import red_flag_findings, rule_red
+from domain import nerves, postop, redflags, stops
+from domain.history import PatientHistory, RedFlagEntry
+from domain.redflags import QUESTIONS, all_no, triage
+from domain.rules import red_flag_findings, rule_red
 
 CHECK_DAY = date(2026, 1, 8)
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,7 +186,7 @@ def _imports(path: Path) -> list[str]:
 
 
 def _non_stdlib_imports(path: Path, seen: set[Path]) -> list[str]:
-    """Return imports of `path` and the server.domain modules it uses outside the stdlib."""
+    """Return imports of `path` and the domain modules it uses outside the stdlib."""
     seen.add(path)
     bad = []
     for name in _imports(path):
@@ -194,10 +194,10 @@ def _non_stdlib_imports(path: Path, seen: set[Path]) -> list[str]:
         if top in sys.stdlib_module_names:
             continue
         target = ROOT / (name.replace(".", "/") + ".py")
-        if name.startswith("server.domain.") and target.exists():
+        if name.startswith("domain.") and target.exists():
             if target not in seen:
                 bad += _non_stdlib_imports(target, seen)
-        elif name.startswith("server.domain.") or name == "server.domain":
+        elif name.startswith("domain.") or name == "domain":
             continue  # an imported name (a class, a constant), not a module
         else:
             bad.append(f"{path.name}: {name}")
@@ -217,7 +217,7 @@ import {names}
 extra = sorted(
     m for m in sys.modules
     if m.split(".")[0] not in sys.stdlib_module_names
-    and m not in ("__main__", "server") and not m.startswith("server.domain")
+    and m not in ("__main__", "server") and not m.startswith("domain")
 )
 sys.exit(", ".join(extra) or None)
 """

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from server.domain.history import (
+from domain.history import (
     ClinicalEntry,
     ExerciseEntry,
     PainEntry,
@@ -15,9 +15,9 @@ from server.domain.history import (
     PhaseGate,
     RedFlagEntry,
 )
-from server.domain.redflags import all_no
-from server.domain.rules import evaluate, rule_adh, rule_fail, rule_phase, rule_worse
-from server.domain.ruleset import RULE_SET_VERSION
+from domain.redflags import all_no
+from domain.rules import evaluate, rule_adh, rule_fail, rule_phase, rule_worse
+from domain.ruleset import RULE_SET_VERSION
 
 P = date(2026, 1, 5)  # a Monday; plan day n is P + n
 

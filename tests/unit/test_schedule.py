@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.domain.adjustments import AdjustmentError, apply_operations
-from server.domain.protocol import Dose, Protocol
-from server.domain.schedule import (
+from domain.adjustments import AdjustmentError, apply_operations
+from domain.protocol import Dose, Protocol
+from domain.schedule import (
     PhaseGate,
     PhaseSpan,
     Revision,

@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from server.domain import stops
-from server.domain.history import ExerciseEntry
-from server.domain.protocol import STOP_LEVELS, Protocol, StopSign
-from server.domain.rules import stop_findings
-from server.domain.stops import stop_outcome
+from domain import stops
+from domain.history import ExerciseEntry
+from domain.protocol import STOP_LEVELS, Protocol, StopSign
+from domain.rules import stop_findings
+from domain.stops import stop_outcome
 from server.protocols.loader import load_protocol_file
 
 PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from server.domain.ruleset import RULE_SET_VERSION
+from domain.ruleset import RULE_SET_VERSION
 
 Severity = Literal["urgent", "review", "info"]
 Route = Literal["physio", "clinician", "surgical_team"]

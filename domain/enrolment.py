@@ -7,8 +7,8 @@ that records every required detail is the one that counts.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from server.domain.history import ClinicalEntry
-from server.domain.protocol import Enrolment, Refusal, Requirement
+from domain.history import ClinicalEntry
+from domain.protocol import Enrolment, Refusal, Requirement
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from server.domain.history import ExerciseEntry
+from domain.history import ExerciseEntry
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,13 @@ Sources (facts only; wording is ours; see docs/rules.md, R-POSTOP):
 - Asked daily for the first 12 weeks after surgery: a design choice (the phase of protected
   loading, when these complications show).
 
-Imported by the mobile app to triage offline: standard library and server.domain only.
+Imported by the mobile app to triage offline: standard library and domain only.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from server.domain.redflags import Triage, check_answers, highest
+from domain.redflags import Triage, check_answers, highest
 
 CHECK_WEEKS = 12  # design choice: daily check for the first 12 weeks after surgery
 BRUISING_FROM_DAY = 15  # new or spreading bruising counts after week 2

@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from server.domain.history import ClinicalEntry
+from domain.history import ClinicalEntry
 
 # A diagnostic guided injection counts as positive from this much relief (SPEC 4).
 POSITIVE_INJECTION_RELIEF_PERCENT = 50.0

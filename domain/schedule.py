@@ -2,7 +2,7 @@
 
 A plan is a protocol, a start date, an optional surgery date and end date, and revisions. Each
 revision carries the cumulative adjustments in force from its `effective_from` (see
-`server.domain.adjustments`); revision 1 is the assignment itself. A date uses the latest revision
+`domain.adjustments`); revision 1 is the assignment itself. A date uses the latest revision
 with `effective_from` on or before it (the first one before any); the phase timeline uses the
 latest revision's phase moves (moves are never backdated, so history stays as it was shown).
 
@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from server.domain.protocol import Dose, Exercise, Protocol
+from domain.protocol import Dose, Exercise, Protocol
 
 ONE_DAY = timedelta(days=1)
 

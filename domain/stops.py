@@ -1,7 +1,7 @@
 """What a stopped exercise means: the advice and the route of each stop-sign level.
 
 The level comes from the protocol version (`stop_if[].level`), never from the device. Imported
-by the mobile app (offline advice): standard library and server.domain only.
+by the mobile app (offline advice): standard library and domain only.
 """
 
 from dataclasses import dataclass

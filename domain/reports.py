@@ -5,14 +5,14 @@ server stores as an alert inside the request that stored the report.
 
 from datetime import date
 
-from server.domain.findings import Finding, make_finding, moment
-from server.domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
-from server.domain.nerves import EPISODE_ANSWERS
-from server.domain.postop import BRUISING_FROM_DAY
-from server.domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
-from server.domain.postop import triage as postop_triage
-from server.domain.redflags import QUESTIONS_BY_KEY, highest, triage
-from server.domain.stops import stop_outcome
+from domain.findings import Finding, make_finding, moment
+from domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
+from domain.nerves import EPISODE_ANSWERS
+from domain.postop import BRUISING_FROM_DAY
+from domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
+from domain.postop import triage as postop_triage
+from domain.redflags import QUESTIONS_BY_KEY, highest, triage
+from domain.stops import stop_outcome
 
 
 def red_flag_findings(entry: RedFlagEntry, cancer_history: bool = False) -> list[Finding]:

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, get_args
 
-from server.domain.nerves import NerveSymptoms
-from server.domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
+from domain.nerves import NerveSymptoms
+from domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 
 Status = Literal["done", "partial", "skipped"]
 SkipReason = Literal["stop_if", "pain", "no_time", "forgot", "unwell", "other"]

@@ -1,4 +1,4 @@
-"""`python -m mobile.screenshots`: start a demo server and the app, and photograph every screen.
+"""`python -m tools.screenshots`: start a demo server and the app, and photograph every screen.
 
 Runs under Xvfb at 420×860 (re-executing itself with xvfb-run when there is no display) and
 writes docs/screenshots/NN-name.png. The tour drives the widgets as a person would.
@@ -14,7 +14,8 @@ import threading
 import uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "docs", "screenshots")
+# STRIDE_SCREENSHOTS_OUT: write somewhere else (a preview that leaves docs/ alone).
+OUT = os.environ.get("STRIDE_SCREENSHOTS_OUT") or os.path.join(ROOT, "docs", "screenshots")
 SIZE = (420, 860)
 PASSWORD = "stride-demo-1"
 PATIENT = "amelia.hughes@stride.example"
@@ -66,7 +67,7 @@ def _reexec_under_xvfb() -> None:
     env = dict(os.environ, STRIDE_XVFB_CHILD="1")
     screen = f"{SIZE[0]}x{SIZE[1]}x24"
     command = ["xvfb-run", "-a", "-s", f"-screen 0 {screen}", sys.executable]
-    sys.exit(subprocess.call([*command, "-m", "mobile.screenshots", *sys.argv[1:]], env=env))
+    sys.exit(subprocess.call([*command, "-m", "tools.screenshots", *sys.argv[1:]], env=env))
 
 
 class Tour:

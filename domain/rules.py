@@ -3,15 +3,15 @@
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from server.domain.adherence import Adherence, adherence, latest_entries
-from server.domain.findings import Finding, make_finding
-from server.domain.history import PatientHistory, RedFlagEntry
-from server.domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
-from server.domain.pain import pain_trend
-from server.domain.readiness import next_steps, readiness_checklist
+from domain.adherence import Adherence, adherence, latest_entries
+from domain.findings import Finding, make_finding
+from domain.history import PatientHistory, RedFlagEntry
+from domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
+from domain.pain import pain_trend
+from domain.readiness import next_steps, readiness_checklist
 
 # Raised at submission; rule_red and rule_postop judge a whole history with the same builders.
-from server.domain.reports import (
+from domain.reports import (
     enrolment_findings,
     glide_numbness_findings,
     postop_check_findings,

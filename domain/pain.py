@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from statistics import median
 from typing import NamedTuple
 
-from server.domain.history import PainEntry
-from server.domain.ruleset import Thresholds
+from domain.history import PainEntry
+from domain.ruleset import Thresholds
 
 # Design choice: a window's median needs at least this many logged days, so one or two
 # readings never stand for a week or a fortnight of pain.

@@ -19,8 +19,8 @@ import copy
 from datetime import date
 from typing import Any
 
-from server.domain.protocol import DOSE_RANGES, Dose, Exercise, Protocol
-from server.domain.schedule import as_date, phase_timeline, span_on
+from domain.protocol import DOSE_RANGES, Dose, Exercise, Protocol
+from domain.schedule import as_date, phase_timeline, span_on
 
 
 class AdjustmentError(ValueError):
