@@ -85,6 +85,8 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
     adh = adherence(history.due_by_day, history.exercise_entries, history.plan_start, adh_end)
     if adh.ratio is None or adh.ratio < thr.fail_min_adherence:
         return []
+    if _collapsed_adherence(history):
+        return []  # a trial whose last weeks were not done is not a failed trial: R-ADH only
     trend = pain_trend(history.pain_entries, history.plan_start, history.today, thr)
     # With a baseline under mcid_points the improvement is unreachable, so "not improved"
     # would say nothing about failure (and would send pain-free patients to a surgeon).
@@ -127,15 +129,21 @@ def _recent_adherence(history: PatientHistory) -> tuple[Adherence, date, date] |
     return adherence(history.due_by_day, history.exercise_entries, start, end), start, end
 
 
+def _collapsed_adherence(history: PatientHistory) -> tuple[Adherence, date, date] | None:
+    """Return the R-ADH window's adherence when it is under the threshold, else None."""
+    recent = _recent_adherence(history)
+    if recent is None or recent[0].ratio is None:
+        return None
+    return recent if recent[0].ratio < history.thresholds.low_adherence_below else None
+
+
 def rule_adh(history: PatientHistory) -> list[Finding]:
     """R-ADH: low adherence over the recent window; a physio follow-up, never a surgeon's."""
     thr = history.thresholds
-    recent = _recent_adherence(history)
+    recent = _collapsed_adherence(history)
     if recent is None:
         return []
     adh, start, end = recent
-    if adh.ratio is None or adh.ratio >= thr.low_adherence_below:
-        return []
     rationale = (
         f"Adherence from {start} to {end} was {_pct(adh.ratio)} ({adh.done} of {adh.due} sets; "
         f"{adh.days_missed} of {adh.days_due} exercise days fully missed), below "

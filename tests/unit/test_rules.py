@@ -128,6 +128,18 @@ def test_rule_fail(hist, fires):
     assert bool(rule_fail(hist)) is fires
 
 
+def test_fail_waits_while_recent_adherence_has_collapsed():
+    # Adherent for 12 weeks, then 4 of 10 sets a day for the last 14 days: 77.8 % over the
+    # trial, but the course cannot be judged, so only R-ADH speaks (issue 11, item 1).
+    logs = ex_logs(0, 83, 10) + ex_logs(84, 97, 4)
+    hist = trial(today=98, exercise_entries=logs)
+    assert ids(evaluate(hist)).count("R-FAIL") == 0
+    assert "R-ADH" in ids(evaluate(hist))
+    # Back to full sets for two weeks: the trial is judgeable again.
+    again = trial(today=112, exercise_entries=logs + ex_logs(98, 111, 10))
+    assert "R-FAIL" in ids(evaluate(again)) and "R-ADH" not in ids(evaluate(again))
+
+
 def test_fail_evidence_and_next_steps():
     (finding,) = rule_fail(trial())
     assert (finding.severity, finding.route_to, finding.episode_key) == (
