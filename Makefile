@@ -63,7 +63,7 @@ bench-api: install
 	$(PY) bench/api.py
 
 lint: install
-	$(VENV)/bin/ruff check server mobile tests bench
+	$(VENV)/bin/ruff check domain server mobile tools tests bench
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -58,10 +58,26 @@ class LogMirror:
             lo,
             hi,
         )
+        replaced = self._superseded(event_type)
         return [
             {**json.loads(data), "id": i, "received_at": received, "pending": state == "pending"}
             for i, data, received, state in rows
+            if i not in replaced
         ]
+
+    def _superseded(self, event_type: str) -> set[str]:
+        """Return the ids of this type's logs that a later log corrects (on any date).
+
+        A correction replaces what it corrects everywhere the app uses logs (Today, progress,
+        the nerve follow-up), as on the server. LIKE narrows the rows before JSON is parsed.
+        """
+        rows = self._rows(
+            "SELECT data FROM logs WHERE owner IS ? AND type = ? AND state != 'rejected'"
+            " AND data LIKE '%\"supersedes\": \"%'",
+            self._owner(),
+            event_type,
+        )
+        return {json.loads(data)["supersedes"] for (data,) in rows} - {None}
 
     def exercise_logs(self, date_from=None, date_to=None) -> list[dict]:
         """Return exercise logs between two local dates (inclusive), in receive order."""

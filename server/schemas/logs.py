@@ -32,7 +32,15 @@ class _EventSchema(Schema):
         metadata={"description": "device time (not trusted for ordering)"},
     )
     received_at = fields.DateTime(dump_only=True)
-    supersedes = fields.UUID(allow_none=True)
+    supersedes = fields.UUID(
+        allow_none=True,
+        metadata={"description": "the event of the same patient and kind this one corrects"},
+    )
+    superseded_by = fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "in lists: the later event that corrects this one"},
+    )
     patient_id = fields.Integer(dump_only=True)
 
 

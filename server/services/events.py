@@ -106,9 +106,11 @@ class EventBatch:
     def add(self, kind: str, patient: Patient, data: dict) -> uuid.UUID:
         """Check one event and queue it; raise Invalid naming the field that is wrong."""
         check = getattr(self, f"_check_{kind}")
+        client_uuid = data.get("client_uuid") or uuid.uuid4()
+        self._check_supersedes(kind, patient, client_uuid, data.get("supersedes"))
         values = {
             **check(patient, data),
-            "client_uuid": data.get("client_uuid") or uuid.uuid4(),
+            "client_uuid": client_uuid,
             "patient_id": patient.id,
             "recorded_by_id": self.author.id,
             "received_at": utcnow(),
@@ -165,6 +167,24 @@ class EventBatch:
                 outcome = Stored(error=Invalid("id", "this UUID is already used by another record"))
             outcomes.setdefault(key, outcome)
         return outcomes
+
+    def _check_supersedes(self, kind: str, patient: Patient, key: uuid.UUID, target) -> None:
+        """Refuse a correction that names no event of the same patient and kind.
+
+        The corrected event may come earlier in the same batch (both queued offline).
+        """
+        if target is None:
+            return
+        what = kind.replace("_", " ")
+        if target == key:
+            raise Invalid("supersedes", f"a {what} cannot correct itself")
+        queued = self._pending.get(kind, ())
+        if any(v["client_uuid"] == target and p.id == patient.id for p, v in queued):
+            return
+        model = MODELS[kind]
+        owner = self.session.scalar(select(model.patient_id).where(model.client_uuid == target))
+        if owner != patient.id:
+            raise Invalid("supersedes", f"names no {what} of this patient")
 
     def _check_date(self, patient: Patient, name: str, value: date) -> None:
         today = self._today.get(patient.id)

@@ -46,7 +46,8 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     cursor.execute(
         "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason,"
         " stop_level, nerve_symptoms"
-        f" FROM exercise_logs WHERE plan_id IN ({plans}) ORDER BY id"
+        f" FROM exercise_logs WHERE plan_id IN ({plans})"
+        f" AND {_current('exercise_logs', 'plan_id', plans)} ORDER BY id"
     )
     for plan_id, local, *rest, stop_level, nerve in cursor.fetchall():
         exercise[plan_id].append(
@@ -56,20 +57,34 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     cursor.execute(
         "SELECT patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"
         " new_bruising, cannot_bear_weight"
-        f" FROM pain_logs WHERE patient_id IN ({patients}) ORDER BY id"
+        f" FROM pain_logs WHERE patient_id IN ({patients})"
+        f" AND {_current('pain_logs', 'patient_id', patients)} ORDER BY id"
     )
     for patient_id, local, nprs, context, *flags in cursor.fetchall():
         pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
     clinical = defaultdict(list)
     cursor.execute(
         "SELECT patient_id, kind, event_date, details"
-        f" FROM clinical_events WHERE patient_id IN ({patients}) ORDER BY id"
+        f" FROM clinical_events WHERE patient_id IN ({patients})"
+        f" AND {_current('clinical_events', 'patient_id', patients)} ORDER BY id"
     )
     for patient_id, kind, event_date, details in cursor.fetchall():
         details = json.loads(details) if isinstance(details, str) else details
         clinical[patient_id].append(ClinicalEntry(kind, day(event_date), details))
     cursor.close()
     return HistoryRows(exercise, pain, clinical)
+
+
+def _current(table: str, owner: str, ids: str) -> str:
+    """Return SQL that keeps the rows no later row of the same owner corrects (`supersedes`).
+
+    A correction replaces what it corrects for the rules and the summaries alike; a chain of
+    corrections leaves only its last link.
+    """
+    return (
+        f"client_uuid NOT IN (SELECT supersedes FROM {table}"
+        f" WHERE {owner} IN ({ids}) AND supersedes IS NOT NULL)"
+    )
 
 
 def _date_parser():

@@ -26,4 +26,23 @@ def list_events(session: Session, model, patient: Patient, args: dict):
         query = query.where(day >= args["date_from"])
     if args.get("date_to"):
         query = query.where(day <= args["date_to"])
-    return list(session.scalars(query.order_by(day, model.id).limit(args.get("limit", 500))))
+    rows = list(session.scalars(query.order_by(day, model.id).limit(args.get("limit", 500))))
+    _mark_corrected(session, model, patient, rows)
+    return rows
+
+
+def _mark_corrected(session: Session, model, patient: Patient, rows: list) -> None:
+    """Set `superseded_by` on each row a later row corrects (None on current rows).
+
+    Lists show every row, as stored; `superseded_by` tells a reader which ones a correction
+    replaced, so nothing that sums or charts them counts a mistaken entry.
+    """
+    keys = [row.client_uuid for row in rows]
+    corrections = {}
+    if keys:
+        query = select(model.supersedes, model.client_uuid).where(
+            model.patient_id == patient.id, model.supersedes.in_(keys)
+        )
+        corrections = dict(session.execute(query).all())
+    for row in rows:
+        row.superseded_by = corrections.get(row.client_uuid)

@@ -160,3 +160,19 @@ def test_enqueue_from_many_threads_loses_nothing(store):
     assert len(set(made)) == 200
     assert {e["id"] for e in store.outbox()} == set(made)
     assert len(store.pain_logs()) == 200
+
+
+def test_a_correction_replaces_the_log_it_supersedes_on_every_date(store):
+    store.save_session(URL, "tok", USER)
+    mistaken = _pain(store, 9, day="2026-11-20")
+    kept = _pain(store, 3, day="2026-11-21")
+    store.enqueue(
+        "pain_log",
+        {"local_date": "2026-11-22", "nprs": 4, "context": "rest", "supersedes": mistaken},
+    )
+    assert [row["nprs"] for row in store.pain_logs()] == [3, 4]
+    # The mistaken 9 is gone from its own day too, though its correction is dated later.
+    assert store.pain_logs("2026-11-20", "2026-11-20") == []
+    assert [row["id"] for row in store.pain_logs("2026-11-21", "2026-11-21")] == [kept]
+    # Exercise logs are not corrected by a pain log.
+    assert store.exercise_logs() == []
