@@ -14,11 +14,10 @@ from datetime import date, timedelta
 from functools import cache
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
-from server.database import begin_writing
 from domain.findings import Finding
 from domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
 from domain.nerves import ADVICE as NERVE_ADVICE
@@ -35,7 +34,10 @@ from domain.reports import (
     red_flag_findings,
     stop_findings,
 )
+from domain.schedule import Session as Prescribed
+from domain.schedule import expand_schedule
 from domain.stops import stop_outcome
+from server.database import begin_writing
 from server.models import (
     ClinicalEvent,
     ExerciseLog,
@@ -52,7 +54,7 @@ from server.protocols.loader import flatten_errors
 from server.schemas.logs import DETAIL_SCHEMAS
 from server.services.errors import Invalid
 from server.services.escalation import raise_alerts
-from server.services.plans import local_today, protocol_of
+from server.services.plans import local_today, protocol_of, revisions_of
 
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
 # not fraud; two days is not.
@@ -102,6 +104,8 @@ class EventBatch:
         self._plans: dict[int, Plan | None] = {}
         self._post_op: dict[int, list[Plan]] = {}
         self._today: dict[int, date] = {}
+        self._prescribed: dict[tuple, dict] = {}
+        self._first: dict[int, date] = {}
 
     def add(self, kind: str, patient: Patient, data: dict) -> uuid.UUID:
         """Check one event and queue it; raise Invalid naming the field that is wrong."""
@@ -208,6 +212,7 @@ class EventBatch:
         self._check_date(patient, "local_date", data["local_date"])
         if data["local_date"] < plan.start_date:
             raise Invalid("local_date", "is before the plan started")
+        self._check_prescribed(plan, data)
         values = {**data, "stop_symptom": None, "stop_level": None}
         if data.get("stop_if_id"):
             sign = exercise.stop_sign(data["stop_if_id"])
@@ -223,9 +228,66 @@ class EventBatch:
             raise Invalid("nerve_symptoms", "only asked after a neural-glide exercise")
         return values
 
+    def _check_prescribed(self, plan: Plan, data: dict) -> None:
+        """Refuse a log that matches no prescription of its exercise, slot and local date.
+
+        The device may not have pulled the latest revision yet: a log that matches what an
+        earlier revision prescribed that day is accepted as it is (adherence is then judged
+        against the current prescription, sets done capped at the sets now due).
+        """
+        day, exercise_id, slot = data["local_date"], data["exercise_id"], data.get("slot", 1)
+        if plan.end_date is not None and day > plan.end_date:
+            raise Invalid("local_date", f"is after the plan ended on {plan.end_date}")
+        # Newest first: "revisions 1..n" for each n, so a device one revision behind matches.
+        versions = [self._sessions(plan, day, upto) for upto in _revision_numbers(plan)]
+        for sessions in versions:
+            session = sessions.get((exercise_id, slot))
+            if session is not None and session.dose.sets == data["sets_due"]:
+                return
+        # Explain the refusal against the newest prescription that has the exercise that day.
+        known = next((v for v in versions if any(e == exercise_id for e, _ in v)), None)
+        if known is None:
+            raise Invalid("exercise_id", f"{exercise_id} is not prescribed on {day}")
+        if (exercise_id, slot) not in known:
+            slots = ", ".join(str(n) for e, n in sorted(known) if e == exercise_id)
+            raise Invalid("slot", f"{exercise_id} has no slot {slot} on {day} (slots: {slots})")
+        sets = known[(exercise_id, slot)].dose.sets
+        raise Invalid("sets_due", f"{exercise_id} is prescribed {sets} sets on {day}")
+
+    def _sessions(self, plan: Plan, day: date, upto: int) -> dict[tuple[str, int], Prescribed]:
+        """Return the sessions a plan prescribed on a day, by revisions 1..upto."""
+        key = (plan.id, day, upto)
+        if key not in self._prescribed:
+            revisions = [r for r in revisions_of(plan) if r.number <= upto]
+            days = expand_schedule(
+                protocol_of(plan.protocol),
+                plan.start_date,
+                plan.surgery_date,
+                plan.end_date,
+                revisions,
+                day,
+                day,
+            )
+            sessions = days[0].sessions if days else ()
+            self._prescribed[key] = {(s.exercise_id, s.slot_index): s for s in sessions}
+        return self._prescribed[key]
+
     def _check_pain_log(self, patient: Patient, data: dict) -> dict:
         self._check_date(patient, "local_date", data["local_date"])
+        first = self._first_day(patient)
+        if data["local_date"] < first:
+            raise Invalid("local_date", f"is before the patient's care began on {first}")
         return data
+
+    def _first_day(self, patient: Patient) -> date:
+        """Return the earliest day a patient's report can be about: account or first plan."""
+        if patient.id not in self._first:
+            started = self.session.scalar(
+                select(func.min(Plan.start_date)).where(Plan.patient_id == patient.id)
+            )
+            joined = local_today(patient, patient.created_at) if patient.created_at else None
+            self._first[patient.id] = min(d for d in (started, joined, date.max) if d)
+        return self._first[patient.id]
 
     def _check_red_flag_check(self, patient: Patient, data: dict) -> dict:
         self._check_date(patient, "local_date", data["local_date"])
@@ -355,6 +417,11 @@ class EventBatch:
                 )
             )
         return [p for p in self._post_op[patient.id] if p.surgery_date and p.surgery_date <= day]
+
+
+def _revision_numbers(plan: Plan) -> list[int]:
+    """Return the plan's revision numbers, newest first: each stands for "revisions 1..n"."""
+    return sorted((r.number for r in plan.revisions), reverse=True)
 
 
 def _triage_or_invalid(triage_it):
