@@ -269,7 +269,7 @@ def _path(rule: str, world) -> str:
         "alert_id": world["alert_id"],
         "user_id": world["a_user_id"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 2,
+        "version": 3,
     }
     path = rule
     for name, value in values.items():

@@ -17,10 +17,13 @@ from server.models import Change, ProtocolVersion
 from server.protocols.loader import protocols_dir
 
 SHIPPED = protocols_dir() / "piriformis-neural-gliding.yaml"
+# Read from the file, so that publishing a new version of the protocol does not break these tests.
+SHIPPED_VERSION = int(re.search(r"^version: (\d+)$", SHIPPED.read_text(), flags=re.M).group(1))
 
 
 def _as_next_version(text: str) -> str:
-    return re.sub(r"^version: 2$", "version: 3", text, count=1, flags=re.M)
+    next_version = f"version: {SHIPPED_VERSION + 1}"
+    return re.sub(r"^version: \d+$", next_version, text, count=1, flags=re.M)
 
 
 def _nested(depth: int) -> str:
@@ -71,10 +74,11 @@ def _cases(marker: Path) -> dict[str, tuple[bytes | str, str]]:
         "binary-garbage": (random.Random(5).randbytes(4096), "file is not valid UTF-8 text"),
         "empty": ("", "the document must be a mapping of field: value, but it is empty"),
         "too-big": (good + "#" + "x" * 300_000 + "\n", "file is larger than 256 KiB"),
-        # The stored version 2 edited in place: refused, never overwritten.
+        # The stored version edited in place: refused, never overwritten.
         "edited-in-place": (
             SHIPPED.read_text().replace("Twelve weeks", "Ten weeks", 1),
-            "piriformis-neural-gliding v2: refused (this version is already loaded with different",
+            f"piriformis-neural-gliding v{SHIPPED_VERSION}: refused (this version is already "
+            "loaded with different",
         ),
     }
 
@@ -120,7 +124,7 @@ def test_hostile_file_is_refused_and_nothing_changes(clean_app, tmp_path, marker
 
 
 def test_one_hostile_file_stops_a_batch_before_anything_is_stored(clean_app, tmp_path):
-    valid = tmp_path / "valid-v3.yaml"
+    valid = tmp_path / "valid-next.yaml"
     valid.write_text(_as_next_version(SHIPPED.read_text()))
     hostile = tmp_path / "hostile.yaml"
     hostile.write_text(valid.read_text() + "extra_key: true\n")
@@ -134,5 +138,5 @@ def test_one_hostile_file_stops_a_batch_before_anything_is_stored(clean_app, tmp
     # The same valid file alone is accepted: it was the hostile one that stopped the batch.
     alone = _load(clean_app, valid)
     assert alone.exit_code == 0, alone.output
-    assert "piriformis-neural-gliding v3: loaded" in alone.output
+    assert f"piriformis-neural-gliding v{SHIPPED_VERSION + 1}: loaded" in alone.output
     assert len(_stored(clean_app)[0]) == len(before[0]) + 1

@@ -16,8 +16,9 @@ from server.protocols.loader import (
     protocol_files,
     validate_files,
 )
+from tests.unit.shipped_protocols import PROTOCOLS_DIR, exercises, protocols
 
-PROTOCOLS_DIR = Path(__file__).resolve().parents[2] / "protocols"
+__all__ = ["protocols"]  # a fixture, used by name below
 REQUIRED = {
     "piriformis-neural-gliding",
     "pelvic-floor-downtraining",
@@ -25,18 +26,6 @@ REQUIRED = {
     "hamstring-repair",
     "hamstring-nonoperative",
 }
-
-
-@pytest.fixture(scope="module")
-def protocols() -> dict[str, dict]:
-    docs, problems = validate_files([str(PROTOCOLS_DIR)])
-    assert [str(p) for p in problems] == []
-    return {doc["id"]: doc for doc in docs.values()}
-
-
-def exercises(doc: dict):
-    for phase in doc["phases"]:
-        yield from phase["exercises"]
 
 
 def test_default_file_list_is_every_yaml_in_protocols(monkeypatch):
