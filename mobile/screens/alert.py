@@ -1,17 +1,23 @@
-"""Staff: one alert with its evidence, readiness checklist, events and the decision."""
+"""Staff: one alert with its evidence, the whole course, readiness checklist and the decision."""
 
+from datetime import datetime
+
+from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
+from kivy.utils import escape_markup
 
-from mobile.core.formatting import date_text
-from mobile.screens import labels
+from mobile.screens import evidence, labels
 from mobile.screens.base import BaseScreen, load_kv
+from mobile.screens.course import Course, load_course
+from mobile.screens.patient import patient_today
 from mobile.widgets.surfaces import Card
 
-
-def load_alert(client, alert_id: int) -> tuple[dict, dict]:
-    """Fetch an alert and its patient (blocking: call from a worker thread)."""
+def load_alert(client, alert_id: int) -> tuple[dict, dict, Course]:
+    """Fetch an alert, its patient and their plan's course (blocking: a worker thread)."""
     alert = client.get(f"/alerts/{alert_id}")
-    return alert, client.get(f"/patients/{alert['patient_id']}")
+    patient = client.get(f"/patients/{alert['patient_id']}")
+    course = load_course(client, patient["id"], alert.get("plan_id"), patient_today(patient))
+    return alert, patient, course
 
 
 CANCER_TEXT = {
@@ -22,10 +28,15 @@ CANCER_TEXT = {
 }
 
 
-def event_line(event: dict) -> str:
-    """Return "Sun 22 Nov: decided (note)" for one audit event."""
-    note = f" ({event['note']})" if event.get("note") else ""
-    return f"{date_text(event['at'][:10])}: {event['action']}{note}"
+def event_line(event: dict, now: datetime) -> str:
+    """Return "14:05 (2 h ago): Decided: Refer for surgical review. <note>" for one event.
+
+    Only a person's note is shown: the server's own notes repeat its rationale, which the
+    evidence above already says in words.
+    """
+    by_person = event.get("actor_id") is not None and event.get("note")
+    note = f" {escape_markup(event['note'])}" if by_person else ""
+    return f"{evidence.when_text(event['at'], now)}: {labels.action_text(event['action'])}.{note}"
 
 
 class CheckItem(Card):
@@ -44,16 +55,20 @@ class AlertScreen(BaseScreen):
     headline = StringProperty("")
     severity = StringProperty("")
     status = StringProperty("")
-    rationale = StringProperty("")
-    patient_text = StringProperty("")
+    patient_line = StringProperty("")
+    status_text = StringProperty("")
+    rationale = StringProperty("")  # the alert in plain words (the server's rationale, reworded)
     adherence_text = StringProperty("")
     weeks_text = StringProperty("")
     pain_text = StringProperty("")
+    span_text = StringProperty("")
     facts_text = StringProperty("")
     events_text = StringProperty("")
     notice = StringProperty("")
     cancer_text = StringProperty("")
     can_act = BooleanProperty(False)
+    has_pain = BooleanProperty(False)
+    has_weeks = BooleanProperty(False)
 
     def show(self, alert_id=None, back=None, notice="", **_kwargs) -> None:
         """Open an alert by id (a bare return reloads the one on show)."""
@@ -63,7 +78,9 @@ class AlertScreen(BaseScreen):
         if alert_id is not None and alert_id != self.alert.get("id"):
             self.alert, self.patient = {"id": alert_id}, {}
             self.headline = self.severity = self.status = self.rationale = ""
-            self.pain_text = self.adherence_text = self.weeks_text = self.facts_text = ""
+            self.patient_line = self.status_text = self.facts_text = self.events_text = ""
+            self._show_course(Course(), {})
+            self.ids.page.scroll_y = 1
         self.notice = notice
         self.refresh()
 
@@ -75,41 +92,53 @@ class AlertScreen(BaseScreen):
         self.fetch(lambda client: load_alert(client, alert_id), self._loaded)
 
     def _loaded(self, result) -> None:
-        alert, patient = result
+        alert, patient, course = result
         self.busy, self.alert, self.patient = False, alert, patient
-        evidence = alert.get("evidence") or {}
+        now, names = datetime.now().astimezone(), evidence.Names(course.content)
         self.title = patient.get("display_name", "Alert")
         self.headline = labels.rule_title(alert["rule_id"])
         self.severity, self.status = alert.get("severity", ""), alert.get("status", "")
-        self.rationale = alert.get("rationale", "")
-        self.patient_text = f"{alert.get('severity', '').upper()} · {alert.get('status', '')}"
+        self.patient_line = evidence.patient_line(
+            patient.get("display_name", ""), patient.get("date_of_birth"), patient_today(patient)
+        )
+        self.status_text = evidence.status_line(alert, now)
+        self.rationale = evidence.summary(alert, names)
+        self.facts_text = "\n".join(evidence.evidence_lines(alert, now, names))
         self.can_act = labels.can_act(alert, self.app.role)
-        self.adherence_text = labels.adherence_evidence(evidence) or ""
-        self.weeks_text = labels.weeks_line(evidence) or ""
-        # R-FAIL nests the trend under "pain"; R-WORSE's evidence is the trend itself.
-        pain = evidence.get("pain") if isinstance(evidence.get("pain"), dict) else evidence
-        chart = self.ids.chart
-        if pain and pain.get("series"):
-            chart.points, chart.x_labels = labels.series_points(pain["series"])
-            chart.baseline, chart.current = pain.get("baseline"), pain.get("current")
-            self.pain_text = labels.pain_evidence(pain)
-        else:
-            chart.points, chart.x_labels, self.pain_text = [], [], ""
-        self.facts_text = "\n".join(labels.evidence_lines(alert))
         self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
+        self._show_course(course, alert.get("evidence") or {})
         self._checklist(alert.get("checklist") or [])
-        self.events_text = "\n".join(event_line(e) for e in alert.get("events") or [])
+        self.events_text = "\n".join(event_line(e, now) for e in alert.get("events") or [])
+
+    def _show_course(self, course: Course, found: dict) -> None:
+        """Chart every day's pain and every week's sets, with the rule's figures beside them."""
+        # R-FAIL nests the trend under "pain"; R-WORSE's evidence is the trend itself.
+        trend = found.get("pain") if isinstance(found.get("pain"), dict) else found
+        chart = self.ids.chart
+        chart.points, chart.x_labels = course.pain, course.ticks
+        chart.baseline, chart.current = trend.get("baseline"), trend.get("current")
+        self.has_pain = bool(course.pain)
+        self.pain_text = evidence.pain_text(trend) if "baseline" in trend else ""
+        self.span_text = course.span_text
+        self.ids.bars.weeks = course.weeks
+        self.has_weeks = bool(course.weeks)
+        self.adherence_text = evidence.adherence_text(found) or ""
+        self.weeks_text = evidence.weeks_text(found) or ""
+        Clock.schedule_once(self._latest_week_in_view)
+
+    def _latest_week_in_view(self, _dt) -> None:
+        """Open the weekly chart on the latest weeks when it is wider than the screen."""
+        self.ids.bars_view.scroll_x = 1
 
     def _checklist(self, items: list) -> None:
         box = self.ids.checklist
         box.clear_widgets()
         for item in items:
-            detail = item.get("evidence") if item.get("met") else item.get("next_step")
             box.add_widget(
                 CheckItem(
                     met=bool(item.get("met")),
-                    label=item.get("label", item.get("key", "")),
-                    detail=("" if item.get("met") else "Next step: ") + (detail or ""),
+                    label=evidence.checklist_label(item),
+                    detail=evidence.checklist_detail(item),
                 )
             )
 
@@ -129,7 +158,7 @@ class AlertScreen(BaseScreen):
     def decided(self, alert: dict) -> None:
         """Show the outcome of a decision."""
         self._acted(alert)
-        self.notice = "Decision saved: " + dict(labels.DECISIONS).get(alert.get("decision"), "")
+        self.notice = "Decision saved: " + labels.word(dict(labels.DECISIONS), alert["decision"])
 
     def _acted(self, _alert) -> None:
         self.refresh()
@@ -147,7 +176,7 @@ class AlertScreen(BaseScreen):
         self.notice = "History of cancer recorded."
 
     def record_event(self) -> None:
-        """Record imaging or an injection result for this patient."""
+        """Record imaging, an injection or an exam finding for this patient."""
         self.go("event", patient=self.patient, alert_id=self.alert["id"])
 
     def open_patient(self) -> None:

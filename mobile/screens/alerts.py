@@ -1,19 +1,29 @@
 """Staff: the alert queue, urgent first, coloured by severity."""
 
+from datetime import datetime
+
 from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from mobile.core.formatting import date_text
-from mobile.screens import labels
+from mobile.screens import evidence, labels
 from mobile.screens.base import BaseScreen, load_kv
+from mobile.screens.patient import patient_today
 
 
 def load_queue(client, status: str) -> tuple[list, dict]:
-    """Fetch the alerts and the patients' names (alerts carry only the patient id)."""
+    """Fetch the alerts and the patients (for their names and ages), by patient id."""
     alerts = client.get("/alerts", status=status)
-    names = {p["id"]: p["display_name"] for p in client.get("/patients")}
-    return alerts, names
+    return alerts, {p["id"]: p for p in client.get("/patients")}
+
+
+def patient_of(patients: dict, alert: dict) -> str:
+    """Return "Daniel Okafor · age 50" for the alert's patient."""
+    patient = patients.get(alert["patient_id"])
+    if patient is None:
+        return alert.get("patient_name") or "A patient not in your care"
+    born = patient.get("date_of_birth")
+    return evidence.patient_line(patient["display_name"], born, patient_today(patient))
 
 
 def clip(text: str, limit: int = 150) -> str:
@@ -59,28 +69,20 @@ class AlertsScreen(BaseScreen):
         self.fetch(lambda client: load_queue(client, status), self._loaded)
 
     def _loaded(self, result) -> None:
-        alerts, names = result
-        self.busy = False
+        alerts, patients = result
+        self.busy, now = False, datetime.now().astimezone()
         box = self.ids.rows
         box.clear_widgets()
         for alert in alerts:
-            created = alert.get("created_at", "")[:10]
             box.add_widget(
                 AlertRow(
                     alert=alert,
                     screen=self,
                     severity=alert.get("severity", "info"),
                     title=labels.rule_title(alert["rule_id"]),
-                    patient=names.get(alert["patient_id"], f"Patient {alert['patient_id']}"),
-                    rationale=clip(alert.get("rationale", "")),
-                    meta=" · ".join(
-                        t
-                        for t in (
-                            date_text(created) if created else "",
-                            alert.get("status", ""),
-                        )
-                        if t
-                    ),
+                    patient=patient_of(patients, alert),
+                    rationale=clip(evidence.summary(alert)),
+                    meta=evidence.raised_line(alert, now),
                     mine=labels.can_act(alert, self.app.role),
                 )
             )

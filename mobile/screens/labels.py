@@ -1,7 +1,11 @@
-"""Plain words for the staff screens: summaries, alert rules, decisions and evidence."""
+"""Plain words for the staff screens: every key the server sends has its words here.
 
-from mobile.core.formatting import as_date, date_text, plural
-from domain import postop, redflags
+A key without words would show raw (`saddle_numbness`): tests/mobile/test_ui_clinician.py walks
+every key the domain and the API know and fails on any missing here. `word()` still answers an
+unknown key readably (a newer server), but that is the exception the test catches.
+"""
+
+from mobile.core.formatting import date_text, plural
 
 RULES = {
     "R-RED": "Red flag reported",
@@ -29,6 +33,93 @@ DECISIONS = [
     ("adjust_plan", "Adjust the plan"),
     ("discharge", "Discharge"),
 ]
+SEVERITIES = {"urgent": "Urgent", "review": "Review", "info": "For information"}
+STATUSES = {"open": "Open", "acknowledged": "Seen", "decided": "Decided"}
+# What happened to an alert (its history); "decision:<key>" reads as the decision's words.
+ACTIONS = {
+    "raised": "Raised",
+    "acknowledged": "Marked seen",
+    "evidence_added": "Later report added",
+    "condition_cleared": "No longer present at the daily review",
+    "decided": "Decided",
+}
+EVENT_KINDS = {
+    "imaging": "Imaging",
+    "guided_injection": "Guided injection",
+    "exam_finding": "Examination",
+}
+MODALITIES = {"MRI": "MRI", "US": "Ultrasound", "CT": "CT", "X-ray": "X-ray"}
+GUIDANCE = {"ultrasound": "Ultrasound", "fluoroscopy": "Fluoroscopy", "CT": "CT"}
+# A proximal hamstring tear: how many of the three tendons are torn from the sit bone.
+TEAR_GRADES = {
+    0: "No tendon torn",
+    1: "One tendon torn",
+    2: "Two tendons torn",
+    3: "All three tendons torn",
+}
+# Details an enrolment rule reads from imaging.
+DETAILS = {"tendons_torn": "Tendons torn", "retraction_mm": "Retraction"}
+# Red-flag answers, in a clinician's words (the patient's questions are longer).
+RED_FLAGS = {
+    "bladder_bowel": "New bladder or bowel problems",
+    "urine_starting": "New difficulty starting to pass urine or a weak stream",
+    "fullness_feeling": "Lost the feeling of a full bladder or rectum",
+    "saddle_numbness": "New saddle numbness or tingling",
+    "sexual_dysfunction": "New change in sexual function",
+    "bilateral_leg_symptoms": "Pain, numbness or tingling in both legs",
+    "leg_weakness": "New or worse leg weakness",
+    "gait_disturbance": "New unsteady or clumsy walking",
+    "cannot_walk": "Suddenly unable to walk",
+    "fever_after_procedure": "Fever within two weeks of an operation or injection",
+    "fever": "New fever or shivering fits",
+    "hot_swollen_joint": "Hot, red, swollen joint",
+    "night_pain": "New night pain that does not settle",
+    "weight_loss": "Unexplained weight loss",
+    "trauma": "A fall, accident or injury",
+    "progressive_numbness": "Numbness or tingling spreading or getting worse",
+}
+RED_FLAG_GROUPS = {
+    "cauda_equina": "possible cauda equina syndrome",
+    "infection": "possible infection",
+    "cancer": "possible malignancy",
+    "fracture": "possible fracture",
+    "neurological": "progressing nerve symptoms",
+}
+POSTOP_SIGNS = {
+    "breathless_chest_pain": "Sudden breathlessness or chest pain",
+    "pop_or_strength_loss": "A pop or snap at the back of the thigh, or sudden loss of strength",
+    "calf_pain_swelling": "Calf newly painful, swollen, warm or red",
+    "wound_problem": "Wound newly red, hot, leaking or opening",
+    "fever": "Fever or shivering fits",
+    "nerve_symptoms": "New numbness, tingling or weakness in the leg, or foot drop",
+    "weight_bearing_lost": "Lost weight bearing on the operated leg",
+    "spreading_bruising": "New or spreading bruising on the back of the thigh",
+}
+POSTOP_SOURCES = {
+    "postop_check": "in the daily post-operative check",
+    "pain_log": "in a pain check-in",
+    "exercise_log": "after an exercise",
+}
+# After a neural glide: did tingling or numbness come on, and did it last?
+NERVE_ANSWERS = {
+    "none": "no tingling or numbness",
+    "settled": "tingling or numbness that settled",
+    "ongoing": "tingling or numbness still there afterwards",
+    "lasting": "tingling or numbness still there a day later",
+}
+# What the patient was told after a red-flag or post-operative answer, by its level.
+LEVEL_ADVICE = {
+    "emergency": "The patient was told to go to the emergency department now.",
+    "urgent": "The patient was told to get care today.",
+    "review": "The patient was told a clinician will review it.",
+    "stop": "The patient was told to stop the exercise.",
+}
+CHECKLIST = {
+    "imaging": "MRI done",
+    "guided_injection": "Diagnostic guided injection with at least 50 % relief",
+    "mechanical_source": "Mechanical source named by a clinician",
+    "lumbar_spine": "Lumbar spine excluded",
+}
 ROUTES = {"physio": "physio", "clinician": "clinician", "surgical_team": "clinician"}
 # Roboto has no arrow glyph; Kivy ships DejaVuSans, which has (labels show it with markup).
 ARROW = "[font=DejaVuSans]→[/font]"
@@ -83,9 +174,25 @@ def care_line(summary: dict) -> str:
     return " · ".join(parts)
 
 
+def word(table: dict, key, empty: str = "") -> str:
+    """Return the words for a key; an unknown one reads as words, never as a raw key."""
+    if key is None or key == "":
+        return empty
+    if key in table:
+        return table[key]
+    return str(key).replace("_", " ").replace("-", " ").capitalize()
+
+
 def rule_title(rule_id: str) -> str:
     """Return the plain name of an escalation rule."""
-    return RULES.get(rule_id, rule_id)
+    return word(RULES, rule_id, "Alert")
+
+
+def action_text(action: str) -> str:
+    """Return what happened to an alert: "Raised", "Decided: Refer for surgical review"."""
+    if action.startswith("decision:"):
+        return "Decided: " + word(dict(DECISIONS), action.split(":", 1)[1])
+    return word(ACTIONS, action)
 
 
 def can_act(alert: dict, role: str) -> bool:
@@ -94,95 +201,3 @@ def can_act(alert: dict, role: str) -> bool:
         "open",
         "acknowledged",
     )
-
-
-def adherence_evidence(evidence: dict) -> str | None:
-    """Return "86 % of sets (646 of 748), 22 Aug – 20 Nov" from alert evidence."""
-    adh = evidence.get("adherence")
-    if not isinstance(adh, dict):
-        adh = evidence  # R-ADH keeps the adherence figures at the top of its evidence
-    if adh.get("ratio") is None:
-        return None
-    text = f"{percent(adh['ratio'])} of prescribed sets"
-    if adh.get("done") is not None and adh.get("due"):
-        text += f" ({adh['done']} of {adh['due']})"
-    window = adh.get("window") or {}
-    if window.get("from") and window.get("to"):
-        text += f", {date_text(window['from'])} – {date_text(window['to'])}"
-    return text
-
-
-def pain_evidence(pain: dict) -> str:
-    """Return "Baseline 7 → current 7 (+0 points, +0 %)" (with markup)."""
-    base, now = pain.get("baseline"), pain.get("current")
-    if base is None or now is None:
-        return "Not enough pain logs for a trend."
-    text = f"Baseline {score(base)} {ARROW} current {score(now)}"
-    if pain.get("change_points") is not None:
-        text += f" ({pain['change_points']:+g} points"
-        if pain.get("change_percent") is not None:
-            text += f", {pain['change_percent']:+.0f} %"
-        text += ")"
-    return text
-
-
-def series_points(series: list) -> tuple[list, list]:
-    """Return chart points and date ticks from evidence [[date, value], ...]."""
-    if not series:
-        return [], []
-    first = as_date(series[0][0])
-    points = [((as_date(d) - first).days, v, None) for d, v in series]
-    last = points[-1][0]
-    ticks = [(0, date_text(series[0][0])[4:])]
-    if last:
-        ticks.append((last, date_text(series[-1][0])[4:]))
-    return points, ticks
-
-
-def weeks_line(evidence: dict) -> str | None:
-    """Return "13 weeks in care (trial 12 weeks)"."""
-    weeks = evidence.get("weeks_in_care")
-    if weeks is None:
-        return None
-    trial = evidence.get("trial_weeks")
-    return plural(weeks, "week") + " in care" + (f" (trial {trial} weeks)" if trial else "")
-
-
-def _sign_text(key: str) -> str:
-    """Return the question a post-op sign or red-flag answer came from (the key if unknown)."""
-    question = postop.QUESTIONS_BY_KEY.get(key) or redflags.QUESTIONS_BY_KEY.get(key)
-    return question.text if question else key.replace("_", " ")
-
-
-def evidence_lines(alert: dict) -> list[str]:
-    """Return a rule's own evidence as plain lines: what was reported, when, and what came later."""
-    evidence, lines = alert.get("evidence") or {}, []
-    if alert.get("evidence_updated_at"):
-        moment = alert["evidence_updated_at"][:16].replace("T", " ")
-        lines.append(f"Updated {moment} UTC: later reports added")
-    if evidence.get("text") and evidence.get("stop_if_id"):
-        lines.append(f"Stopped {evidence.get('exercise_id', '')} for: {evidence['text']}")
-    for key in evidence.get("signs") or ():
-        lines.append("Reported: " + _sign_text(key))
-    for key in evidence.get("positives") or ():
-        lines.append("Answered yes: " + _sign_text(key))
-    if evidence.get("not_asked"):
-        lines.append(f"Not asked after the yes: {len(evidence['not_asked'])} question(s)")
-    if "cancer_history" in evidence:
-        recorded = "yes, recorded by a clinician" if evidence["cancer_history"] else "none recorded"
-        lines.append("History of cancer: " + recorded)
-    for refusal in evidence.get("refused") or ():
-        detail = refusal["detail"].replace("_", " ")
-        lines.append(f"Refused: {detail} {refusal['value']:g}. {refusal['reason']}")
-    for episode in evidence.get("episodes") or ():
-        day = date_text(episode["local_date"])
-        lines.append(f"Nerve symptoms after {episode['exercise_id']} on {day}: {episode['answer']}")
-    for report in evidence.get("reports") or ():
-        what = report.get("positives") or report.get("signs") or [report.get("stop_if_id", "")]
-        words = "; ".join(_sign_text(k) for k in what if k)
-        lines.append(f"Later report ({report['received_at'][11:16]} UTC): {words}")
-    if evidence.get("criteria"):
-        lines.append("Criteria: " + "; ".join(evidence["criteria"]))
-    if alert.get("decision"):
-        lines.append("Decision: " + dict(DECISIONS).get(alert["decision"], ""))
-    return lines

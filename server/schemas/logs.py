@@ -213,9 +213,21 @@ class ImagingDetails(Schema):
     )
 
 
+# How an injection was guided: the image guidance the posterior hip pain review names for
+# injections at an entrapment site ("Ultrasound, fluoroscopy, or CT guided injections",
+# reference/posterior-hip-pain-review.txt); the clinical review counts guidance among what makes
+# a diagnostic block interpretable (clinical-review.md, section 7). A landmark (unguided)
+# injection is not a guided one, so it is not offered. Always given: never assumed here.
+INJECTION_GUIDANCE = ("ultrasound", "fluoroscopy", "CT")
+
+
 class InjectionDetails(Schema):
     target = fields.String(required=True, validate=nonblank(200))
-    guidance = fields.String(load_default="ultrasound", validate=validate.Length(max=40))
+    guidance = fields.String(
+        required=True,
+        validate=validate.OneOf(INJECTION_GUIDANCE),
+        metadata={"description": "the image guidance used (a diagnostic block needs it known)"},
+    )
     pain_before = WholeNumber(required=True, validate=Nprs.validate)
     pain_after = WholeNumber(required=True, validate=Nprs.validate)
 

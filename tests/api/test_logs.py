@@ -164,16 +164,60 @@ def test_clinician_records_a_guided_injection(clinician, patient):
     event = {
         "kind": "guided_injection",
         "event_date": TODAY,
-        "details": {"target": "piriformis", "pain_before": 7, "pain_after": 2},
+        "details": {
+            "target": "piriformis",
+            "guidance": "fluoroscopy",
+            "pain_before": 7,
+            "pain_after": 2,
+        },
     }
     response = clinician.post(f"/patients/{pid}/clinical-events", json=event)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["recorded_by_id"] == clinician.user["id"]
+    assert response.get_json()["details"]["guidance"] == "fluoroscopy"
     bad = clinician.post(
         f"/patients/{pid}/clinical-events",
-        json={**event, "details": {"target": "piriformis", "pain_before": 7}},
+        json={**event, "details": {"target": "piriformis", "guidance": "CT", "pain_before": 7}},
     )
     assert bad.status_code == 422
     assert "pain_after" in bad.get_json()["message"]
     listed = patient.get(f"/patients/{pid}/clinical-events").get_json()
     assert [e["kind"] for e in listed] == ["guided_injection"]
+
+
+def _injection(**details):
+    base = {"target": "piriformis", "guidance": "ultrasound", "pain_before": 7, "pain_after": 2}
+    return {"kind": "guided_injection", "event_date": TODAY, "details": {**base, **details}}
+
+
+def test_an_injection_without_its_guidance_is_refused_not_assumed(clinician, patient):
+    pid = patient.user["patient_id"]
+    event = _injection()
+    del event["details"]["guidance"]
+    response = clinician.post(f"/patients/{pid}/clinical-events", json=event)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["message"] == "details.guidance: missing data for required field"
+    assert clinician.get(f"/patients/{pid}/clinical-events").get_json() == []
+
+
+@pytest.mark.parametrize("guidance", ["landmark", "ultrasound-ish", "", None, 3])
+def test_an_injection_guidance_is_one_of_the_image_guidances(clinician, patient, guidance):
+    pid = patient.user["patient_id"]
+    response = clinician.post(
+        f"/patients/{pid}/clinical-events", json=_injection(guidance=guidance)
+    )
+    assert response.status_code == 422
+    assert "details.guidance" in response.get_json()["message"]
+    assert clinician.get(f"/patients/{pid}/clinical-events").get_json() == []
+
+
+@pytest.mark.parametrize("guidance", ["ultrasound", "fluoroscopy", "CT"])
+def test_each_image_guidance_is_stored_as_given(clinician, patient, guidance):
+    pid = patient.user["patient_id"]
+    response = clinician.post(
+        f"/patients/{pid}/clinical-events", json=_injection(guidance=guidance)
+    )
+    assert response.status_code == 201, response.get_json()
+    [stored] = clinician.get(f"/patients/{pid}/clinical-events").get_json()
+    assert stored["details"] == _injection(guidance=guidance)["details"]

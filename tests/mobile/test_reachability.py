@@ -404,6 +404,7 @@ def test_a_clinician_reaches_every_control(stride_app, live_server, people):
     for kind in [c.value for c in reversed(event.ids.kind.children)]:
         tap(chip(event.ids.kind, kind))
         probe(app, "clinician", f"the record-result form: {kind}")
+    date_picker(app, event.ids.date)
     go_tab(app, "patients")
     probe(app, "clinician", "the patients")
     rows = list(reversed(screen(app).ids.rows.children))
@@ -411,6 +412,18 @@ def test_a_clinician_reaches_every_control(stride_app, live_server, people):
     open_screen(app, "patient")
     pump(lambda: screen(app).data, what="the patient detail")
     probe(app, "clinician", "the patient detail")
+
+
+def date_picker(app, field) -> None:
+    """Probe a date field's picker: this month (later days are text), an earlier one, a day."""
+    tap(field)
+    picker = open_dialog("DatePickerDialog")
+    probe(app, "clinician", "the date picker")
+    tap(picker.ids.prev_month)
+    probe(app, "clinician", "the date picker, an earlier month")
+    tap(next(c for c in picker.ids.grid.children if type(c).__name__ == "DayButton"))
+    probe(app, "clinician", "the date picker, a day chosen")
+    close(picker)
 
 
 def test_the_tours_opened_every_screen_of_the_shell(stride_app):
@@ -424,4 +437,5 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
     assert set(stride_app.root.ids.sm.screen_names) <= opened
     assert "the partial dialog" in SHOWN, "no tour had an exercise of three sets or more"
     assert "the exercise, stopped" in SHOWN, "no tour stopped an exercise for a review sign"
+    assert "the date picker, a day chosen" in SHOWN, "no tour opened the date picker"
     print("controls probed per role:", PROBED)

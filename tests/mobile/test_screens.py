@@ -718,7 +718,7 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
     pump(lambda: screen(stride_app).rationale and idle(stride_app), what="the alert")
     alert = screen(stride_app)
     assert alert.headline == "Red flag reported"
-    assert "saddle" in alert.facts_text
+    assert "saddle numbness" in alert.rationale
     assert alert.cancer_text.startswith("Not recorded")
 
     tap(alert.ids.cancer_yes)
@@ -737,6 +737,10 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
     event.ids.finding.text = "No compressive lesion of the cauda equina."
     tap(event.ids.source)
     assert event.ids.source.focus and not event.ids.finding.focus
+    tap(event.ids.date)  # the date comes from the picker: today, then "Use this date"
+    picker = open_dialog("DatePickerDialog")
+    tap(next(c for c in picker.ids.grid.children if getattr(c, "is_today", False)))
+    tap(picker.ids.use)
     tap(event.ids.save)
     pump(lambda: screen(stride_app).name == "alert" and alert.notice and idle(stride_app))
     [recorded] = person["clinician"].get(f"/patients/{person['id']}/clinical-events")
