@@ -349,6 +349,11 @@ def staff_steps(tour: Tour):
     form.ids.kind.select("guided_injection")
     yield tour.SETTLE_S
     tour.shot("25-clinician-record-result")
+    press(form.ids.date)
+    yield tour.SETTLE_S
+    tour.shot("25-clinician-date-picker")
+    dialog("DatePickerDialog").dismiss()
+    yield 0.5
     app.go_back()
     yield lambda: tour.idle()
     press(tour.screen().ids.decide)

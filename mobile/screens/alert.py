@@ -6,11 +6,12 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.utils import escape_markup
 
-from mobile.screens import evidence, labels
+from mobile.screens import evidence, labels, moments
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.screens.course import Course, load_course
 from mobile.screens.patient import patient_today
 from mobile.widgets.surfaces import Card
+
 
 def load_alert(client, alert_id: int) -> tuple[dict, dict, Course]:
     """Fetch an alert, its patient and their plan's course (blocking: a worker thread)."""
@@ -36,7 +37,7 @@ def event_line(event: dict, now: datetime) -> str:
     """
     by_person = event.get("actor_id") is not None and event.get("note")
     note = f" {escape_markup(event['note'])}" if by_person else ""
-    return f"{evidence.when_text(event['at'], now)}: {labels.action_text(event['action'])}.{note}"
+    return f"{moments.when_text(event['at'], now)}: {labels.action_text(event['action'])}.{note}"
 
 
 class CheckItem(Card):
@@ -98,7 +99,7 @@ class AlertScreen(BaseScreen):
         self.title = patient.get("display_name", "Alert")
         self.headline = labels.rule_title(alert["rule_id"])
         self.severity, self.status = alert.get("severity", ""), alert.get("status", "")
-        self.patient_line = evidence.patient_line(
+        self.patient_line = moments.patient_line(
             patient.get("display_name", ""), patient.get("date_of_birth"), patient_today(patient)
         )
         self.status_text = evidence.status_line(alert, now)

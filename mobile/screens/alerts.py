@@ -6,7 +6,7 @@ from kivy.properties import BooleanProperty, DictProperty, ObjectProperty, Strin
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
-from mobile.screens import evidence, labels
+from mobile.screens import evidence, labels, moments
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.screens.patient import patient_today
 
@@ -23,7 +23,7 @@ def patient_of(patients: dict, alert: dict) -> str:
     if patient is None:
         return alert.get("patient_name") or "A patient not in your care"
     born = patient.get("date_of_birth")
-    return evidence.patient_line(patient["display_name"], born, patient_today(patient))
+    return moments.patient_line(patient["display_name"], born, patient_today(patient))
 
 
 def clip(text: str, limit: int = 150) -> str:

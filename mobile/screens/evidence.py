@@ -5,11 +5,11 @@ The server's rationale is a record written once, with keys and ISO dates in it (
 labels.py, and fall back to the rationale only for a rule they do not know.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 
 from kivy.utils import escape_markup
 
-from mobile.core.formatting import as_date, date_text, plural
+from mobile.core.formatting import date_text, plural
 from mobile.screens.labels import (
     CHECKLIST,
     DECISIONS,
@@ -28,6 +28,7 @@ from mobile.screens.labels import (
     score,
     word,
 )
+from mobile.screens.moments import when_text
 
 ARROW = "[font=DejaVuSans]→[/font]"  # Roboto has no arrow glyph; DejaVuSans, shipped with Kivy, has
 
@@ -47,58 +48,6 @@ class Names:
     def phase(self, phase_id: str) -> str:
         """Return a phase's title."""
         return word(self.phases, phase_id, "the next phase")
-
-
-# -- moments and ages
-
-
-def local_moment(value: str) -> datetime:
-    """Return a server timestamp in this device's time zone."""
-    moment = datetime.fromisoformat(value)
-    return moment.astimezone() if moment.tzinfo else moment
-
-
-def ago_text(moment: datetime, now: datetime) -> str:
-    """Return "just now", "25 min ago", "3 h ago", "yesterday" or "5 days ago"."""
-    minutes = int((now - moment).total_seconds() // 60)
-    if minutes < 1:
-        return "just now"
-    if minutes < 60:
-        return f"{minutes} min ago"
-    if minutes < 24 * 60:
-        return f"{minutes // 60} h ago"
-    days = (now.date() - moment.date()).days
-    return "yesterday" if days <= 1 else f"{days} days ago"
-
-
-def when_text(value: str | None, now: datetime) -> str:
-    """Return "14:05 (2 h ago)" today, "yesterday 18:30", else "Tue 1 Dec 14:05", in local time."""
-    if not value:
-        return ""
-    moment = local_moment(value)
-    now = now.astimezone(moment.tzinfo) if moment.tzinfo else now
-    clock = moment.strftime("%H:%M")
-    days = (now.date() - moment.date()).days
-    if days == 0:
-        return f"{clock} ({ago_text(moment, now)})"
-    if days == 1:
-        return f"yesterday {clock}"
-    year = "" if moment.year == now.year else f" {moment.year}"
-    return f"{date_text(moment.date())}{year} {clock}"
-
-
-def age_on(born: date | str | None, today: date) -> int | None:
-    """Return the age in whole years on `today` (None when no date of birth is known)."""
-    if not born:
-        return None
-    born = as_date(born)
-    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-
-
-def patient_line(name: str, born, today: date) -> str:
-    """Return "Daniel Okafor · age 50" (just the name without a date of birth)."""
-    age = age_on(born, today)
-    return name if age is None else f"{name} · age {age}"
 
 
 def raised_line(alert: dict, now: datetime) -> str:
