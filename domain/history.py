@@ -155,6 +155,10 @@ class ClinicalEntry:
     kind: ClinicalKind
     event_date: date
     details: Mapping[str, Any]
+    # Who recorded it ("Dr A Patel, clinician"), shown beside what they named; and when the
+    # server received it, so a result recorded after a decision counts as new evidence.
+    recorded_by: str | None = None
+    received_at: datetime | None = None
 
     def __post_init__(self) -> None:
         _check_choice("kind", self.kind, ClinicalKind)

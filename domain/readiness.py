@@ -68,37 +68,35 @@ def _imaging(entries: list[ClinicalEntry]) -> ReadinessItem:
 
 
 def _injection(entries: list[ClinicalEntry]) -> ReadinessItem:
-    """Check for a diagnostic guided injection with at least 50 % relief."""
+    """Check that the latest diagnostic guided injection gave at least 50 % relief.
+
+    The latest result counts (clinical-review section 7): a later negative block argues
+    against the source an earlier positive one seemed to confirm.
+    """
     threshold = POSITIVE_INJECTION_RELIEF_PERCENT
     label = f"Diagnostic guided injection positive (>= {threshold:g} % relief)"
-    injections = [e for e in entries if e.kind == "guided_injection"]
-    positive = [
-        e
-        for e in injections
-        if (relief := injection_relief(e.details)) is not None
-        and relief >= POSITIVE_INJECTION_RELIEF_PERCENT
-    ]
-    if latest := _latest(positive):
-        return ReadinessItem(
-            "guided_injection", label, True, latest.event_date, _injection_summary(latest)
-        )
-    if latest := _latest(injections):
-        # A negative block argues against the presumed source: say so rather than repeat it.
+    latest = _latest([e for e in entries if e.kind == "guided_injection"])
+    if latest is None:
         return ReadinessItem(
             "guided_injection",
             label,
             False,
-            latest.event_date,
-            _injection_summary(latest),
-            next_step="The last guided injection was not diagnostic: review the presumed "
-            "pain source before surgical referral.",
+            next_step="Refer for a diagnostic image-guided injection and record pain (NPRS) "
+            "before and after it.",
+        )
+    relief = injection_relief(latest.details)
+    if relief is not None and relief >= threshold:
+        return ReadinessItem(
+            "guided_injection", label, True, latest.event_date, _injection_summary(latest)
         )
     return ReadinessItem(
         "guided_injection",
         label,
         False,
-        next_step="Refer for a diagnostic image-guided injection and record pain (NPRS) "
-        "before and after it.",
+        latest.event_date,
+        _injection_summary(latest),
+        next_step="The last guided injection was not diagnostic: review the presumed "
+        "pain source before surgical referral.",
     )
 
 
@@ -113,27 +111,86 @@ def _injection_summary(entry: ClinicalEntry) -> str:
     )
 
 
+def _by(entry: ClinicalEntry) -> str:
+    """Return " (recorded by …)" for an entry whose author is known."""
+    return f", recorded by {entry.recorded_by}" if entry.recorded_by else ""
+
+
 def _mechanical_source(entries: list[ClinicalEntry]) -> ReadinessItem:
-    """Check that a clinician has named a mechanical source on examination."""
+    """Check that a clinician has named a mechanical source, on examination or imaging."""
     label = "Mechanical source named by a clinician"
-    named = [e for e in entries if e.kind == "exam_finding" and e.details.get("mechanical_source")]
+    named = [
+        e
+        for e in entries
+        if e.kind in ("exam_finding", "imaging") and e.details.get("mechanical_source")
+    ]
     if not (latest := _latest(named)):
         return ReadinessItem(
             "mechanical_source",
             label,
             False,
-            next_step="Examine the patient and record the mechanical source of the pain, if one "
-            "is found.",
+            next_step="Examine the patient (or review the imaging) and record the mechanical "
+            "source of the pain, if one is found.",
         )
     d = latest.details
-    summary = f"{d['mechanical_source']} ({d.get('test', 'exam')}: {d.get('result', 'n/a')})"
+    if latest.kind == "imaging":
+        how = f"{d.get('modality', 'imaging')}: {d.get('finding', 'no finding recorded')}"
+    else:
+        how = f"{d.get('test', 'exam')}: {d.get('result', 'n/a')}"
+    summary = f"{d['mechanical_source']} ({how}{_by(latest)})"
     return ReadinessItem("mechanical_source", label, True, latest.event_date, summary)
 
 
+def _lumbar_spine(entries: list[ClinicalEntry]) -> ReadinessItem:
+    """Check that the lumbar spine is excluded: on examination and, where done, on imaging.
+
+    The review: rule out the lumbar spine first (the hip capsule is supplied from L2-S1, the
+    sciatic nerve from L4-S3). The latest statement of each kind counts.
+    """
+    label = "Lumbar spine excluded"
+    stated = [e for e in entries if e.details.get("lumbar_spine")]
+    exam = _latest([e for e in stated if e.kind == "exam_finding"])
+    imaging = _latest([e for e in stated if e.kind == "imaging"])
+    if exam is None:
+        return ReadinessItem(
+            "lumbar_spine",
+            label,
+            False,
+            next_step="Examine the lumbar spine (and image it if the examination suggests a "
+            "spinal source) and record whether it is excluded.",
+        )
+    pending = [
+        e for e in (exam, imaging) if e is not None and e.details["lumbar_spine"] != "excluded"
+    ]
+    evidence = "; ".join(
+        f"{'examination' if e.kind == 'exam_finding' else e.details.get('modality', 'imaging')}"
+        f" {e.event_date}: {e.details['lumbar_spine'].replace('_', ' ')}{_by(e)}"
+        for e in (exam, imaging)
+        if e is not None
+    )
+    latest = max((e for e in (exam, imaging) if e is not None), key=lambda e: e.event_date)
+    if pending:
+        return ReadinessItem(
+            "lumbar_spine",
+            label,
+            False,
+            latest.event_date,
+            evidence,
+            next_step="A spinal source is not excluded: assess the lumbar spine before "
+            "surgical referral for a hip or pelvic source.",
+        )
+    return ReadinessItem("lumbar_spine", label, True, latest.event_date, evidence)
+
+
 def readiness_checklist(entries: Iterable[ClinicalEntry]) -> tuple[ReadinessItem, ...]:
-    """Return the checklist: imaging, diagnostic injection, mechanical source."""
+    """Return the checklist: spine excluded, imaging, diagnostic injection, mechanical source."""
     entries = list(entries)
-    return (_imaging(entries), _injection(entries), _mechanical_source(entries))
+    return (
+        _lumbar_spine(entries),
+        _imaging(entries),
+        _injection(entries),
+        _mechanical_source(entries),
+    )
 
 
 def next_steps(items: Iterable[ReadinessItem]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, fields, replace
 
-RULE_SET_VERSION = "2026.2"
+RULE_SET_VERSION = "2026.3"
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,9 @@ class Thresholds:
     # are fixed, not a per-protocol override.
     neuro_episodes: int = 2
     neuro_window_days: int = 7
+    # "Continue conservative care" on R-FAIL: when the course is judged again if nothing new
+    # arrives first (design choice: six more weeks, half the shortest trial length).
+    review_after_weeks: int = 6
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -47,6 +50,7 @@ OVERRIDE_RANGES: dict[str, tuple[float, float]] = {
     "worse_points": (1, 5),
     "neuro_episodes": (1, 7),
     "neuro_window_days": (3, 28),
+    "review_after_weeks": (2, 26),
 }
 assert set(OVERRIDE_RANGES) == {f.name for f in fields(Thresholds)}
 

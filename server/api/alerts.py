@@ -44,4 +44,6 @@ def acknowledge(data, alert_id):
 def decide(data, alert_id):
     """Decide on an alert with a note (continue, refer, adjust the plan or discharge)."""
     alert = alerts.alert_for(db.session, g.user, alert_id)
-    return alerts.decide(db.session, g.user, alert, data["decision"], data["note"])
+    return alerts.decide(
+        db.session, g.user, alert, data["decision"], data["note"], data["review_on"]
+    )

@@ -1,6 +1,6 @@
 """Escalation alerts, their audit trail, and the change log that feeds sync."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,9 +36,25 @@ class Alert(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when a later report of the same episode added evidence (the clinician looks again).
     evidence_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A decision's review point: the sweep raises the episode again on this (local) date if the
+    # rule still fires, or earlier once when new evidence arrives (`follows_id` links them).
+    review_on: Mapped[date | None]
+    follows_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id"))
 
     events: Mapped[list["AlertEvent"]] = relationship(order_by="AlertEvent.id")
     patient: Mapped["Patient"] = relationship()  # noqa: F821 (registered in server.models)
+
+    @property
+    def shown_checklist(self) -> list:
+        """The checklist computed from the current record when shown, else the stored one."""
+        return getattr(self, "current_checklist", None) or self.checklist
+
+    @property
+    def shown_next_steps(self) -> list:
+        """The next steps of the checklist shown (see `shown_checklist`)."""
+        current = getattr(self, "current_next_steps", None)
+        return current if current is not None else (self.evidence or {}).get("next_steps", [])
 
 
 class AlertEvent(db.Model):
@@ -54,6 +70,8 @@ class AlertEvent(db.Model):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    # For a decision: the readiness checklist as the clinician saw it (kept for the audit).
+    snapshot: Mapped[list | None] = mapped_column(JSON)
 
 
 class Change(db.Model):

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
-from server.schemas.common import WholeNumber, id_field, nonblank
+from server.schemas.common import Day, WholeNumber, id_field, nonblank
 from server.services.alerts import DECISIONS
 
 
@@ -14,6 +14,11 @@ class AlertEventSchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     note = fields.String(allow_none=True)
+    snapshot = fields.List(
+        fields.Dict(),
+        allow_none=True,
+        metadata={"description": "a decision's readiness checklist as it was shown"},
+    )
 
 
 class AlertSchema(Schema):
@@ -28,8 +33,25 @@ class AlertSchema(Schema):
     route_to = fields.String()
     rationale = fields.String()
     evidence = fields.Dict()
-    checklist = fields.List(fields.Dict())
+    checklist = fields.List(
+        fields.Dict(),
+        attribute="shown_checklist",
+        metadata={"description": "readiness, computed from the current record when shown"},
+    )
+    next_steps = fields.List(fields.String(), attribute="shown_next_steps")
     decision = fields.String(allow_none=True)
+    decided_at = fields.DateTime(allow_none=True)
+    review_on = fields.Date(
+        allow_none=True,
+        metadata={"description": "the decision's review point: judged again on this date"},
+    )
+    follows_id = fields.Integer(
+        allow_none=True, metadata={"description": "the decided alert this one raises again"}
+    )
+    chain = fields.List(
+        fields.Dict(),
+        metadata={"description": "earlier alerts of the episode, newest first, with decisions"},
+    )
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     evidence_updated_at = fields.DateTime(
@@ -65,3 +87,10 @@ class AcknowledgeSchema(Schema):
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
     note = fields.String(required=True, validate=nonblank(4000))
+    review_on = Day(
+        load_default=None,
+        metadata={
+            "description": "failed-trial alerts, continue or injection: when to judge again "
+            "(default: the rule set's review_after_weeks)"
+        },
+    )

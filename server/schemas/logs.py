@@ -195,10 +195,25 @@ class ClinicalEventSchema(_EventSchema):
     recorded_by_id = fields.Integer(dump_only=True)
 
 
+# Whether a spinal source of the pain is excluded (clinical-review section 5: rule out the
+# lumbar spine first); not given = not assessed.
+_lumbar_spine = {
+    "allow_none": True,
+    "validate": validate.OneOf(["excluded", "not_excluded"]),
+    "metadata": {"description": "lumbar spine as a source: excluded or not (absent: not assessed)"},
+}
+_mechanical_source = {
+    "allow_none": True,
+    "validate": validate.Length(max=200),
+    "metadata": {"description": "the mechanical source of the pain (clinicians only)"},
+}
+
+
 class ImagingDetails(Schema):
     modality = fields.String(required=True, validate=validate.OneOf(["MRI", "CT", "US", "X-ray"]))
     finding = fields.String(required=True, validate=nonblank(2000))
-    mechanical_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+    mechanical_source = fields.String(**_mechanical_source)
+    lumbar_spine = fields.String(**_lumbar_spine)
     # A proximal hamstring tear, graded (non-operative hamstring care needs both on record).
     tendons_torn = WholeNumber(
         allow_none=True,
@@ -235,7 +250,8 @@ class InjectionDetails(Schema):
 class ExamFindingDetails(Schema):
     test = fields.String(required=True, validate=nonblank(200))
     result = fields.String(required=True, validate=nonblank(2000))
-    mechanical_source = fields.String(allow_none=True, validate=validate.Length(max=200))
+    mechanical_source = fields.String(**_mechanical_source)
+    lumbar_spine = fields.String(**_lumbar_spine)
 
 
 DETAIL_SCHEMAS = {

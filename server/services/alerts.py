@@ -1,16 +1,61 @@
 """Reading alerts within the caller's care teams."""
 
+from datetime import date, timedelta
+
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
-from server.models import Alert, AlertEvent, User
+from domain.readiness import next_steps, readiness_checklist
+from domain.review import WATCHED_DECISIONS, default_review_on
+from domain.ruleset import thresholds_for
+from server.models import Alert, AlertEvent, Plan, PlanEvaluation, User
 from server.models.types import utcnow
 from server.services.access import require_role, visible_patient_ids
 from server.services.changes import record_change
-from server.services.errors import Conflict, Forbidden, NotFound
-from server.services.escalation import SUBMISSION_RULES
+from server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from server.services.escalation import SUBMISSION_RULES, thresholds_of
+from server.services.histories import clinical_entries_of
+from server.services.plans import local_today, protocol_of
 
 _URGENCY = case({"urgent": 0, "review": 1, "info": 2}, value=Alert.severity, else_=3)
+
+
+def shown(session: Session, alerts: list[Alert]) -> list[Alert]:
+    """Prepare alerts to be shown: the readiness checklist from the current record, the chain.
+
+    The checklist stored with an R-FAIL alert is the one it was raised with; what a clinician
+    sees is computed now, so an item recorded since ticks at once.
+    """
+    entries: dict[int, list] = {}
+    for alert in alerts:
+        if alert.rule_id == "R-FAIL":
+            if alert.patient_id not in entries:
+                entries[alert.patient_id] = clinical_entries_of(session, alert.patient_id)
+            items = readiness_checklist(entries[alert.patient_id])
+            alert.current_checklist = [item.as_evidence() for item in items]
+            alert.current_next_steps = next_steps(items)
+        alert.chain = _chain(session, alert)
+    return alerts
+
+
+def _chain(session: Session, alert: Alert) -> list[dict]:
+    """Return the earlier alerts this one re-raises, newest first, each with its decision."""
+    chain, follows = [], alert.follows_id
+    while follows is not None and len(chain) < 50:
+        earlier = session.get(Alert, follows)
+        if earlier is None:
+            break
+        chain.append(
+            {
+                "id": earlier.id,
+                "created_at": earlier.created_at.isoformat(),
+                "decision": earlier.decision,
+                "decided_at": earlier.decided_at.isoformat() if earlier.decided_at else None,
+                "review_on": earlier.review_on.isoformat() if earlier.review_on else None,
+            }
+        )
+        follows = earlier.follows_id
+    return chain
 
 
 def list_alerts(session: Session, user: User, args: dict) -> list[Alert]:
@@ -26,7 +71,7 @@ def list_alerts(session: Session, user: User, args: dict) -> list[Alert]:
     if args.get("patient_id") is not None:
         query = query.where(Alert.patient_id == args["patient_id"])
     query = query.order_by(_URGENCY, Alert.created_at.desc(), Alert.id.desc())
-    return list(session.scalars(query.limit(args.get("limit", 200))))
+    return shown(session, list(session.scalars(query.limit(args.get("limit", 200)))))
 
 
 def alert_for(session: Session, user: User, alert_id: int) -> Alert:
@@ -37,7 +82,7 @@ def alert_for(session: Session, user: User, alert_id: int) -> Alert:
     )
     if alert is None:
         raise NotFound(f"Alert {alert_id} not found.")
-    return alert
+    return shown(session, [alert])[0]
 
 
 DECISIONS = (
@@ -67,31 +112,70 @@ def acknowledge(session: Session, user: User, alert: Alert, note: str | None) ->
     return alert
 
 
-def decide(session: Session, user: User, alert: Alert, decision: str, note: str) -> Alert:
-    """Record the decision on an alert: who, when, what and why."""
+def decide(
+    session: Session,
+    user: User,
+    alert: Alert,
+    decision: str,
+    note: str,
+    review_on: date | None = None,
+) -> Alert:
+    """Record the decision on an alert: who, when, what, why, and when to look again."""
     _check_routed_to(user, alert)
     if alert.status == "decided":
         raise Conflict(f"The alert was already decided ({alert.decision}).")
+    alert.review_on = _review_on(session, alert, decision, review_on)
     alert.decision = decision
+    alert.decided_at = utcnow()
     if alert.rule_id in SUBMISSION_RULES:
         # A report after the decision is a new episode: it must raise a new alert.
         alert.open_key = None
-    _transition(session, user, alert, "decided", f"decision:{decision}", note)
+    event = _transition(session, user, alert, "decided", f"decision:{decision}", note)
+    _sweep_by(session, alert.plan_id, alert.review_on)
+    # What the clinician saw when deciding, for the audit and to tell new evidence later.
+    event.snapshot = getattr(alert, "current_checklist", None) or alert.checklist
     session.commit()
-    return alert
+    return shown(session, [alert])[0]
+
+
+def _sweep_by(session: Session, plan_id: int | None, review_on: date | None) -> None:
+    """Make the sweep judge the plan again on the review date (time alone calls for a look)."""
+    if plan_id is None or review_on is None:
+        return
+    evaluation = session.get(PlanEvaluation, plan_id)
+    if evaluation is not None and evaluation.next_due_on > review_on:
+        evaluation.next_due_on = review_on
+
+
+def _review_on(session: Session, alert: Alert, decision: str, asked: date | None) -> date | None:
+    """Return the decision's review date: the one asked for, or the rule set's default."""
+    watched = alert.rule_id == "R-FAIL" and decision in WATCHED_DECISIONS
+    if asked is not None and not watched:
+        choices = " or ".join(WATCHED_DECISIONS)
+        raise Invalid("review_on", f"only for a failed-trial alert decided {choices}")
+    if not watched:
+        return None
+    today = local_today(alert.patient)
+    if asked is None:
+        plan = session.get(Plan, alert.plan_id) if alert.plan_id is not None else None
+        thresholds = thresholds_of(protocol_of(plan.protocol)) if plan else thresholds_for(None)
+        return default_review_on(today, thresholds.review_after_weeks)
+    if not today < asked <= today + timedelta(days=366):
+        raise Invalid("review_on", f"must be after today ({today}) and within a year")
+    return asked
 
 
 def _transition(session: Session, user: User, alert: Alert, to: str, action: str, note):
-    session.add(
-        AlertEvent(
-            alert_id=alert.id,
-            actor_id=user.id,
-            action=action,
-            from_status=alert.status,
-            to_status=to,
-            note=note,
-        )
+    event = AlertEvent(
+        alert_id=alert.id,
+        actor_id=user.id,
+        action=action,
+        from_status=alert.status,
+        to_status=to,
+        note=note,
     )
+    session.add(event)
     alert.status = to
     alert.updated_at = utcnow()
     record_change(session, "alert", alert.id, alert.patient_id)
+    return event

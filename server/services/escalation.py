@@ -70,21 +70,7 @@ def raise_alerts(
                 add_report(session, existing, finding)
             results.append((existing, False))
             continue
-        alert = Alert(
-            patient_id=patient_id,
-            plan_id=plan_id,
-            rule_id=finding.rule_id,
-            rule_set_version=finding.rule_set_version,
-            severity=finding.severity,
-            status="open",
-            route_to=finding.route_to,
-            rationale=finding.rationale,
-            evidence=finding.evidence,
-            checklist=finding.evidence.get("readiness", []),
-            episode_key=finding.episode_key,
-            open_key=key,
-        )
-        alert.events.append(AlertEvent(action="raised", to_status="open"))
+        alert = _new_alert(patient_id, plan_id, finding, key)
         if live is not None:
             session.add(alert)
             live[key] = alert
@@ -102,6 +88,72 @@ def raise_alerts(
     if live is None:
         publish(session, [alert for alert, created in results if created])
     return results
+
+
+def _new_alert(patient_id: int, plan_id: int | None, finding: Finding, key: str) -> Alert:
+    """Build the alert of a finding, with its "raised" event."""
+    alert = Alert(
+        patient_id=patient_id,
+        plan_id=plan_id,
+        rule_id=finding.rule_id,
+        rule_set_version=finding.rule_set_version,
+        severity=finding.severity,
+        status="open",
+        route_to=finding.route_to,
+        rationale=finding.rationale,
+        evidence=finding.evidence,
+        checklist=finding.evidence.get("readiness", []),
+        episode_key=finding.episode_key,
+        open_key=key,
+    )
+    alert.events.append(AlertEvent(action="raised", to_status="open"))
+    return alert
+
+
+def decision_snapshot(alert: Alert) -> list | None:
+    """Return the checklist kept with the alert's decision (None before one)."""
+    decided = [e for e in alert.events if e.action.startswith("decision:")]
+    return decided[-1].snapshot if decided else None
+
+
+def raise_again(
+    session: Session, alert: Alert, finding: Finding, reason: str, live: dict[str, Alert]
+) -> Alert:
+    """End a decided alert's episode and raise it again as a new alert linked to it.
+
+    Called by a sweep (which holds the sweep lock) once per review point: the new alert is
+    open, so it is not raised again until it, too, is decided.
+    """
+    key = alert.open_key
+    alert.open_key = None
+    alert.updated_at = utcnow()
+    session.add(
+        AlertEvent(
+            alert_id=alert.id,
+            action="raised_again",
+            from_status=alert.status,
+            to_status=alert.status,
+            note=f"Raised again: {reason}."[:2000],
+        )
+    )
+    record_change(session, "alert", alert.id, alert.patient_id)
+    session.flush()  # the episode key is free before the new alert takes it
+    again = _new_alert(alert.patient_id, alert.plan_id, finding, key)
+    again.follows_id = alert.id
+    again.events[0].note = f"Raised again after the decision on alert {alert.id}: {reason}."
+    session.add(again)
+    live[key] = again
+    return again
+
+
+def refresh_evidence(session: Session, alert: Alert, finding: Finding) -> None:
+    """Keep an undecided sweep alert's evidence current (weeks in care, pain, adherence)."""
+    if alert.evidence == finding.evidence and alert.rationale == finding.rationale:
+        return
+    alert.evidence, alert.rationale = finding.evidence, finding.rationale
+    alert.checklist = finding.evidence.get("readiness", [])
+    alert.updated_at = utcnow()
+    record_change(session, "alert", alert.id, alert.patient_id)
 
 
 def add_report(session: Session, alert: Alert, finding: Finding) -> None:

@@ -319,6 +319,10 @@ class EventBatch:
             path, reason = flatten_errors(error.messages)[0]
             raise Invalid(f"details.{path}", reason) from None
         self._check_date(patient, "event_date", data["event_date"])
+        if details.get("mechanical_source") and self.author.role != "clinician":
+            # Naming the source is what opens a surgical referral: the clinician's call.
+            reason = "only a clinician names the mechanical source"
+            raise Invalid("details.mechanical_source", reason)
         return {**data, "details": details}
 
     def _raise(self, patient: Patient, plan_id, findings: list[Finding], outcome: Stored) -> None:

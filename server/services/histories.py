@@ -2,7 +2,7 @@
 
 import json
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
@@ -62,17 +62,49 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     )
     for patient_id, local, nprs, context, *flags in cursor.fetchall():
         pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
-    clinical = defaultdict(list)
+    clinical = _clinical_rows(cursor, patients, day)
+    cursor.close()
+    return HistoryRows(exercise, pain, clinical)
+
+
+def _clinical_rows(cursor, patients: str, day) -> dict[int, list[ClinicalEntry]]:
+    """Read current clinical events with who recorded them ("name, role") and when."""
     cursor.execute(
-        "SELECT patient_id, kind, event_date, details"
+        "SELECT patient_id, kind, event_date, details, recorded_by_id, received_at"
         f" FROM clinical_events WHERE patient_id IN ({patients})"
         f" AND {_current('clinical_events', 'patient_id', patients)} ORDER BY id"
     )
-    for patient_id, kind, event_date, details in cursor.fetchall():
+    rows = cursor.fetchall()
+    authors = {}
+    ids = ",".join(str(int(row[4])) for row in rows)
+    if ids:
+        cursor.execute(f"SELECT id, display_name, role FROM users WHERE id IN ({ids})")
+        authors = {uid: f"{name}, {role}" for uid, name, role in cursor.fetchall()}
+    clinical = defaultdict(list)
+    for patient_id, kind, event_date, details, author, received in rows:
         details = json.loads(details) if isinstance(details, str) else details
-        clinical[patient_id].append(ClinicalEntry(kind, day(event_date), details))
-    cursor.close()
-    return HistoryRows(exercise, pain, clinical)
+        entry = ClinicalEntry(
+            kind, day(event_date), details, authors.get(author), _moment(received)
+        )
+        clinical[patient_id].append(entry)
+    return clinical
+
+
+def clinical_entries_of(session: Session, patient_id: int) -> list[ClinicalEntry]:
+    """Return one patient's current clinical events, oldest first (for a checklist shown now)."""
+    cursor = session.connection().connection.driver_connection.cursor()
+    try:
+        return _clinical_rows(cursor, str(int(patient_id)), _date_parser())[patient_id]
+    finally:
+        cursor.close()
+
+
+def _moment(value) -> datetime | None:
+    """Return a driver's timestamp as an aware UTC datetime (ISO text on SQLite)."""
+    if value is None or isinstance(value, datetime):
+        return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _current(table: str, owner: str, ids: str) -> str:

@@ -14,8 +14,11 @@ from sqlalchemy import func, select, text, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from domain.readiness import readiness_checklist
+from domain.review import WATCHED_DECISIONS, reraise_reason
 from domain.rules import RULES
 from server.models import (
+    Alert,
     Change,
     ClinicalEvent,
     ExerciseLog,
@@ -30,10 +33,13 @@ from server.models.types import utcnow
 from server.services.escalation import (
     SWEEP_RULES,
     clear_finished_episodes,
+    decision_snapshot,
     episode_key,
     live_alerts,
     publish,
+    raise_again,
     raise_alerts,
+    refresh_evidence,
 )
 from server.services.histories import history_of, load_history_rows
 
@@ -180,15 +186,58 @@ def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]
             run.error_log = [*run.error_log, {"plan_id": plan.id, "error": repr(error)[:300]}]
             continue
         plan_live = live[plan.id]
+        new_alerts += _follow_up(session, plan.patient_id, plan.id, findings, plan_live, history)
         raised = raise_alerts(session, plan.patient_id, plan.id, findings, plan_live)
         firing = {episode_key(plan.patient_id, plan.id, f) for f in findings}
         clear_finished_episodes(session, firing, SWEEP_RULES, plan_live)
+        next_due = min([next_due, *_review_dates(plan_live, today)])
         _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run)
         run.plans_evaluated += 1
         run.findings += len(findings)
         new_alerts += [alert for alert, created in raised if created]
     publish(session, new_alerts)
     run.alerts_created += len(new_alerts)
+
+
+def _follow_up(session, patient_id, plan_id, findings, live, history) -> list[Alert]:
+    """Refresh the evidence of live undecided alerts; raise decided ones again when due.
+
+    A decided R-FAIL alert is raised again, once, on its review date or when new evidence came
+    in since the decision (domain.review); other decided alerts keep their episode.
+    """
+    again = []
+    items = None
+    for finding in findings:
+        alert = live.get(episode_key(patient_id, plan_id, finding))
+        if alert is None:
+            continue
+        if alert.status != "decided":
+            refresh_evidence(session, alert, finding)
+            continue
+        if finding.rule_id != "R-FAIL" or alert.decision not in WATCHED_DECISIONS:
+            continue
+        if items is None:
+            items = readiness_checklist(history.clinical_entries)
+        reason = reraise_reason(
+            history.today,
+            alert.review_on,
+            alert.decided_at,
+            decision_snapshot(alert),
+            items,
+            history.clinical_entries,
+        )
+        if reason:
+            again.append(raise_again(session, alert, finding, reason, live))
+    return again
+
+
+def _review_dates(live: dict[str, Alert], today: date) -> list[date]:
+    """Return the review dates still ahead of the plan's decided alerts."""
+    return [
+        a.review_on
+        for a in live.values()
+        if a.status == "decided" and a.review_on is not None and a.review_on > today
+    ]
 
 
 def _remember(session, evaluation, plan_id, today, next_due, run) -> None:

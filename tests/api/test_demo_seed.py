@@ -193,6 +193,7 @@ def test_red_flag_and_clinical_stories_are_triaged(clean_app):
         events = db.session.scalars(select(ClinicalEvent).where(ClinicalEvent.patient_id == daniel))
         items = readiness_checklist(ClinicalEntry(e.kind, e.event_date, e.details) for e in events)
         assert {i.key: i.met for i in items} == {
+            "lumbar_spine": False,
             "imaging": True,
             "guided_injection": True,
             "mechanical_source": False,

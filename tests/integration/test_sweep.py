@@ -11,6 +11,7 @@ from server.demo import seed_demo
 from server.extensions import db
 from server.models import Alert, Plan, PlanRevision, SweepRun
 from server.scheduler import slot_for, sweep_job
+from server.services.plans import local_today
 from server.services.sweep import run_sweep
 
 STORY_DAY = "2026-11-20"
@@ -54,7 +55,12 @@ def test_demo_data_produces_every_alert_type(seeded):
     assert fail.evidence["adherence"]["ratio"] >= 0.7
     assert fail.evidence["pain"]["series"], "the pain series it judged is kept"
     checklist = {item["key"]: item["met"] for item in fail.checklist}
-    assert checklist == {"imaging": True, "guided_injection": True, "mechanical_source": False}
+    assert checklist == {
+        "lumbar_spine": False,
+        "imaging": True,
+        "guided_injection": True,
+        "mechanical_source": False,
+    }
     assert fail.evidence["next_steps"], "the missing item becomes a next step"
 
 
@@ -158,18 +164,20 @@ def test_an_episode_ends_when_its_condition_clears(seeded, client):
         run_sweep(db.session, as_of=AS_OF)
         phase = db.session.scalar(select(Alert).where(Alert.rule_id == "R-PHASE"))
         plan_id, next_phase = phase.plan_id, phase.evidence["phase_id"]
+        # The patient's date, not the server's: ahead of UTC it is already tomorrow there.
+        patient_today = local_today(phase.patient)
     physio = sign_in(client, "physio@stride.example", "stride-demo-1")
     moved = physio.patch(
         f"/plans/{plan_id}",
         json={
             "reason": "Criteria confirmed in clinic.",
-            "effective_from": date.today().isoformat(),
+            "effective_from": patient_today.isoformat(),
             "operations": [{"op": "move_phase", "phase_id": next_phase}],
         },
     )
     assert moved.status_code == 200, moved.get_json()
     with seeded.app_context():
-        run_sweep(db.session, as_of=date.today())
+        run_sweep(db.session, as_of=patient_today)
         alert = db.session.get(Alert, phase.id)
         assert alert.open_key is None and alert.cleared_at is not None
         assert alert.events[-1].action == "condition_cleared"

@@ -159,8 +159,14 @@ def test_fail_evidence_and_next_steps():
         -2.0,
     )
     assert len(ev["pain"]["series"]) == 21
-    assert [item["met"] for item in ev["readiness"]] == [False, False, False]
-    assert len(ev["next_steps"]) == 3
+    assert [item["key"] for item in ev["readiness"]] == [
+        "lumbar_spine",
+        "imaging",
+        "guided_injection",
+        "mechanical_source",
+    ]
+    assert [item["met"] for item in ev["readiness"]] == [False, False, False, False]
+    assert len(ev["next_steps"]) == 4
 
 
 def test_fail_readiness_from_clinical_entries():
@@ -176,7 +182,9 @@ def test_fail_readiness_from_clinical_entries():
                 "test": "seated piriformis stretch",
                 "result": "positive",
                 "mechanical_source": "piriformis",
+                "lumbar_spine": "excluded",
             },
+            recorded_by="Dr A Patel, clinician",
         ),
     ]
     (finding,) = rule_fail(trial(clinical_entries=clinical))
@@ -194,9 +202,63 @@ def test_fail_negative_injection_becomes_a_next_step():
         )
     ]
     (finding,) = rule_fail(trial(clinical_entries=clinical))
-    injection = finding.evidence["readiness"][1]
+    injection = finding.evidence["readiness"][2]
     assert not injection["met"] and "25 % relief" in injection["evidence"]
     assert "not diagnostic" in injection["next_step"]
+
+
+def _items(clinical):
+    from domain.readiness import readiness_checklist
+
+    return {item.key: item for item in readiness_checklist(clinical)}
+
+
+def _injection(n, before, after):
+    return ClinicalEntry(
+        "guided_injection",
+        day(n),
+        {"target": "ischiofemoral space", "pain_before": before, "pain_after": after},
+    )
+
+
+def test_the_latest_injection_counts_not_the_best_one():
+    positive_then_negative = [_injection(40, 8, 2), _injection(60, 8, 7)]
+    assert not _items(positive_then_negative)["guided_injection"].met
+    negative_then_positive = [_injection(40, 8, 7), _injection(60, 8, 2)]
+    assert _items(negative_then_positive)["guided_injection"].met
+
+
+def test_a_mechanical_source_named_on_imaging_counts_and_names_who_named_it():
+    mri = ClinicalEntry(
+        "imaging",
+        day(30),
+        {
+            "modality": "MRI",
+            "finding": "narrowed ischiofemoral space",
+            "mechanical_source": "ischiofemoral impingement",
+        },
+        recorded_by="Dr A Patel, clinician",
+    )
+    item = _items([mri])["mechanical_source"]
+    assert item.met and "ischiofemoral impingement" in item.evidence
+    assert "Dr A Patel, clinician" in item.evidence
+
+
+def test_lumbar_spine_excluded_on_exam_and_where_done_on_imaging():
+    exam = ClinicalEntry(
+        "exam_finding",
+        day(20),
+        {"test": "lumbar spine", "result": "normal", "lumbar_spine": "excluded"},
+    )
+    assert _items([exam])["lumbar_spine"].met
+    spine_mri = ClinicalEntry(
+        "imaging",
+        day(25),
+        {"modality": "MRI", "finding": "L5/S1 disc", "lumbar_spine": "not_excluded"},
+    )
+    item = _items([exam, spine_mri])["lumbar_spine"]
+    assert not item.met and "not excluded" in item.evidence and item.next_step
+    assert not _items([spine_mri])["lumbar_spine"].met  # imaging alone is not the exam
 
 
 def test_patient_local_today_decides_not_the_server_date():
@@ -294,4 +356,4 @@ def test_evaluate_is_pure_versioned_and_json_ready():
 
 
 def test_rule_set_version_went_up_for_the_new_rules():
-    assert RULE_SET_VERSION == "2026.2"
+    assert RULE_SET_VERSION == "2026.3"
