@@ -10,6 +10,7 @@ from kivy.properties import NumericProperty, StringProperty
 
 from mobile.core import urgent
 from mobile.core.api import ApiClient
+from mobile.core.reminders import reminder_times
 from mobile.core.store import Store
 from mobile.core.sync import SyncEngine
 from mobile.core.today import today_view
@@ -50,7 +51,7 @@ class StrideApp(App):
         self.store = Store(os.path.join(folder, "stride.sqlite3"))
         self.engine = SyncEngine(self.store)
         self.sync = SyncRunner(self.engine, self._show_sync, self._synced)
-        self.reminders = ReminderScheduler(self._remind)
+        self.reminders = ReminderScheduler(self._remind, times=lambda: reminder_times(self.store))
         load_kv("widgets")
         load_kv("controls")
         Window.clearcolor = theme.BG

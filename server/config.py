@@ -3,6 +3,8 @@
 import os
 from datetime import timedelta
 
+from domain.invitations import server_problem
+
 
 def from_environment(instance_path: str) -> dict:
     """Return the configuration for this process, read from the environment."""
@@ -24,6 +26,8 @@ def from_environment(instance_path: str) -> dict:
         # Offered as tap-to-call buttons after urgent advice (the app keeps them offline).
         "EMERGENCY_NUMBER": os.environ.get("STRIDE_EMERGENCY_NUMBER", "999"),
         "CLINIC_PHONE": os.environ.get("STRIDE_CLINIC_PHONE", ""),
+        # The address patients' invitations name; empty: the address the staff's request came to.
+        "PUBLIC_URL": public_url(os.environ.get("STRIDE_PUBLIC_URL", "")),
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -46,3 +50,12 @@ def engine_options(database_url: str) -> dict:
         options["pool_size"] = int(os.environ.get("STRIDE_DB_POOL_SIZE", 5))
         options["max_overflow"] = int(os.environ.get("STRIDE_DB_MAX_OVERFLOW", 5))
     return options
+
+
+def public_url(value: str) -> str:
+    """Return STRIDE_PUBLIC_URL without a trailing slash; refuse to start with a broken one."""
+    value = value.strip().rstrip("/")
+    problem = value and server_problem(value)
+    if problem:
+        raise ValueError(f"STRIDE_PUBLIC_URL={value!r} cannot be used: {problem}")
+    return value

@@ -223,9 +223,22 @@ def patient_steps(tour: Tour):
     tour.screen("signin").ids.email.text = PATIENT
     yield tour.SETTLE_S
     tour.shot("01-sign-in")
+    form = tour.screen("signin")
+    press(form.ids.advanced)
+    form.ids.password.text = PASSWORD
+    press(form.ids.reveal_password)
+    yield tour.SETTLE_S
+    tour.shot("01a-sign-in-advanced")
+    press(form.ids.reveal_password)
+    press(form.ids.advanced)
     yield from sign_in(tour, PATIENT)
     yield lambda: tour.screen().view is not None and tour.idle()  # the first sync brought the plan
     tour.shot("02-today")
+    press(app.root.ids.reminder_times)
+    yield lambda: tour.screen().name == "reminders" and not app.root.ids.sm.transition.is_active
+    tour.shot("02a-reminder-times")
+    app.go_back()
+    yield tour.SETTLE_S
     today = tour.screen()
     item = next(i for i in today.view.items if any(s.level == "review" for s in i.stop_if))
     today.start(item)

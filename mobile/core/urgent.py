@@ -15,6 +15,7 @@ KEY = "urgent_episode"
 LEVELS = ("urgent", "emergency")
 HANDLED = ("acknowledged", "decided")
 DEFAULT_EMERGENCY_NUMBER = "999"
+KNOWN_CONTACTS = "known_contacts"  # a device setting: the last account's numbers, kept at sign-out
 
 
 def _view(episode: dict | None) -> dict | None:
@@ -119,7 +120,8 @@ def urgent_waiting(store) -> bool:
 def contacts(store) -> dict:
     """Return {"emergency_number", "clinic_phone"}: settings first, then the server's."""
     session = store.get_session() or {}
-    known = (session.get("user") or {}).get("contacts") or {}
+    # Signed out, the numbers of the last account on this device still hold.
+    known = (session.get("user") or {}).get("contacts") or store.get_setting(KNOWN_CONTACTS) or {}
     emergency = store.get_setting("emergency_number") or known.get("emergency_number")
     clinic = store.get_setting("clinic_phone") or known.get("clinic_phone")
     return {"emergency_number": emergency or DEFAULT_EMERGENCY_NUMBER, "clinic_phone": clinic}

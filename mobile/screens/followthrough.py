@@ -17,7 +17,10 @@ def headline(level: str, post_operative: bool) -> str:
 
 
 def sent_state(store) -> str:
-    """Return "sent" (the server named the alert), "waiting" (in the outbox) or "unconfirmed"."""
+    """Return "sent" (the server named the alert), "waiting" (in the outbox), "unconfirmed",
+    or "signed_out" (a check made without an account: nothing was queued)."""
+    if store.get_session() is None:
+        return "signed_out"
     episode = urgent.active_episode(store)
     if episode and episode["sent"]:
         return "sent"
@@ -35,6 +38,8 @@ def status_text(state: str, level: str, contacts: dict) -> str:
         who = f"the clinic on {clinic} ({emergency} in an emergency)"
     else:
         who = f"your doctor or care team today ({emergency} in an emergency)"
+    if state == "signed_out":
+        return f"You are not signed in, so your care team has not been told: call {who}."
     opening = "Not sent yet" if state == "waiting" else "Your care team has not confirmed it yet"
     return f"{opening}: do not wait for us, call {who}."
 

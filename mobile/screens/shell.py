@@ -35,6 +35,7 @@ SCREENS = {
     "alerts": "alerts:AlertsScreen",
     "alert": "alert:AlertScreen",
     "event": "event:EventScreen",
+    "reminders": "remindertimes:ReminderTimesScreen",
 }
 
 

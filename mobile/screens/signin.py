@@ -1,8 +1,15 @@
-"""Sign in: server address, email and password; the token is kept for the next launch."""
+"""Sign in: email and password; the server comes from the clinic's invitation (or Advanced).
 
-from kivy.properties import StringProperty
+A patient never has to know a server address: the invitation link or code from the clinic
+fills it in, with the email. Staff, and anyone whose clinic gave a plain address, open
+"Advanced" to type it. The red-flag check stays one tap away without an account.
+"""
 
+from kivy.properties import BooleanProperty, StringProperty
+
+from domain.invitations import InvalidInvitation, parse_invitation
 from mobile.core.api import ApiClient
+from mobile.core.urgent import KNOWN_CONTACTS
 from mobile.screens.background import run_async
 from mobile.screens.base import BaseScreen, load_kv
 
@@ -12,32 +19,74 @@ ROLES = ("patient", "physio", "clinician")
 def explain(error, server_url: str) -> str:
     """Turn a failed sign-in into a sentence a patient can act on."""
     if error.status is None:
-        return f"Cannot reach the server at {server_url}. Check the address and your connection."
+        return (
+            f"Cannot reach the server at {server_url}. Check your connection, and the "
+            "invitation or the server address under Advanced."
+        )
     if error.status == 401:
         return "That email and password do not match an account. Please try again."
     return error.message
 
 
+def host_of(url: str) -> str:
+    """Return a server address as a person reads it (no https://)."""
+    return url.removeprefix("https://").removeprefix("http://")
+
+
 class SignInScreen(BaseScreen):
-    """Ask for server, email and password and hand a successful answer to the app."""
+    """Ask for email and password (the server from an invitation) and sign in."""
 
     server_url = StringProperty("")
+    advanced = BooleanProperty(False)  # the server address field is on show
+    password_shown = BooleanProperty(False)
+    invitation_error = StringProperty("")
+    invitation_note = StringProperty("")  # what an accepted invitation filled in
 
     def show(self, server_url: str = "", auto=None, reason: str = "", **_kwargs) -> None:
         """Fill the server address; sign in at once when credentials came on the command line."""
         self.error = reason
         if server_url:
-            self.server_url = server_url
+            self.server_url = self.ids.server.text = server_url
         if auto:
             self.ids.email.text, self.ids.password.text = auto
             self.submit()
+
+    def use_invitation(self) -> None:
+        """Fill the server and email from a pasted link or a typed code, or say what is wrong."""
+        try:
+            invitation = parse_invitation(self.ids.invitation.text)
+        except InvalidInvitation as problem:
+            self.invitation_error, self.invitation_note = str(problem), ""
+            return
+        self.ids.server.text, self.ids.email.text = invitation.server, invitation.user
+        self.ids.invitation.text = self.invitation_error = self.error = ""
+        self.invitation_note = (
+            f"Invitation accepted: {invitation.user} at {host_of(invitation.server)}. "
+            "Now enter the password your clinic gave you."
+        )
+
+    def toggle_advanced(self) -> None:
+        """Show or hide the server address."""
+        self.advanced = not self.advanced
+
+    def toggle_password(self) -> None:
+        """Show the password as typed, or hide it again."""
+        self.password_shown = not self.password_shown
+
+    def safety_check(self) -> None:
+        """Open the red-flag check without an account: its advice needs no server."""
+        self.go("redflag")
 
     def submit(self) -> None:
         """Check the fields and sign in in the background."""
         url = self.ids.server.text.strip().rstrip("/")
         email, password = self.ids.email.text.strip(), self.ids.password.text
-        if not (url and email and password):
-            self.error = "Enter the server address, your email and your password."
+        if not url:
+            self.advanced = True
+            self.error = "Use the invitation from your clinic, or enter the server address."
+            return
+        if not (email and password):
+            self.error = "Enter your email and your password."
             return
         if not url.startswith(("http://", "https://")):
             url = "https://" + url
@@ -55,10 +104,14 @@ class SignInScreen(BaseScreen):
 
     def _signed_in(self, url: str, answer: dict, timezone) -> None:
         self.busy = False
-        if answer["user"]["role"] not in ROLES:
+        user = answer["user"]
+        if user["role"] not in ROLES:
             self.error = "This app is for patients, physiotherapists and clinicians."
             return
-        self.ids.password.text = ""
+        self.ids.password.text = self.invitation_note = ""
+        self.password_shown = False
+        if user.get("contacts"):  # the numbers to call stay known after a sign-out
+            self.app.store.set_setting(KNOWN_CONTACTS, user["contacts"])
         self.app.signed_in(url, answer, timezone)
 
     def _failed(self, error) -> None:

@@ -55,8 +55,8 @@ class UrgentScreen(BaseScreen):
         self.app.sync.request()
 
     def close(self) -> None:
-        """Return to the day (its banner keeps the advice and the numbers)."""
-        self.go("today")
+        """Return to the day (its banner keeps the advice and the numbers), or to sign-in."""
+        self.go("today" if self.app.store.get_session() else "signin")
 
 
 load_kv("urgent")

@@ -1,6 +1,6 @@
 """Patients: created by staff, visible within the care team."""
 
-from flask import g
+from flask import current_app, g, request
 
 from server.api.base import StrideBlueprint
 from server.extensions import db
@@ -14,6 +14,7 @@ from server.services.access import patient_for, require_role
 from server.services.accounts import (
     attach_summaries,
     create_patient,
+    invitation_for,
     list_patients,
     record_cancer_history,
 )
@@ -26,9 +27,10 @@ blp = StrideBlueprint("patients", __name__, description="Patients and their care
 @blp.arguments(NewPatientSchema)
 @blp.response(201, NewPatientResultSchema)
 def create(data):
-    """Create a patient account; a staff creator joins its care team."""
+    """Create a patient account with its invitation; a staff creator joins its care team."""
     patient, generated = create_patient(db.session, g.user, data)
     patient.initial_password = generated  # shown once, never stored in clear
+    patient.invitation = invitation_for(patient, current_app.config["PUBLIC_URL"], request.url_root)
     return patient
 
 

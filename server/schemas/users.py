@@ -118,8 +118,23 @@ class CancerHistorySchema(Schema):
     )
 
 
+class InvitationSchema(Schema):
+    link = fields.String(
+        metadata={"description": "stride://join?server=...&user=...: tapped or pasted in the app"}
+    )
+    code = fields.String(
+        metadata={"description": "the same as text to type: server (no https://), '/', email"}
+    )
+    server = fields.String(metadata={"description": "the server address the app signs in to"})
+    user = fields.String(metadata={"description": "the email the patient signs in with"})
+
+
 class NewPatientResultSchema(PatientSchema):
     initial_password = fields.String(
         allow_none=True,
         metadata={"description": "Only when the server generated it; shown once."},
+    )
+    invitation = fields.Nested(
+        InvitationSchema,
+        metadata={"description": "how the patient's app finds this server and account"},
     )

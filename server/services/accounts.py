@@ -5,6 +5,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from domain.invitations import Invitation, make_invitation
 from server.models import CareTeamMember, Patient, User
 from server.models.types import utcnow
 from server.models.users import STAFF_ROLES
@@ -58,6 +59,12 @@ def create_patient(session: Session, creator: User, data: dict) -> tuple[Patient
     session.add(patient)
     session.commit()
     return patient, generated
+
+
+def invitation_for(patient: Patient, public_url: str, request_root: str) -> Invitation:
+    """Return the patient's invitation: the configured public address, else the one asked."""
+    # Behind a proxy the request's address may be internal: deployments set STRIDE_PUBLIC_URL.
+    return make_invitation(public_url or request_root, patient.user.email)
 
 
 def list_patients(session: Session, user: User) -> list[Patient]:

@@ -3,7 +3,17 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from mobile.core.reminders import DEFAULT_TIMES, plan_reminders
+import pytest
+
+from mobile.core.reminders import (
+    DEFAULT_TIMES,
+    clock_text,
+    plan_reminders,
+    plan_slots,
+    reminder_times,
+    reset_reminder_times,
+    set_reminder_time,
+)
 from mobile.core.today import log_exercise, today_view
 
 LONDON = ZoneInfo("Europe/London")
@@ -66,3 +76,37 @@ def test_custom_times_and_a_daylight_saving_gap(store, load_plan):
     assert morning.at.utcoffset() == timedelta(hours=1) and morning.at.hour == 2
     assert morning.at == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert evening.at == datetime(2026, 3, 29, 18, 30, tzinfo=UTC)  # 19:30 BST
+
+
+def test_the_patients_times_are_kept_on_the_device_and_used_for_the_schedule(store, load_plan):
+    day = date(2026, 11, 23)
+    view = _view(store, load_plan, day, "piriformis-neural-gliding")
+    assert reminder_times(store) == DEFAULT_TIMES, "nothing chosen: the usual times"
+    set_reminder_time(store, "morning", time(6, 45))
+    set_reminder_time(store, "evening", time(21, 5))
+    chosen = reminder_times(store)
+    assert (chosen["morning"], chosen["evening"]) == (time(6, 45), time(21, 5))
+    assert chosen["midday"] == DEFAULT_TIMES["midday"], "an untouched slot keeps its time"
+    early = datetime(2026, 11, 23, 5, 0, tzinfo=LONDON)
+    planned = plan_reminders(view, LONDON, times=chosen, now=early)
+    assert [r.at.time() for r in planned] == [time(6, 45), time(21, 5)]
+    # A sign-out does not forget them: they belong to the phone, not the account.
+    store.clear_session()
+    assert reminder_times(store)["morning"] == time(6, 45)
+    reset_reminder_times(store)
+    assert reminder_times(store) == DEFAULT_TIMES
+
+
+def test_an_unknown_slot_is_refused_and_an_unreadable_setting_is_ignored(store):
+    with pytest.raises(ValueError, match="unknown time of day: 'night'"):
+        set_reminder_time(store, "night", time(23, 0))
+    store.set_setting("reminder_times", {"morning": "25:99", "evening": 7, "night": "01:00"})
+    assert reminder_times(store) == DEFAULT_TIMES
+
+
+def test_the_slots_offered_are_the_plans_in_the_days_order(store, load_plan):
+    assert plan_slots(store, None) == ("morning", "midday", "afternoon", "evening"), "no plan"
+    day = date(2026, 11, 23)
+    view = _view(store, load_plan, day, "piriformis-neural-gliding")
+    assert plan_slots(store, view) == ("morning", "evening")
+    assert clock_text(time(7, 5)) == "07:05"

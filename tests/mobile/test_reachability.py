@@ -287,13 +287,41 @@ def button(root, text: str):
 # -- the tours
 
 
+def urgent_advice(app, role: str, what: str, back: str) -> None:
+    """Answer yes to an emergency sign on the check on show; probe the advice; close it."""
+    check = screen(app)
+    tap(next(c for c in check.cards["saddle_numbness"].ids.chips.children if c.text == "Yes"))
+    open_screen(app, "urgent")
+    probe(app, role, what)
+    tap(screen(app).ids.close)
+    open_screen(app, back)
+
+
 def test_signed_out_the_sign_in_screen_is_reachable(stride_app):
-    probe(stride_app, "signed out", "sign-in")
+    app = stride_app
+    probe(app, "signed out", "sign-in")
+    form = screen(app, "signin")
+    tap(form.ids.advanced)
+    probe(app, "signed out", "sign-in, advanced settings open")
+    tap(form.ids.reveal_password)
+    probe(app, "signed out", "sign-in, password shown")
+    tap(form.ids.reveal_password)
+    tap(form.ids.advanced)
+    # The red-flag check without an account, and its urgent advice.
+    tap(form.ids.safety_check)
+    open_screen(app, "redflag")
+    probe(app, "signed out", "the red-flag check, signed out")
+    urgent_advice(app, "signed out", "the urgent advice, signed out", "signin")
 
 
 def patient_day(app, role: str) -> None:
     """Probe Today, its dialogs, the exercise screen and its stop dialog, and the tabs."""
     probe(app, role, "Today")
+    tap(app.root.ids.reminder_times)
+    open_screen(app, "reminders")
+    probe(app, role, "the reminder times")
+    tap(app.root.ids.back)
+    open_screen(app, "today")
     cards = today_cards(app)
     first = cards[0]
     many = [c for c in cards if c.item.sets_due > 2]  # of two sets, one was done: no question
@@ -340,12 +368,7 @@ def test_a_patient_reaches_every_control(stride_app, live_server, people):
     patient_day(app, "patient")
     # A yes on the red-flag check: the urgent screen, then Today in its episode mode.
     go_tab(app, "redflag")
-    check = screen(app)
-    tap(next(c for c in check.cards["saddle_numbness"].ids.chips.children if c.text == "Yes"))
-    open_screen(app, "urgent")
-    probe(app, "patient", "the urgent advice")
-    tap(screen(app).ids.close)
-    open_screen(app, "today")
+    urgent_advice(app, "patient", "the urgent advice", "today")
     probe(app, "patient", "Today during an episode")
     tap(screen(app).ids.had_care)
     probe(app, "patient", "the had-care dialog")
