@@ -103,6 +103,7 @@ def _seed_patient(
             "timezone": story.timezone,
             "password": PASSWORD,
             "care_team": [clinician.id],
+            "date_of_birth": story.born,
         },
     )
     today = story_today or local_today(patient)

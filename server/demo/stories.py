@@ -81,6 +81,7 @@ class Story:
     cancer_history: bool | None = None
     # The assignment is refused by the protocol's enrolment rules: no plan, an R-ENROL alert.
     refused: bool = False
+    born: date | None = None  # the date of birth given when the account is made
 
     def plan_dates(self, today: date) -> tuple[date, date | None]:
         """Return the plan's start (`days` before today) and surgery date, if any."""
@@ -149,6 +150,7 @@ STORIES = (
                 (dose("single-leg-bridge", reps=10),),
             ),
         ),
+        born=date(1981, 4, 12),
     ),
     # A full, adherent trial that did not help: pain stuck at 6-7 after 13 weeks (trial 12).
     # The clinician has an MRI and a positive diagnostic injection, but no mechanical source
@@ -199,6 +201,7 @@ STORIES = (
                 },
             ),
         ),
+        born=date(1976, 9, 3),
     ),
     # Started well, then night shifts took over: about 30 % of sets in the last fortnight even
     # after the physio cut the volume, so whether conservative care works cannot be judged.
@@ -219,6 +222,7 @@ STORIES = (
                 (dose("band-side-steps", sets=2), dose("weighted-side-lying-abduction", sets=2)),
             ),
         ),
+        born=date(1990, 1, 27),
     ),
     # Proximal hamstring repair 12 weeks ago, plan from day 4 after surgery; moved through the
     # protective phases at the usual weeks. The eccentric phase's gate (week 12) has just opened.
@@ -244,6 +248,7 @@ STORIES = (
                 "Surgeon cleared full weight bearing; walking with one crutch outdoors only.",
             ),
         ),
+        born=date(1995, 6, 18),
     ),
     # Non-operative hamstring tendinopathy: fine on isometrics, then pain climbed once heavy
     # slow loading started at week 4.
@@ -265,6 +270,7 @@ STORIES = (
             ),
         ),
         changes=(move(29, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),
+        born=date(1988, 11, 5),
     ),
     # Doing well until the physio made the sciatic slider daily at week 7: tingling after the
     # glides on four of the last five days.
@@ -289,6 +295,7 @@ STORIES = (
                 (dose("sciatic-slider-maintenance", days_per_week=7),),
             ),
         ),
+        born=date(1969, 2, 22),
     ),
     # Pudendal neuralgia care going steadily, until the red-flag check two days ago reported
     # new saddle numbness: the app said "go to the emergency department" and exercises paused.
@@ -309,6 +316,7 @@ STORIES = (
             move(28, "contract-and-release", "Relaxation and breathing routine established."),
             move(57, "daily-function", "Can feel and let go of a gentle contraction."),
         ),
+        born=date(1972, 7, 30),
     ),
     # Hamstring repair 9-10 weeks ago, on track until yesterday afternoon: slipped on the stairs,
     # felt a pop at the back of the thigh, pain 8.
@@ -329,6 +337,7 @@ STORIES = (
             move(11, "partial-weight-bearing", "Wound healed; safe on crutches."),
             move(41, "early-hamstring-loading", "Full weight bearing cleared by the surgeon."),
         ),
+        born=date(1984, 12, 9),
     ),
     # The second physio's patient, to show that each physio sees only their own caseload.
     Story(
@@ -350,6 +359,7 @@ STORIES = (
             ),
         ),
         changes=(move(28, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),
+        born=date(1999, 3, 16),
     ),
     # Two weeks after a hamstring repair: ankle pumps stopped yesterday for calf pain and
     # swelling (a possible clot): an urgent stop sign, straight to the surgical team.
@@ -364,6 +374,7 @@ STORIES = (
         missed=steady(0.05),
         surgery_before_start=2,
         stops=((1, "ankle-pumps", "calf-pain-swelling"),),
+        born=date(1993, 8, 1),
     ),
     # A history of breast cancer recorded at intake; new night pain in yesterday's check.
     Story(
@@ -378,6 +389,7 @@ STORIES = (
         cancer_history=True,
         red_flag_days_ago=1,
         red_flag_positives=("night_pain",),
+        born=date(1965, 5, 24),
     ),
     # Referred for non-operative care, but the MRI shows a complete two-tendon avulsion
     # retracted 35 mm: the assignment is refused and the clinician alerted for a surgical opinion.
@@ -399,5 +411,6 @@ STORIES = (
                 "tuberosity, retracted 35 mm.",
             ),
         ),
+        born=date(1987, 10, 11),
     ),
 )

@@ -1,6 +1,6 @@
 """Accounts, bearer tokens, patients and their care teams."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,6 +56,8 @@ class Patient(db.Model):
     cancer_history: Mapped[bool | None] = mapped_column()
     cancer_history_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     cancer_history_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff read the patient's age beside an alert (NULL: not given when the account was made).
+    date_of_birth: Mapped[date | None] = mapped_column()
 
     user: Mapped[User] = relationship(back_populates="patient", foreign_keys=[user_id])
     care_team: Mapped[list["CareTeamMember"]] = relationship(

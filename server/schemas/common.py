@@ -1,6 +1,6 @@
 """Field helpers shared by the API schemas."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
@@ -52,6 +52,12 @@ class Day(fields.Date):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.validators.insert(0, _within_care_dates)
+
+
+def past_day(value: date) -> None:
+    """Refuse a day after today (a date of birth); a day of leeway covers every time zone."""
+    if value > date.today() + timedelta(days=1):
+        raise ValidationError("Must not be in the future.")
 
 
 def _within_care_dates(value: date) -> None:

@@ -3,7 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.users import ROLES, STAFF_ROLES
-from server.schemas.common import id_field, nonblank, validate_timezone
+from server.schemas.common import Day, id_field, nonblank, past_day, validate_timezone
 
 
 class UserSchema(Schema):
@@ -79,6 +79,11 @@ class NewPatientSchema(Schema):
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
     password = fields.String(load_only=True, validate=validate.Length(10, 256))
     care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
+    date_of_birth = Day(
+        allow_none=True,
+        validate=past_day,
+        metadata={"description": "optional; staff see the patient's age beside alerts"},
+    )
 
 
 class SummarySchema(Schema):
@@ -107,6 +112,7 @@ class PatientSchema(Schema):
     summary = fields.Nested(SummarySchema, allow_none=True)
     cancer_history = fields.Boolean(allow_none=True)
     cancer_history_at = fields.DateTime(allow_none=True)
+    date_of_birth = fields.Date(allow_none=True)
 
 
 class CancerHistorySchema(Schema):

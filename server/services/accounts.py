@@ -54,7 +54,12 @@ def create_patient(session: Session, creator: User, data: dict) -> tuple[Patient
         role="patient",
         password=data.get("password") or generated,
     )
-    patient = Patient(user=user, timezone=data.get("timezone", "UTC"), created_by_id=creator.id)
+    patient = Patient(
+        user=user,
+        timezone=data.get("timezone", "UTC"),
+        created_by_id=creator.id,
+        date_of_birth=data.get("date_of_birth"),
+    )
     patient.care_team = [CareTeamMember(staff_id=staff_id) for staff_id in team_ids]
     session.add(patient)
     session.commit()

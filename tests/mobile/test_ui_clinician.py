@@ -1,0 +1,479 @@
+"""The clinician's work in a real Kivy window against the real server, driven by touch.
+
+Every control is touched through the Window where it is drawn (`tap`). The tests check what the
+clinician reads (plain words, the patient's age, when the alert was raised, every week of the
+course) and what the server stored after they acted (the injection with its guidance and the
+date chosen in the date picker, the decision). They run in order on one app.
+"""
+
+import re
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from mobile.core.api import ApiClient
+from tests.mobile.conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO
+from tests.mobile.conftest_ui import (
+    idle,
+    on_screen,
+    open_dialog,
+    pump,
+    stride_app,
+    tap,
+    the,
+    x_display,
+)
+from tests.mobile.test_screens import staff
+
+__all__ = ["stride_app", "x_display"]  # fixtures used by name below
+PASSWORD = "clinician-ui-password"
+BORN = date(1979, 3, 14)
+# What a raw key or a machine date looks like on screen: `saddle_numbness`,
+# `decision:discharge`, `2026-11-30`, `R-FAIL` (protocol ids, `ankle-pumps`, are checked by name).
+RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\bdecision:|\d{4}-\d\d-\d\d|\bR-[A-Z]+")
+
+
+def new_patient(live_server, name: str, days_ago: int, born: date | None = BORN) -> dict:
+    """Create a piriformis patient of the demo team whose plan began `days_ago` days ago."""
+    physio, clinician = staff(live_server, DEMO_PHYSIO), staff(live_server, DEMO_CLINICIAN)
+    email = f"clinician.ui.{name.split()[0].lower()}.{uuid.uuid4().hex[:6]}@example.org"
+    body = {
+        "email": email,
+        "display_name": name,
+        "timezone": "UTC",
+        "password": PASSWORD,
+        "care_team": [clinician.get("/me")["id"]],
+    }
+    if born:
+        body["date_of_birth"] = born.isoformat()
+    created = physio.post("/patients", body)
+    start = datetime.now(UTC).date() - timedelta(days=days_ago)
+    plan = physio.post(
+        f"/patients/{created['id']}/plans",
+        {"protocol_id": "piriformis-neural-gliding", "start_date": start.isoformat()},
+    )
+    me = ApiClient(live_server.url)
+    me.sign_in(email, PASSWORD)
+    return {"id": created["id"], "plan": plan, "me": me, "clinician": clinician, "name": name}
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def red_flag(who: dict, **yes) -> None:
+    """Answer the red-flag check as the patient's phone does (a yes raises R-RED)."""
+    from domain.redflags import QUESTIONS
+
+    answers = {q.key: yes.get(q.key, False) for q in QUESTIONS}
+    body = {"id": str(uuid.uuid4()), "local_date": today().isoformat(), "answers": answers}
+    who["me"].post(f"/patients/{who['id']}/red-flag-checks", body)
+
+
+def stop_sign(who: dict) -> None:
+    """Stop one of today's exercises for a review-level stop sign (R-STOP, bound to the plan)."""
+    plan, day = who["plan"], today().isoformat()
+    version = f"/protocols/{plan['protocol_id']}/versions/{plan['protocol_version']}"
+    content = who["me"].get(version)["content"]
+    signs = {
+        e["id"]: s
+        for p in content["phases"]
+        for e in p["exercises"]
+        for s in e.get("stop_if") or ()
+        if s["level"] == "review"
+    }
+    [prescribed] = who["me"].get(f"/plans/{plan['id']}/schedule", **{"from": day, "to": day})[
+        "days"
+    ]
+    session = next(s for s in prescribed["sessions"] if s["exercise_id"] in signs)
+    body = {
+        "id": str(uuid.uuid4()),
+        "plan_id": plan["id"],
+        "exercise_id": session["exercise_id"],
+        "local_date": day,
+        "slot": session["slot"],
+        "sets_done": 0,
+        "sets_due": session["dose"]["sets"],
+        "status": "skipped",
+        "skip_reason": "stop_if",
+        "stop_if_id": signs[session["exercise_id"]]["id"],
+    }
+    who["me"].post(f"/patients/{who['id']}/exercise-logs", body)
+
+
+@pytest.fixture(scope="module")
+def flagged(live_server):
+    """A patient born in 1979 who answered yes to saddle numbness a moment ago."""
+    who = new_patient(live_server, "Morgan Flag", 20)
+    red_flag(who, saddle_numbness=True)
+    return who
+
+
+@pytest.fixture(scope="module")
+def long_course(live_server):
+    """A patient 30 weeks into a plan, pain logged every week, then a stop sign today."""
+    who = new_patient(live_server, "Avery Longcourse", 30 * 7, born=None)
+    start = today() - timedelta(days=30 * 7)
+    for week in range(30):
+        body = {
+            "id": str(uuid.uuid4()),
+            "local_date": (start + timedelta(days=7 * week + 2)).isoformat(),
+            "nprs": 3 + week % 5,
+            "context": "rest",
+        }
+        who["me"].post(f"/patients/{who['id']}/pain-logs", body)
+    stop_sign(who)
+    return who
+
+
+# -- moving around as the clinician
+
+
+def sign_in_clinician(app, server_url: str) -> None:
+    """Sign in as the demo clinician through the form; wait for the queue."""
+    if app.role:
+        app.sign_out()
+        pump(lambda: app.root.ids.sm.current == "signin" and idle(app), what="sign-in")
+    form = named(app, "signin")
+    form.ids.server.text, form.ids.email.text = server_url, DEMO_CLINICIAN
+    form.ids.password.text = DEMO_PASSWORD
+    tap(form.ids.submit)
+    pump(lambda: app.role == "clinician" and idle(app) and rows(app), what="the alert queue")
+
+
+def named(app, name: str):
+    """Return a screen by name, wherever the shell put it (beside its list on a wide window)."""
+    root = app.root.ids
+    managers = [root.sm] + ([root.side] if "side" in root else [])
+    return next(m.get_screen(name) for m in managers if m.has_screen(name))
+
+
+def rows(app) -> list:
+    """Return the queue's rows, top to bottom."""
+    return list(reversed(named(app, "alerts").ids.rows.children))
+
+
+def row_of(app, name: str, rule: str):
+    return next(r for r in rows(app) if r.patient.startswith(name) and r.alert["rule_id"] == rule)
+
+
+def open_alert(app, name: str, rule: str):
+    """Tap a patient's alert in the queue; wait until its evidence has loaded."""
+    tap(row_of(app, name, rule))
+    alert = named(app, "alert")
+    pump(lambda: alert.patient and alert.rationale and idle(app), what="the alert")
+    return alert
+
+
+def chip(group, value: str):
+    return next(c for c in group.children if c.value == value)
+
+
+def texts(root) -> list[str]:
+    """Return every text a label or button under `root` shows."""
+    return [w.text for w in root.walk(restrict=True) if isinstance(getattr(w, "text", None), str)]
+
+
+def pick_date(app, field, day: date) -> None:
+    """Choose a day in the field's date picker: month steps, the day, "Use this date"."""
+    tap(field)
+    picker = open_dialog("DatePickerDialog")
+    while (picker.year, picker.month) != (day.year, day.month):
+        later = (picker.year, picker.month) < (day.year, day.month)
+        tap(picker.ids.next_month if later else picker.ids.prev_month)
+    tap(next(c for c in day_buttons(picker) if c.day == day))
+    assert picker.chosen_text.endswith(str(day.year)) and str(day.day) in picker.chosen_text
+    tap(picker.ids.use)
+    pump(lambda: "DatePickerDialog" not in dialogs(), what="the date picker to close")
+
+
+def day_buttons(picker) -> list:
+    return [c for c in picker.ids.grid.children if type(c).__name__ == "DayButton"]
+
+
+# -- every key has words (no window needed)
+
+
+def rule_ids() -> set[str]:
+    """Return every rule id the domain raises a finding for (read from its source, so a new
+    rule is found the day it is written)."""
+    import pathlib
+
+    import domain
+
+    found = set()
+    for path in pathlib.Path(domain.__file__).parent.glob("*.py"):
+        found |= set(re.findall(r'make_finding\(\s*"(R-[A-Z]+)"', path.read_text()))
+    assert len(found) >= 9, found
+    return found
+
+
+def protocol_ids() -> set[str]:
+    """Return the ids of every exercise and phase of the shipped protocols."""
+    from server.protocols.loader import validate_files
+
+    docs, problems = validate_files(None)
+    assert not problems, problems
+    phases = [p for doc in docs.values() for p in doc["phases"]]
+    return {p["id"] for p in phases} | {e["id"] for p in phases for e in p.get("exercises", ())}
+
+
+def test_every_key_the_server_knows_has_plain_words():
+    from domain import nerves, postop, redflags
+    from domain.protocol import STOP_LEVELS
+    from domain.readiness import readiness_checklist
+    from mobile.screens import labels
+    from server.models.alerts import SEVERITIES, STATUSES
+    from server.schemas.logs import INJECTION_GUIDANCE, ImagingDetails
+    from server.services.alerts import DECISIONS
+
+    known = {
+        "red-flag question": ({q.key for q in redflags.QUESTIONS}, labels.RED_FLAGS),
+        "red-flag group": ({q.group for q in redflags.QUESTIONS}, labels.RED_FLAG_GROUPS),
+        "post-op question": ({q.key for q in postop.QUESTIONS}, labels.POSTOP_SIGNS),
+        "decision": (set(DECISIONS), dict(labels.DECISIONS)),
+        "rule": (rule_ids(), labels.RULES),
+        "event kind": ({"imaging", "guided_injection", "exam_finding"}, labels.EVENT_KINDS),
+        "modality": (set(ImagingDetails().fields["modality"].validate.choices), labels.MODALITIES),
+        "guidance": (set(INJECTION_GUIDANCE), labels.GUIDANCE),
+        "tear grade": (set(range(4)), labels.TEAR_GRADES),
+        "severity": (set(SEVERITIES), labels.SEVERITIES),
+        "status": (set(STATUSES), labels.STATUSES),
+        "nerve answer": (set(nerves.NERVE_ANSWERS), labels.NERVE_ANSWERS),
+        "level": (set(STOP_LEVELS), labels.LEVEL_ADVICE),
+        "checklist item": ({i.key for i in readiness_checklist([])}, labels.CHECKLIST),
+    }
+    for what, (keys, words) in known.items():
+        missing = sorted(str(k) for k in keys - set(words))
+        assert not missing, f"{what} keys without words in labels.py: {missing}"
+        for key in keys:
+            assert words[key] and not RAW.search(words[key]), (what, key, words[key])
+    from typing import get_args
+
+    from domain.history import ClinicalKind
+
+    assert set(get_args(ClinicalKind)) == set(labels.EVENT_KINDS)
+
+
+@pytest.fixture(scope="module")
+def swept_server(tmp_path_factory):
+    """A server of its own with the demo seeded and swept: the morning queue, every rule in it."""
+    from server.extensions import db
+    from server.services.sweep import run_sweep
+    from tests.mobile.conftest import start_server
+
+    server, stop = start_server(str(tmp_path_factory.mktemp("swept") / "server.sqlite3"))
+    with server.app.app_context():
+        run_sweep(db.session, kind="manual")
+    yield server
+    stop()
+
+
+def test_every_demo_alert_reads_in_plain_words(swept_server):
+    """The seeded queue holds every rule: its summary, facts and history show no raw key."""
+    from mobile.screens import evidence
+    from mobile.screens.alert import event_line
+
+    clinician = staff(swept_server, DEMO_CLINICIAN)
+    ids = protocol_ids()
+    now = datetime.now().astimezone()
+    alerts = [clinician.get(f"/alerts/{a['id']}") for a in clinician.get("/alerts")]
+    assert {a["rule_id"] for a in alerts} == rule_ids(), "the demo has an alert of every rule"
+    for alert in alerts:
+        shown = [
+            evidence.summary(alert),
+            evidence.status_line(alert, now),
+            *evidence.evidence_lines(alert, now),
+            *(
+                evidence.checklist_label(i) + evidence.checklist_detail(i)
+                for i in alert["checklist"]
+            ),
+            *(event_line(e, now) for e in alert["events"]),
+        ]
+        for text in shown:
+            assert text and not RAW.search(text), (alert["rule_id"], text)
+            assert not set(re.findall(r"[a-z]+(?:-[a-z]+)+", text)) & ids, text
+            assert ".;" not in text and "()" not in text and "..." not in text, text
+
+
+def test_times_and_ages_read_as_a_clinician_says_them():
+    from mobile.screens.moments import age_on, when_text
+
+    now = datetime(2026, 12, 1, 16, 30).astimezone()
+    at = (now - timedelta(hours=2, minutes=5)).isoformat()
+    assert when_text(at, now) == f"{(now - timedelta(hours=2, minutes=5)):%H:%M} (2 h ago)"
+    assert when_text((now - timedelta(minutes=12)).isoformat(), now).endswith("(12 min ago)")
+    yesterday = now - timedelta(days=1)
+    assert when_text(yesterday.isoformat(), now) == f"yesterday {yesterday:%H:%M}"
+    assert when_text((now - timedelta(days=9)).isoformat(), now).startswith("Sun 22 Nov ")
+    assert when_text((now - timedelta(days=400)).isoformat(), now) == "Mon 27 Oct 2025 16:30"
+    assert age_on(date(1979, 12, 1), date(2026, 12, 1)) == 47
+    assert age_on(date(1979, 12, 2), date(2026, 12, 1)) == 46
+    assert age_on(None, date(2026, 12, 1)) is None
+
+
+def test_the_month_grid_has_six_weeks_monday_first_and_steps_across_years():
+    from mobile.widgets.datepicker import clamp, month_cells, shift_month
+
+    february = month_cells(2026, 2)  # 1 Feb 2026 is a Sunday
+    assert len(february) == 42 and february[:6] == [None] * 6
+    assert february[6] == date(2026, 2, 1) and february[33] == date(2026, 2, 28)
+    assert february[34:] == [None] * 8
+    assert shift_month(2026, 1, -1) == (2025, 12) and shift_month(2025, 12, 1) == (2026, 1)
+    assert shift_month(2026, 3, -12) == (2025, 3)
+    assert clamp(date(2027, 1, 1), None, date(2026, 12, 1)) == date(2026, 12, 1)
+    assert clamp(date(1970, 1, 1), date(1979, 3, 14), None) == date(1979, 3, 14)
+
+
+# -- the clinician at work, by touch
+
+
+def test_the_queue_shows_the_patients_age_and_when_the_alert_was_raised(
+    stride_app, live_server, flagged
+):
+    app = stride_app
+    sign_in_clinician(app, live_server.url)
+    row = row_of(app, "Morgan Flag", "R-RED")
+    age = today().year - BORN.year - ((today().month, today().day) < (BORN.month, BORN.day))
+    assert row.patient == f"Morgan Flag · age {age}"
+    assert re.fullmatch(r"Open · raised \d\d:\d\d \((just now|\d+ min ago)\)", row.meta), row.meta
+    assert row.rationale.startswith("Red-flag check on ")
+    assert "new saddle numbness or tingling" in row.rationale and "saddle_numbness" not in (
+        row.rationale
+    )
+    for shown in texts(named(app, "alerts")):
+        assert not RAW.search(shown), shown
+
+
+def test_the_alert_shows_age_time_and_the_answer_in_words(stride_app, flagged):
+    app = stride_app
+    alert = open_alert(app, "Morgan Flag", "R-RED")
+    assert alert.patient_line.startswith("Morgan Flag · age ")
+    status = r"Urgent · Open · raised \d\d:\d\d \((just now|\d+ min ago)\)"
+    assert re.fullmatch(status, alert.status_text), alert.status_text
+    assert "go to the emergency department now" in alert.rationale
+    assert "Points to possible cauda equina syndrome." in alert.facts_text
+    for shown in texts(alert):
+        assert not RAW.search(shown), shown
+    assert alert.events_text.endswith(": Raised.")
+    assert on_screen(alert, "Mark seen") and on_screen(alert, "Decide")
+    buttons = [w for w in alert.walk(restrict=True) if type(w).__name__ == "RoundButton"]
+    assert all(b.text and not b.disabled for b in buttons), "no blank or dead button"
+
+
+def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(stride_app, flagged):
+    app = stride_app
+    alert = named(app, "alert")
+    tap(alert.ids.record)
+    event = named(app, "event")
+    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
+    tap(chip(event.ids.kind, "guided_injection"))
+    assert not event.ids.guidance.selected, "no guidance is chosen for the clinician"
+    tap(event.ids.save)
+    assert event.error == (
+        "Still needed: the date, the injection target, the guidance, pain before and pain after."
+    )
+    assert flagged["clinician"].get(f"/patients/{flagged['id']}/clinical-events") == []
+
+    # The picker never offers a day after the patient's today, as a button or otherwise.
+    tap(event.ids.date)
+    picker = open_dialog("DatePickerDialog")
+    assert (picker.year, picker.month) == (today().year, today().month)
+    assert max(b.day for b in day_buttons(picker)) == today()
+    assert picker.ids.next_month.disabled and picker.ids.use.disabled
+    tap(picker.ids.cancel)
+    pump(lambda: not event.ids.date.value and "DatePickerDialog" not in dialogs())
+
+    chosen = today().replace(day=1) - timedelta(days=1)  # a day of last month
+    chosen = chosen.replace(day=min(17, chosen.day))
+    pick_date(app, event.ids.date, chosen)
+    assert event.ids.date.value == chosen
+    assert event.ids.date.text == f"{chosen:%a} {chosen.day} {chosen:%b} {chosen.year}"
+    assert event.error.startswith("Still needed: the injection target"), event.error
+
+    tap(event.ids.target)
+    assert event.ids.target.focus
+    event.ids.target.text = "Right piriformis muscle"
+    tap(chip(event.ids.guidance, "fluoroscopy"))
+    for _ in range(8):  # none -> 0 -> ... -> 7
+        tap(the(event.ids.before, "+", "RoundButton"))
+    for _ in range(3):
+        tap(the(event.ids.after, "+", "RoundButton"))
+    assert (event.ids.before.value, event.ids.after.value) == (7, 2)
+    assert event.relief.startswith("71 % relief: positive")
+    assert not event.error
+    tap(event.ids.save)
+    pump(lambda: alert.notice and idle(app), what="the alert after saving")
+    assert alert.notice == "Result recorded for the next review."
+    [stored] = flagged["clinician"].get(f"/patients/{flagged['id']}/clinical-events")
+    assert stored["kind"] == "guided_injection" and stored["event_date"] == chosen.isoformat()
+    assert stored["details"] == {
+        "target": "Right piriformis muscle",
+        "guidance": "fluoroscopy",
+        "pain_before": 7,
+        "pain_after": 2,
+    }
+
+
+def dialogs() -> list[str]:
+    from kivy.core.window import Window
+
+    return [type(w).__name__ for w in Window.children]
+
+
+def test_the_clinician_decides_and_the_history_says_so_in_words(stride_app, flagged):
+    app = stride_app
+    alert = named(app, "alert")
+    tap(alert.ids.decide)
+    decision = open_dialog("DecisionDialog")
+    assert [c.text for c in reversed(decision.ids.decision.children)][2] == (
+        "Refer for surgical review"
+    )
+    tap(chip(decision.ids.decision, "refer_surgical_review"))
+    tap(decision.ids.note)
+    decision.ids.note.text = "Seen today: cauda equina excluded on MRI; [b]refer[/b] for review."
+    tap(decision.ids.save)
+    pump(lambda: alert.notice.startswith("Decision saved") and idle(app), what="the decision")
+    assert alert.notice == "Decision saved: Refer for surgical review"
+    stored = flagged["clinician"].get(f"/alerts/{alert.alert['id']}")
+    assert (stored["status"], stored["decision"]) == ("decided", "refer_surgical_review")
+    last = alert.events_text.splitlines()[-1]
+    assert "Decided: Refer for surgical review. Seen today" in last
+    assert "&bl;b&br;refer" in last, "a note's brackets are text, never markup"
+    assert "decision:" not in alert.events_text
+    assert not on_screen(alert, "Decide") and not on_screen(alert, "Mark seen")
+
+
+def test_the_course_charts_every_week_and_scrolls_to_the_latest(
+    stride_app, live_server, long_course
+):
+    app = stride_app
+    tap(next(t for t in app.root.ids.tabs.children if t.target == "alerts"))
+    pump(lambda: idle(app) and rows(app), what="the queue")
+    alert = open_alert(app, "Avery Longcourse", "R-STOP")
+    assert alert.patient_line == "Avery Longcourse", "no date of birth: no age is made up"
+    bars = alert.ids.bars
+    pump(lambda: bars.weeks, what="the weekly chart")
+    assert [label for label, _ratio in bars.weeks] == [f"W{n}" for n in range(1, 31)]
+    weeks_logged = {x // 7 for x, value, _median in alert.ids.chart.points if value is not None}
+    assert weeks_logged == set(range(30)), "a pain point in every week of the plan"
+    assert alert.span_text.endswith("(30 weeks)")
+    view = alert.ids.bars_view
+    assert bars.width > view.width
+    assert on_screen(alert, "Swipe the chart sideways for the earlier weeks.")
+    pump(lambda: view.scroll_x == 1, what="the latest weeks in view")
+    assert " stopped for " in alert.rationale and not RAW.search(alert.rationale)
+
+
+def test_thirteen_weeks_fit_the_phone_without_scrolling(stride_app, live_server):
+    who = new_patient(live_server, "Quinn Thirteen", 13 * 7 - 1)
+    stop_sign(who)
+    app = stride_app
+    tap(next(t for t in app.root.ids.tabs.children if t.target == "alerts"))
+    pump(lambda: idle(app) and rows(app), what="the queue")
+    alert = open_alert(app, "Quinn Thirteen", "R-STOP")
+    bars, view = alert.ids.bars, alert.ids.bars_view
+    pump(lambda: len(bars.weeks) == 13, what="the weekly chart")
+    assert bars.width <= view.width, "every week in view at once"
+    assert not on_screen(alert, "Swipe the chart sideways for the earlier weeks.")
