@@ -1,11 +1,20 @@
-"""One exercise: steps, cautions, stop signs, the hold timer with set counter, and logging."""
+"""One exercise: a pinned timer with cues, the steps scrolling below it, pain before and after.
 
+The modes, each drawn by the .kv file: `ready` (pain before, then Start), `hold` and `rest` (the
+clock runs; rests start on their own), `reps` (an untimed set waits for "Set done"), `paused`,
+`finish` (pain after, then "Save: 3 of 3 sets done") and `stopped` (what to do after a stop sign
+that needs no one today; the others open the urgent screen).
+"""
+
+import os
 import time
 
 from kivy.clock import Clock
 from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.utils import escape_markup
 
+from mobile.core.cues import CuePlayer, HoldTimer
 from mobile.core.formatting import plural
 from mobile.core.today import dose_text, hold_plan, log_exercise, stop_outcome_for
 from mobile.screens import glide
@@ -13,13 +22,17 @@ from mobile.screens.base import BaseScreen, load_kv
 from mobile.widgets.dialogs import ChoiceDialog
 
 TICK_S = 0.1
+TOGGLE_TEXT = {"ready": "Start", "hold": "Pause", "rest": "Pause", "paused": "Continue"}  # timed
 
 
-def _set_ends(steps, index: int) -> bool:
-    """Tell whether step `index` is the last working step of its set."""
-    step = steps[index]
-    later = [s for s in steps[index + 1 :] if s.kind != "rest"]
-    return step.kind != "rest" and (not later or later[0].set_number != step.set_number)
+def _step_text(step) -> str:
+    """Return the step's label one part a line ("Hold 2 of 15" over "Set 1 of 3"): narrow phones."""
+    return "\n".join(part[0].upper() + part[1:] for part in step.label.split(" · "))
+
+
+def _line(label: str, text: str) -> str:
+    """Return "[b]label[/b] text" with the protocol's text kept literal."""
+    return f"[b]{label}[/b] {escape_markup(text)}" if text else ""
 
 
 class ExerciseScreen(BaseScreen):
@@ -29,17 +42,33 @@ class ExerciseScreen(BaseScreen):
     view = ObjectProperty(None, allownone=True)
     exercise_name = StringProperty("")
     dose = StringProperty("")
+    mode = StringProperty("ready")
     ring = NumericProperty(0.0)
     big_text = StringProperty("")
-    small_text = StringProperty("")
+    ring_text = StringProperty("")  # under the number: "seconds" or "reps"
+    small_text = StringProperty("")  # the step: "Hold 2 of 15\nSet 1 of 3", "Rest 1 min"
     counter_text = StringProperty("")
-    running = BooleanProperty(False)
-    untimed = BooleanProperty(False)
-    finished = BooleanProperty(False)
-    sets_completed = NumericProperty(0)
+    pain_before_text = StringProperty("")  # "Pain before: 3", once given
+    resting = BooleanProperty(False)  # the step on now is a rest (running or paused)
+    running = BooleanProperty(False)  # the clock runs
+    toggle_text = StringProperty("Start")
+    can_end_early = BooleanProperty(False)
+    ended_early = BooleanProperty(False)  # the finish panel opened before the last set
+    finish_title = StringProperty("")
+    save_text = StringProperty("")
+    easier = StringProperty("")
+    harder = StringProperty("")
+    has_cautions = BooleanProperty(False)
     has_stop_signs = BooleanProperty(False)
     stopped_text = StringProperty("")  # "Stopped: <symptom>" once a stop sign was logged
     stopped_advice = StringProperty("")
+
+    def __init__(self, **kwargs):
+        self.timer = HoldTimer([])
+        self._event = None
+        super().__init__(**kwargs)
+        self.now = time.monotonic  # the timer's clock: a test puts a fake one here
+        self.player = CuePlayer(os.path.dirname(self.app.store.path))  # a test wraps it
 
     def show(self, item=None, view=None, **_kwargs) -> None:
         """Load an exercise from Today (a bare return keeps the one on show)."""
@@ -49,7 +78,9 @@ class ExerciseScreen(BaseScreen):
         self.item, self.view = item, view
         self.exercise_name, self.dose = item.name, dose_text(item.dose)
         self.stopped_text = self.stopped_advice = ""
-        self.has_stop_signs = bool(item.stop_if)
+        self.easier = _line("If it is too much:", item.regression)
+        self.harder = _line("If it is easy:", item.progression)
+        self.has_cautions, self.has_stop_signs = bool(item.cautions), bool(item.stop_if)
         self.ids.pain_before.value = self.ids.pain_after.value = None
         for box, lines, numbered in (
             (self.ids.steps, item.instructions, True),
@@ -59,86 +90,113 @@ class ExerciseScreen(BaseScreen):
             box.clear_widgets()
             for n, line in enumerate(lines, 1):
                 box.add_widget(Factory.Body(text=f"{n}.  {line}" if numbered else f"•  {line}"))
+        self.ids.page.scroll_y = 1
         self.reset()
 
     def on_leave(self, *_args):
         self.pause()
 
-    # -- timer
+    # -- the timer (HoldTimer keeps the state; this drives its clock and shows it)
 
     def reset(self) -> None:
         """Go back to the first hold of the first set."""
         self.pause()
-        self.steps = hold_plan(self.item.dose) if self.item else []
-        self.index, self.sets_completed, self.finished = 0, 0, False
-        self.remaining = self.steps[0].seconds if self.steps else 0
+        self.timer = HoldTimer(hold_plan(self.item.dose) if self.item else [])
+        self.ended_early = False
         self._render()
 
     def toggle(self) -> None:
-        """Start, pause or resume; on an untimed set of reps, mark that set done."""
-        if self.finished:
-            return
-        if self.untimed:
-            self.next_step()
-        elif self.running:
+        """Start, pause or go on; on an untimed set of reps, mark that set done."""
+        if not self.timer.timed:
+            self.skip()
+        elif self.timer.running:
             self.pause()
         else:
-            self.running = True
-            self._last = time.monotonic()
-            self._event = Clock.schedule_interval(self._tick, TICK_S)
-            self._render()
+            self.timer.start(self.now())
+            self._follow_clock()
+
+    def skip(self) -> None:
+        """End the step on now (a hold, a rest, a set of reps); what follows starts on its own."""
+        self.timer.finish_step(self.now())
+        self._follow_clock()
 
     def pause(self) -> None:
         """Stop the clock, keeping the time left."""
-        if getattr(self, "_event", None) is not None:
+        self._cue(self.timer.pause(self.now()))
+        self._follow_clock()
+
+    def end_early(self) -> None:
+        """Stop here and offer to save the sets done so far."""
+        self.pause()
+        self.ended_early = True
+        self._render()
+
+    def carry_on(self) -> None:
+        """Back from the finish panel to the timer, paused where it was."""
+        self.ended_early = False
+        self._render()
+
+    def _follow_clock(self) -> None:
+        """Tick while the timer runs, not otherwise; show where it is."""
+        if self.timer.running and self._event is None:
+            self._event = Clock.schedule_interval(self._tick, TICK_S)
+        elif not self.timer.running and self._event is not None:
             self._event.cancel()
             self._event = None
-        self.running = False
-        if getattr(self, "steps", None):
-            self._render()
-
-    def next_step(self) -> None:
-        """Finish the current step now (end a rest early, or confirm a set of reps)."""
-        if self.finished or not self.steps:
-            return
-        if _set_ends(self.steps, self.index):
-            self.sets_completed += 1
-        self.index += 1
-        if self.index >= len(self.steps):
-            self.finished = True
-            self.pause()
-        else:
-            self.remaining = self.steps[self.index].seconds
         self._render()
 
     def _tick(self, _dt) -> None:
-        now = time.monotonic()
-        # Wall time, not frame count: a slow frame must not stretch a 30 s hold.
-        self.remaining -= now - self._last
-        self._last = now
-        if self.remaining <= 0:
-            self.next_step()
-        else:
-            self._render()
+        self._cue(self.timer.advance(self.now()))
+        self._follow_clock()
+
+    def _cue(self, cues) -> None:
+        """Give the latest cue: after a long gap (a phone that slept) one chime, not a burst."""
+        if cues:
+            self.player.play(cues[-1])
+
+    def _sets_text(self) -> str:
+        """Return "2 of 3 sets done"."""
+        due = self.item.sets_due if self.item else 0
+        return f"{self.timer.sets_completed} of {plural(due, 'set')} done"
 
     def _render(self) -> None:
-        due = self.item.sets_due if self.item else 0
-        self.counter_text = f"{self.sets_completed} of {plural(due, 'set')} done"
-        if self.finished or not self.steps:
-            self.ring, self.untimed = 1.0, False
-            self.big_text, self.small_text = "Done", "Every set finished. Well done!"
-            return
-        step = self.steps[self.index]
-        self.untimed = step.kind == "reps"
-        self.small_text = step.label
-        if self.untimed:
-            self.ring, self.big_text = 0.0, str(step.reps)
+        timer, due = self.timer, self.item.sets_due if self.item else 0
+        self.mode, self.running = self._mode(), timer.running
+        self.can_end_early = self.mode in ("paused", "reps") and 0 < timer.sets_completed < due
+        self.toggle_text = TOGGLE_TEXT.get(self.mode, "") if timer.timed else "Set done"
+        before = self.ids.pain_before.value
+        self.pain_before_text = "" if before is None else f"Pain before: {before}"
+        self.counter_text = self._sets_text()
+        if timer.started and before is not None:
+            self.counter_text += f"\n{self.pain_before_text}"
+        self.save_text = f"Save: {self._sets_text()}"
+        self.finish_title = (
+            "Every set done. Well done!" if timer.finished else f"So far: {self._sets_text()}."
+        )
+        step = timer.step
+        self.ring = timer.fraction
+        self.resting = step is not None and step.kind == "rest"
+        self.small_text = _step_text(step) if step else ""
+        if step is None:
+            self.big_text, self.ring_text = "✓", ""
+        elif timer.timed:
+            self.big_text, self.ring_text = f"{int(max(timer.remaining, 0) + 0.999)}", "seconds"
         else:
-            left = max(self.remaining, 0)
-            self.ring = 1 - left / step.seconds if step.seconds else 1
-            self.big_text = f"{int(left + 0.999)}"
+            self.big_text, self.ring_text = str(step.reps), "reps"
 
-    # -- logging
+    def _mode(self) -> str:
+        timer = self.timer
+        if self.stopped_text:
+            return "stopped"
+        if timer.finished or self.ended_early:
+            return "finish"
+        if not timer.started:
+            return "ready"
+        if not timer.timed:
+            return "reps"
+        return timer.step.kind if timer.running else "paused"
+
+    # -- logging (the same path as Today's buttons: log_exercise queues one exercise_log)
 
     def _pain(self) -> dict:
         return {"pain_before": self.ids.pain_before.value, "pain_after": self.ids.pain_after.value}
@@ -149,28 +207,21 @@ class ExerciseScreen(BaseScreen):
         self.app.changed()
         return event_id
 
-    def _log_done(self, sets_done: int, status: str) -> None:
-        """Log a done or partial session; after a glide, ask about nerve symptoms first."""
+    def save(self) -> None:
+        """Log the sets done (done when every set is, partial otherwise) with the pain scores."""
+        done = self.timer.sets_completed
+        status = "done" if done == self.item.sets_due else "partial"
 
-        def save(nerve_symptoms=None) -> None:
+        def log(nerve_symptoms=None) -> None:
             extra = {"nerve_symptoms": nerve_symptoms} if nerve_symptoms else {}
-            self._log(sets_done, status, **self._pain(), **extra)
-            self.go("today", notice=glide.advice(nerve_symptoms or ""))
+            self._log(done, status, **self._pain(), **extra)
+            saved = f"Saved: {self.item.name}, {self._sets_text()}."
+            self.go("today", notice=glide.advice(nerve_symptoms or "") or saved)
 
         if self.item.is_neural_glide:
-            glide.ask_after_glide(self.item, save)
+            glide.ask_after_glide(self.item, log)
         else:
-            save()
-
-    def save_done(self) -> None:
-        """Log every set done, with any pain scores given."""
-        self._log_done(self.item.sets_due, "done")
-
-    def save_partial(self) -> None:
-        """Log the sets the counter shows as done."""
-        done = int(self.sets_completed)
-        if 0 < done < self.item.sets_due:
-            self._log_done(done, "partial")
+            log()
 
     def stop_symptom(self) -> None:
         """Ask which stop sign happened; what to do next depends on its level."""
@@ -185,7 +236,7 @@ class ExerciseScreen(BaseScreen):
     def _stopped(self, sign_id: str) -> None:
         sign = self.item.stop_sign(sign_id)
         outcome = stop_outcome_for(self.app.store, self.item, sign_id)
-        done = int(min(self.sets_completed, self.item.sets_due - 1))
+        done = int(min(self.timer.sets_completed, self.item.sets_due - 1))
         status = "partial" if done else "skipped"
         self._log(done, status, skip_reason="stop_if", stop_if_id=sign_id, **self._pain())
         if outcome.needs_someone_today:  # at once, before any network: the advice is local
@@ -193,6 +244,7 @@ class ExerciseScreen(BaseScreen):
             return
         self.stopped_text = f"Stopped: {sign.text}"
         self.stopped_advice = outcome.advice
+        self._render()
         self.ids.page.scroll_y = 1
 
 
