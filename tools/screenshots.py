@@ -217,6 +217,19 @@ def scroll_to(tour: Tour, widget):
     yield tour.SETTLE_S
 
 
+def exercise_finished(tour: Tour):
+    """The exercise tapped through to its end: pain after, then "Save: 3 of 3 sets done"."""
+    today = tour.screen()
+    today.start(max(today.view.items, key=lambda i: i.sets_due))
+    exercise = tour.screen()
+    press(exercise.ids.toggle)
+    while exercise.mode != "finish":  # "Next" and "Skip rest" on the clock, else "Set done"
+        press(exercise.ids.skip if exercise.mode in ("hold", "rest") else exercise.ids.toggle)
+    exercise.ids.pain_after.value = 2
+    yield tour.SETTLE_S
+    tour.shot("05-exercise-save")
+
+
 def patient_steps(tour: Tour):
     """The demo patient's day: exercise, stop signs, glides, checks and urgent advice."""
     app = tour.app
@@ -255,6 +268,7 @@ def patient_steps(tour: Tour):
     tour.shot("05-exercise-stop-review")
     press(tour.screen().ids.back_today)
     yield lambda: tour.idle()
+    yield from exercise_finished(tour)
     app.open_screen("pain")
     pain = tour.screen()
     pain.ids.slider.value = 4

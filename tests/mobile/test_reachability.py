@@ -314,6 +314,40 @@ def test_signed_out_the_sign_in_screen_is_reachable(stride_app):
     urgent_advice(app, "signed out", "the urgent advice, signed out", "signin")
 
 
+EXERCISE_MODES = {"hold": "running", "rest": "resting", "reps": "a set of reps"}
+
+
+def exercise_modes(app, role: str, exercise) -> None:
+    """Tap an exercise through to its end, probing each mode of the screen the first time."""
+    from mobile.core.formatting import plural
+
+    probe(app, role, "the exercise")  # before the first set: pain before, Start
+    tap(exercise.ids.toggle)  # Start, or "Set done" on an untimed set
+    seen, ended = set(), False
+    while exercise.mode != "finish":
+        mode = exercise.mode
+        if mode not in seen:
+            seen.add(mode)
+            probe(app, role, f"the exercise, {EXERCISE_MODES[mode]}")
+            if mode == "hold":
+                tap(exercise.ids.toggle)
+                probe(app, role, "the exercise, paused")
+                tap(exercise.ids.toggle)
+        if exercise.timer.sets_completed and not ended:  # a set is done: it can end here
+            if exercise.mode in ("hold", "rest"):
+                tap(exercise.ids.toggle)
+            tap(exercise.ids.end_early)
+            probe(app, role, "the exercise, ended early")
+            tap(exercise.ids.carry_on)
+            ended = True
+        # "Next" / "Skip rest" on the clock; "Set done" or "Continue" otherwise.
+        timed = exercise.mode in ("hold", "rest")
+        tap(exercise.ids.skip if timed else exercise.ids.toggle)
+    due = exercise.item.sets_due
+    assert exercise.ids.save.text == f"Save: {due} of {plural(due, 'set')} done"
+    probe(app, role, "the exercise, finished")
+
+
 def patient_day(app, role: str) -> None:
     """Probe Today, its dialogs, the exercise screen and its stop dialog, and the tabs."""
     probe(app, role, "Today")
@@ -332,14 +366,16 @@ def patient_day(app, role: str) -> None:
     tap(button(first, "Skip"))
     probe(app, role, "the skip dialog")
     close(open_dialog("ChoiceDialog"))
+    # Several sets if there are: the finish panel of a session ended early is reached too.
+    tap(button(many[0] if many else first, "Start"))
+    open_screen(app, "exercise")
+    exercise_modes(app, role, screen(app))
+    tap(app.root.ids.back)
+    open_screen(app, "today")
+    first = today_cards(app)[0]
     tap(button(first, "Start"))
     open_screen(app, "exercise")
-    probe(app, role, "the exercise")
     exercise = screen(app)
-    running = not exercise.ids.toggle.disabled  # an untimed exercise has no timer to start
-    if running:
-        tap(exercise.ids.toggle)
-        probe(app, role, "the exercise, running")
     tap(exercise.ids.stop_button)
     probe(app, role, "the stop dialog")
     dialog = open_dialog("ChoiceDialog")
@@ -351,8 +387,6 @@ def patient_day(app, role: str) -> None:
         open_screen(app, "today")
     else:
         close(dialog)
-        if exercise.running:
-            tap(exercise.ids.toggle)  # paused
     go_tab(app, "pain")
     probe(app, role, "the pain check-in")
     go_tab(app, "redflag")
@@ -460,5 +494,7 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
     assert set(stride_app.root.ids.sm.screen_names) <= opened
     assert "the partial dialog" in SHOWN, "no tour had an exercise of three sets or more"
     assert "the exercise, stopped" in SHOWN, "no tour stopped an exercise for a review sign"
+    for mode in ("finished", "ended early", "paused", "resting"):
+        assert f"the exercise, {mode}" in SHOWN, f"no tour showed the exercise {mode}"
     assert "the date picker, a day chosen" in SHOWN, "no tour opened the date picker"
     print("controls probed per role:", PROBED)
