@@ -1,7 +1,7 @@
 """patient date of birth
 
 Revision ID: 3f1c2b7d9e40
-Revises: af63ff912b23
+Revises: 5b7e21c4d9a0
 Create Date: 2026-12-02 09:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '3f1c2b7d9e40'
-down_revision = 'af63ff912b23'
+down_revision = '5b7e21c4d9a0'
 branch_labels = None
 depends_on = None
 
