@@ -3,6 +3,13 @@
 from marshmallow import Schema, fields, validate
 
 from server.schemas.common import MAX_ID, WholeNumber, id_field
+from server.schemas.logs import (
+    ClinicalEventSchema,
+    ExerciseLogSchema,
+    PainLogSchema,
+    PostopCheckResultSchema,
+    RedFlagResultSchema,
+)
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 
@@ -47,10 +54,21 @@ class SyncResultSchema(Schema):
     )
 
 
+def _logs(schema, what: str) -> fields.List:
+    """A list of logs as their GET lists return them, new on the feed since the cursor."""
+    description = f"{what} stored since the cursor (by any device or person), oldest first"
+    return fields.List(fields.Nested(schema), metadata={"description": description})
+
+
 class ChangesSchema(Schema):
     protocol_versions = fields.List(fields.Nested(ProtocolDetailSchema))
     plans = fields.List(fields.Nested(PlanSchema))
     alerts = fields.List(fields.Dict())
+    exercise_logs = _logs(ExerciseLogSchema, "exercise logs")
+    pain_logs = _logs(PainLogSchema, "pain logs")
+    red_flag_checks = _logs(RedFlagResultSchema, "red-flag checks")
+    postop_checks = _logs(PostopCheckResultSchema, "post-operative checks")
+    clinical_events = _logs(ClinicalEventSchema, "clinical events")
 
 
 class SyncResponseSchema(Schema):

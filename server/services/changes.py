@@ -1,6 +1,8 @@
 """The change feed behind sync: what changed, in commit order."""
 
-from sqlalchemy import text
+from collections.abc import Iterable
+
+from sqlalchemy import insert, text
 from sqlalchemy.orm import Session
 
 from server.models import Change
@@ -11,8 +13,22 @@ _FEED_LOCK = 7_465_821
 
 def record_change(session: Session, kind: str, ref_id: int, patient_id: int | None) -> None:
     """Append a change; ids become visible in increasing order so no reader skips one."""
+    _lock_feed(session)
+    session.add(Change(kind=kind, ref_id=ref_id, patient_id=patient_id))
+
+
+def record_changes(session: Session, kind: str, refs: Iterable[tuple[int, int]]) -> None:
+    """Append one change per (ref_id, patient_id) in one statement (a batch of logs)."""
+    rows = [{"kind": kind, "ref_id": ref, "patient_id": patient} for ref, patient in refs]
+    if not rows:
+        return
+    _lock_feed(session)
+    session.execute(insert(Change), rows)
+
+
+def _lock_feed(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Serialise feed writers until commit: otherwise a later id could commit before an
-        # earlier one and a reader's cursor would jump over the earlier one for ever.
+        # earlier one and a reader's cursor would jump over the earlier one for ever. (On
+        # SQLite, BEGIN IMMEDIATE already lets one writer at a time.)
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FEED_LOCK})
-    session.add(Change(kind=kind, ref_id=ref_id, patient_id=patient_id))

@@ -4,6 +4,7 @@ Each event is checked on its own (a bad one is refused without touching the othe
 ones go in with one multi-row "INSERT … ON CONFLICT (client_uuid) DO NOTHING" per table, and the
 alerts that must not wait for a sweep (R-RED, R-POSTOP, R-STOP) are raised in the same
 transaction. The level of a stop sign comes from the plan's protocol version, never the device.
+Every new row joins the change feed: the patient's other devices (and the care team) pull it.
 """
 
 import uuid
@@ -52,6 +53,7 @@ from server.models import (
 from server.models.types import utcnow
 from server.protocols.loader import flatten_errors
 from server.schemas.logs import DETAIL_SCHEMAS
+from server.services.changes import record_changes
 from server.services.errors import Invalid
 from server.services.escalation import raise_alerts
 from server.services.plans import local_today, protocol_of, revisions_of
@@ -140,6 +142,9 @@ class EventBatch:
                 if react and outcome.error is None and key not in reacted:
                     reacted.add(key)
                     react(patient, outcome)
+        # Last, so the PostgreSQL feed lock is held for as short a time as possible.
+        for kind, queued in self._pending.items():
+            record_changes(self.session, kind, _new_rows(queued, outcomes))
         self._pending.clear()
         return outcomes
 
@@ -421,6 +426,16 @@ class EventBatch:
                 )
             )
         return [p for p in self._post_op[patient.id] if p.surgery_date and p.surgery_date <= day]
+
+
+def _new_rows(queued, outcomes: dict[uuid.UUID, Stored]) -> list[tuple[int, int]]:
+    """Return (id, patient_id) of each row this batch created, once each."""
+    rows = {}
+    for _, values in queued:
+        outcome = outcomes[values["client_uuid"]]
+        if outcome.created:
+            rows[outcome.record["id"]] = outcome.record["patient_id"]
+    return list(rows.items())
 
 
 def _revision_numbers(plan: Plan) -> list[int]:

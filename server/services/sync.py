@@ -18,7 +18,7 @@ from server.schemas.logs import (
 )
 from server.services.access import patient_for, visible_to
 from server.services.errors import ServiceError
-from server.services.events import EventBatch
+from server.services.events import MODELS, EventBatch
 
 _SCHEMAS = {
     "exercise_log": ExerciseLogSchema(),
@@ -28,6 +28,8 @@ _SCHEMAS = {
     "clinical_event": ClinicalEventSchema(),
 }
 _PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
+# Feed kind -> key of the pull's `changes` (the plural of the log lists' paths).
+_LOG_KEYS = {kind: f"{kind}s" for kind in MODELS}
 _ROLES = {
     "exercise_log": ("patient",),
     "pain_log": ("patient",),
@@ -106,13 +108,13 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     new_cursor = rows[-1].id if rows else cursor
-    wanted: dict[str, list[int]] = {"protocol_version": [], "plan": [], "alert": []}
+    kinds = ("protocol_version", "plan", "alert", *MODELS)
+    wanted: dict[str, dict[int, None]] = {kind: {} for kind in kinds}  # ids in feed order, once
     for row in rows:
-        if row.ref_id not in wanted[row.kind]:
-            wanted[row.kind].append(row.ref_id)
+        wanted[row.kind].setdefault(row.ref_id)
     plans = _fetch(session, Plan, wanted["plan"])
     version_ids = list(
-        dict.fromkeys(wanted["protocol_version"] + [p.protocol_version_id for p in plans])
+        dict.fromkeys([*wanted["protocol_version"], *(p.protocol_version_id for p in plans)])
     )
     versions = _fetch(session, ProtocolVersion, version_ids, _WITH_CONTENT)
     for version in versions:
@@ -120,6 +122,10 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     alert_schema = _PATIENT_ALERT if user.role == "patient" else _ALERT
     alerts = [alert_schema.dump(a) for a in _fetch(session, Alert, wanted["alert"])]
     changes = {"protocol_versions": versions, "plans": plans, "alerts": alerts}
+    # Logs of every device of the patient (and the staff's clinical events), oldest first.
+    changes.update(
+        (_LOG_KEYS[kind], _rows(session, model, wanted[kind])) for kind, model in MODELS.items()
+    )
     return changes, new_cursor, has_more
 
 
@@ -138,8 +144,20 @@ def _changes_after(role: str):
 _WITH_CONTENT = undefer(ProtocolVersion.content)
 
 
-def _fetch(session: Session, model, ids: list[int], *options) -> list:
+def _fetch(session: Session, model, ids, *options) -> list:
     if not ids:
         return []
-    query = select(model).where(model.id.in_(ids)).options(*options).order_by(model.id)
+    query = select(model).where(model.id.in_(list(ids))).options(*options).order_by(model.id)
     return list(session.scalars(query))
+
+
+def _rows(session: Session, model, ids) -> list:
+    """Return table rows as mappings: unlike ORM objects, the commit does not expire them.
+
+    Expired, each of a page of 500 logs would be read again, one SELECT each, to be dumped.
+    """
+    if not ids:
+        return []
+    table = model.__table__
+    query = select(table).where(table.c.id.in_(list(ids))).order_by(table.c.id)
+    return list(session.execute(query).mappings())
