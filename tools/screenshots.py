@@ -252,6 +252,11 @@ def patient_steps(tour: Tour):
     tour.shot("02a-reminder-times")
     app.go_back()
     yield tour.SETTLE_S
+    press(tour.screen().ids.week)
+    yield lambda: tour.screen().name == "week" and not app.root.ids.sm.transition.is_active
+    tour.shot("02b-week-ahead")
+    app.go_back()
+    yield tour.SETTLE_S
     today = tour.screen()
     item = next(i for i in today.view.items if any(s.level == "review" for s in i.stop_if))
     today.start(item)
@@ -271,6 +276,8 @@ def patient_steps(tour: Tour):
     yield from exercise_finished(tour)
     app.open_screen("pain")
     pain = tour.screen()
+    yield tour.SETTLE_S
+    tour.shot("06a-pain-tap-the-scale")
     pain.ids.slider.value = 4
     pain.ids.context.select("after_exercise")
     yield tour.SETTLE_S

@@ -23,7 +23,7 @@ def _moment(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _names(store) -> dict[tuple[int, str], str]:
+def exercise_names(store) -> dict[tuple[int, str], str]:
     """Return exercise names by (plan id, exercise id) for the stored plans."""
     names = {}
     for plan in store.plans():
@@ -56,7 +56,7 @@ def nerve_followups_due(store, now: datetime | None = None) -> list[dict]:
         due.append(log)
     if not due:
         return []
-    names = _names(store)
+    names = exercise_names(store)
     due.sort(key=lambda log: _moment(log.get("recorded_at") or log.get("received_at")))
     return [{**log, "name": names.get((log.get("plan_id"), log["exercise_id"]))} for log in due]
 

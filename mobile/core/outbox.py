@@ -2,6 +2,7 @@
 
 import json
 import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime
 
@@ -30,6 +31,13 @@ def add_priority(db: sqlite3.Connection) -> None:
         db.execute("UPDATE outbox SET priority = ? WHERE seq = ?", (priority, seq))
 
 
+def add_hold(db: sqlite3.Connection) -> None:
+    """Give an outbox made by an older app version its hold column (the undo window)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+    if "hold_until" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN hold_until REAL")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
@@ -44,8 +52,13 @@ class Outbox:
         patient_id: int | None = None,
         priority: int | None = None,
         local: dict | None = None,
+        hold_s: float = 0,
     ) -> str:
-        """Queue an event for sync and mirror it into the local logs; return its new UUID."""
+        """Queue an event for sync and mirror it into the local logs; return its new UUID.
+
+        `hold_s` keeps the event out of every push for that long (wall-clock seconds, so the
+        hold survives the app closing): until then it can be withdrawn without a trace.
+        """
         if event_type not in EVENT_TYPES:
             raise ValueError(f"unknown event type: {event_type!r}")
         if priority is None:
@@ -54,11 +67,13 @@ class Outbox:
         data = {**data, "recorded_at": data.get("recorded_at") or _now()}
         data["local_date"] = as_date(data["local_date"]).isoformat()
         owner, body = self._owner(), json.dumps(data)
+        hold_until = time.time() + hold_s if hold_s > 0 else None
         with self._tx() as db:
             db.execute(
-                "INSERT INTO outbox (id, type, owner, patient_id, data, queued_at, priority)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (event_id, event_type, owner, patient_id, body, _now(), priority),
+                "INSERT INTO outbox"
+                " (id, type, owner, patient_id, data, queued_at, priority, hold_until)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (event_id, event_type, owner, patient_id, body, _now(), priority, hold_until),
             )
             # `local` is what only the mirror keeps (the offline triage level, a stop sign's
             # text), never sent: the server decides those itself.
@@ -67,11 +82,13 @@ class Outbox:
         return event_id
 
     def outbox(self, limit: int = 500) -> list[dict]:
-        """Return events ready for /sync: highest priority first, then oldest first."""
+        """Return events ready for /sync (none still held): highest priority, then oldest first."""
         rows = self._rows(
             "SELECT id, type, patient_id, data FROM outbox WHERE owner IS ?"
+            " AND (hold_until IS NULL OR hold_until <= ?)"
             " ORDER BY priority DESC, seq LIMIT ?",
             self._owner(),
+            time.time(),
             limit,
         )
         events = []
@@ -81,6 +98,28 @@ class Outbox:
                 event["patient_id"] = patient_id
             events.append(event)
         return events
+
+    def withdraw(self, event_id: str) -> bool:
+        """Take back a held event and its mirrored log; tell whether it was still held.
+
+        Held rows are never read for a push, and this deletes only a row whose hold has not
+        ended (both decided under the store's lock), so a withdrawn event was never sent.
+        """
+        with self._tx() as db:
+            gone = db.execute(
+                "DELETE FROM outbox WHERE id = ? AND hold_until > ?", (event_id, time.time())
+            ).rowcount
+            if gone:
+                db.execute("DELETE FROM logs WHERE id = ? AND state = 'pending'", (event_id,))
+        return bool(gone)
+
+    def release(self, ids: list[str] | None = None) -> None:
+        """End the hold of these events (default: all of this account's): the next push sends."""
+        with self._tx() as db:
+            if ids is None:
+                db.execute("UPDATE outbox SET hold_until = NULL WHERE owner IS ?", (self._owner(),))
+            for event_id in ids or ():
+                db.execute("UPDATE outbox SET hold_until = NULL WHERE id = ?", (event_id,))
 
     def pending_count(self) -> int:
         """Return how many events wait to sync."""

@@ -4,6 +4,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import get_args
 
+from domain.history import PainContext, SkipReason, Status
+from domain.nerves import NERVE_ANSWERS
+from domain.protocol import Dose, StopSign
+from domain.stops import StopOutcome, stop_outcome
 from mobile.core import urgent
 from mobile.core.checks import (
     is_post_operative,
@@ -17,10 +21,8 @@ from mobile.core.followups import answer_nerve_followup, nerve_followups_due
 from mobile.core.formatting import TIME_OF_DAY_ORDER, as_date, time_of_day_title
 from mobile.core.outbox import NORMAL, URGENT
 from mobile.core.plan import day_plans, exercises_on, plan_protocol
-from domain.history import PainContext, SkipReason, Status
-from domain.nerves import NERVE_ANSWERS
-from domain.protocol import Dose, StopSign
-from domain.stops import StopOutcome, stop_outcome
+
+NOTE_MAX = 2000  # the server's limit for a log's note
 
 __all__ = [
     "SlotGroup",
@@ -35,6 +37,7 @@ __all__ = [
     "log_pain",
     "nerve_followups_due",
     "postop_check_days",
+    "slot_order",
     "stop_outcome_for",
     "submit_postop_check",
     "submit_red_flag_check",
@@ -104,6 +107,13 @@ class TodayView:
         return [item for group in self.groups for item in group.items]
 
 
+def slot_order(names) -> list[str]:
+    """Return time-of-day names in the day's order (morning first; unknown names after)."""
+    return [t for t in TIME_OF_DAY_ORDER if t in names] + sorted(
+        t for t in names if t not in TIME_OF_DAY_ORDER
+    )
+
+
 def today_view(store, local_date: date | str) -> TodayView | None:
     """Return the day's plan with what was logged, or None without a plan covering the day."""
     day = as_date(local_date)
@@ -148,10 +158,9 @@ def today_view(store, local_date: date | str) -> TodayView | None:
             log_recorded_at=log.get("recorded_at"),
         )
         by_slot.setdefault(session.time_of_day, []).append(item)
-    order = [t for t in TIME_OF_DAY_ORDER if t in by_slot] + sorted(
-        t for t in by_slot if t not in TIME_OF_DAY_ORDER
+    groups = tuple(
+        SlotGroup(t, time_of_day_title(t), tuple(by_slot[t])) for t in slot_order(by_slot)
     )
-    groups = tuple(SlotGroup(t, time_of_day_title(t), tuple(by_slot[t])) for t in order)
     items = [item for group in groups for item in group.items]
     return TodayView(
         local_date=day,
@@ -194,8 +203,13 @@ def log_exercise(
     nerve_symptoms: str | None = None,
     now: datetime | None = None,
     note: str | None = None,
+    hold_s: float = 0,
 ) -> str:
-    """Queue what was done of one session (checked as the server checks it); return its UUID."""
+    """Queue what was done of one session (checked as the server checks it); return its UUID.
+
+    `hold_s` keeps a plain log out of the pushes for an undo window (see `Store.withdraw`);
+    a stop sign is never held: the care team may need to hear of it today.
+    """
     due = item.sets_due
     if status not in get_args(Status):
         raise ValueError(f"status must be done, partial or skipped; got {status!r}")
@@ -221,6 +235,8 @@ def log_exercise(
             raise ValueError("nerve symptoms are asked after a neural glide that was done")
     _check_nprs("pain_before", pain_before)
     _check_nprs("pain_after", pain_after)
+    if note is not None and not (isinstance(note, str) and len(note) <= NOTE_MAX):
+        raise ValueError(f"note must be text of at most {NOTE_MAX} characters")
     data = {
         "plan_id": view.plan_id,
         "exercise_id": item.exercise_id,
@@ -238,7 +254,7 @@ def log_exercise(
         "recorded_at": recorded_at(now),
     }
     if sign is None:
-        return store.enqueue("exercise_log", data, priority=NORMAL)
+        return store.enqueue("exercise_log", data, priority=NORMAL, hold_s=hold_s)
     # The mirror keeps the sign's text and level, as the server's rows carry them.
     local = {"stop_symptom": sign.text, "stop_level": sign.level}
     outcome = stop_outcome(sign.level, is_post_operative(store))

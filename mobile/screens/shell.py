@@ -24,6 +24,7 @@ HOME = {role: tabs[0][0] for role, tabs in TABS.items()}
 SCREENS = {
     "signin": "signin:SignInScreen",
     "today": "today:TodayScreen",
+    "week": "week:WeekScreen",
     "exercise": "exercise:ExerciseScreen",
     "pain": "pain:PainScreen",
     "redflag": "redflag:RedFlagScreen",

@@ -5,19 +5,19 @@ from datetime import timedelta
 from kivy.factory import Factory
 from kivy.properties import (
     BooleanProperty,
-    DictProperty,
     ListProperty,
     NumericProperty,
     ObjectProperty,
     StringProperty,
 )
-from kivy.uix.boxlayout import BoxLayout
+from kivy.utils import escape_markup
 
 from mobile.core import urgent
 from mobile.core.formatting import date_text, plural
+from mobile.core.revisions import new_revision_notes
+from mobile.core.seen import first_sight
 from mobile.core.today import (
     answer_nerve_followup,
-    dose_text,
     is_post_operative,
     log_exercise,
     nerve_followups_due,
@@ -26,55 +26,15 @@ from mobile.core.today import (
 )
 from mobile.screens import followthrough, glide
 from mobile.screens.base import BaseScreen, load_kv
+from mobile.screens.skipping import ask_skip
+from mobile.screens.todaycards import FollowUpCard, SessionCards
+from mobile.screens.undo import HOLD_S, UndoWindows
 from mobile.widgets.dialogs import ChoiceDialog
-from mobile.widgets.surfaces import Card
-from domain import nerves
 
-SKIP_REASONS = [
-    ("pain", "Too painful today"),
-    ("no_time", "No time"),
-    ("forgot", "Forgot"),
-    ("unwell", "Feeling unwell"),
-    ("other", "Another reason"),
-]
-REASON_WORDS = dict(SKIP_REASONS) | {"stop_if": "stop symptom"}
 CARE_CONFIRMED = (
     "Thank you. Your exercises are back on today's list. Follow what you were told when you "
     "were seen."
 )
-
-
-def status_text(item, paused: bool = False) -> str:
-    """Return the pill text of an item: "To do", "Done", "1 of 2 sets", "Skipped: no time"."""
-    if item.status == "done":
-        return "Done"
-    if item.status == "partial":
-        return f"{item.sets_done} of {plural(item.sets_due, 'set')}"
-    if item.status == "skipped":
-        return f"Skipped: {REASON_WORDS.get(item.skip_reason, 'other').lower()}"
-    return "Paused" if paused else "To do"
-
-
-class ItemCard(BoxLayout):
-    """One exercise session with its dose and the start / done / partial / skip buttons."""
-
-    item = ObjectProperty()
-    screen = ObjectProperty()
-    exercise = StringProperty("")
-    dose = StringProperty("")
-    status = StringProperty("todo")
-    status_text = StringProperty("")
-    paused = BooleanProperty(False)  # an urgent episode is open: no exercise buttons at all
-
-
-class FollowUpCard(Card):
-    """A day after "still there": is the tingling or numbness after a glide still there?"""
-
-    log = DictProperty()
-    screen = ObjectProperty()
-    question = StringProperty("")
-    when = StringProperty("")
-    choices = ListProperty(nerves.FOLLOW_UP_CHOICES)
 
 
 class TodayScreen(BaseScreen):
@@ -100,15 +60,32 @@ class TodayScreen(BaseScreen):
     episode_status = StringProperty("")
     episode_waiting = BooleanProperty(False)
     calls = ListProperty()  # [(label, number)] for the call buttons
+    important_open = BooleanProperty(True)  # the phase's points in full (first view) or one line
+    revision_notes = ListProperty()  # plan changes that arrived while Today was on show
+
+    def __init__(self, **kwargs):
+        self._serial = None  # the sign-in this screen last showed
+        self._important_key = None  # the phase whose "Important" box was decided on this visit
+        self._shown = None  # the follow-ups on show (their cards are redrawn when they change)
+        super().__init__(**kwargs)
 
     def on_kv_post(self, base):
         super().on_kv_post(base)
+        self.undo_windows = UndoWindows(self.app)
+        self.cards = SessionCards(self.ids.groups, self)
         self.app.bind(sync_text=self._data_changed)  # "Not sent yet" ends when the sync does
+        self.app.bind(session_serial=self._signed_in_or_out)
 
     def show(self, notice: str = "", **_kwargs) -> None:
         """Rebuild from the store each time the tab opens (with a word on what just happened)."""
         self.title = "Today"
         self.notice = notice
+        if self._serial != self.app.session_serial:  # another sign-in: its own fresh start
+            self._serial = self.app.session_serial
+            self.ids.page.scroll_y = 1
+            # Entries a closed app left in their undo window were kept: they go with this sync.
+            self.app.store.release()
+        self._important_key, self.revision_notes = None, []
         self.refresh()
 
     def refresh(self) -> None:
@@ -121,10 +98,8 @@ class TodayScreen(BaseScreen):
         self.view = view = today_view(store, today)
         self.date_text = date_text(today)
         self.check_due = not store.red_flag_checks(today - timedelta(days=6), today)
-        groups, notes = self.ids.groups, self.ids.restrictions
-        groups.clear_widgets()
-        notes.clear_widgets()
         self.has_restrictions = bool(view and view.restrictions)
+        self.cards.show(view, self.paused, lambda log_id: log_id in self.undo_windows)
         if view is None:
             self.phase_title, self.progress, self.progress_text = "", 0, ""
             synced = self.app.engine.state().last_success is not None
@@ -135,34 +110,46 @@ class TodayScreen(BaseScreen):
             )
             return
         self.empty_text = ""
+        self._show_important(store, view)
+        self._show_revisions(store, today)
         self.phase_title = view.phase_title
         self.progress = view.sets_done / view.sets_due if view.sets_due else 0
         if view.is_rest_day or not view.sets_due:
             self.progress_text = "A planned rest day. Gentle walking is fine."
         else:
             self.progress_text = f"{view.sets_done} of {plural(view.sets_due, 'set')} done today"
-        for text in view.restrictions:
-            notes.add_widget(Factory.Body(text=f"•  {text}", color=(0.36, 0.25, 0.02, 1)))
-        for group in view.groups:
-            groups.add_widget(Factory.GroupTitle(text=group.title))
-            for item in group.items:
-                groups.add_widget(
-                    ItemCard(
-                        item=item,
-                        screen=self,
-                        exercise=item.name,
-                        dose=dose_text(item.dose),
-                        status=item.status,
-                        status_text=status_text(item, self.paused),
-                        paused=self.paused,
-                    )
-                )
         upcoming = self.app.reminders.upcoming
         self.reminders_text = (
             "Reminders today: " + ", ".join(f"{r.at:%H:%M} {r.time_of_day}" for r in upcoming)
             if upcoming and not self.paused
             else ""
         )
+
+    def _show_important(self, store, view) -> None:
+        """Show the phase's points in full the first time, then as one line to open."""
+        key = f"{view.plan_id}:{view.phase_id}"
+        if view.restrictions and key != self._important_key:
+            self._important_key = key
+            self.important_open = first_sight(store, "important", key)
+            notes = self.ids.restrictions
+            notes.clear_widgets()
+            for text in view.restrictions:
+                notes.add_widget(Factory.Body(text=f"•  {text}", color=(0.36, 0.25, 0.02, 1)))
+
+    def _show_revisions(self, store, today) -> None:
+        """Tell the plan changes not told before; they stay until Today is left or "Got it"."""
+        told = new_revision_notes(store, today)
+        if told:
+            self.revision_notes = [*self.revision_notes, *told]
+        box = self.ids.revisions
+        box.clear_widgets()
+        for note in self.revision_notes:
+            if note.starts:
+                box.add_widget(Factory.Caption(text=note.starts, color=(0.21, 0.39, 0.55, 1)))
+            for change in note.changes:
+                box.add_widget(Factory.Body(text=f"•  {escape_markup(change)}"))
+            if note.reason:
+                box.add_widget(Factory.Body(text=f"Because: “{escape_markup(note.reason)}”"))
 
     def _show_episode(self, store) -> None:
         episode = urgent.active_episode(store)
@@ -180,10 +167,13 @@ class TodayScreen(BaseScreen):
         self.episode_status = followthrough.status_text(state, level, contacts)
 
     def _show_followups(self, store) -> None:
-        box = self.ids.followups
-        box.clear_widgets()
         due = nerve_followups_due(store)
         self.followups_due = bool(due)
+        if [log["id"] for log in due] == self._shown:
+            return  # the same cards: none is rebuilt under a finger
+        self._shown = [log["id"] for log in due]
+        box = self.ids.followups
+        box.clear_widgets()
         for log in due:
             box.add_widget(
                 FollowUpCard(
@@ -231,23 +221,45 @@ class TodayScreen(BaseScreen):
 
     # -- actions (each queues an event, then the app syncs soon)
 
-    def _log(self, item, sets_done: int, status: str, **extra) -> None:
-        log_exercise(self.app.store, self.view, item, sets_done, status, **extra)
+    def _log(self, item, sets_done: int, status: str, hold: bool = False, **extra) -> None:
+        hold_s = HOLD_S if hold else 0
+        event_id = log_exercise(
+            self.app.store, self.view, item, sets_done, status, hold_s=hold_s, **extra
+        )
+        if hold:
+            self.undo_windows.open(event_id)
         self.notice = glide.advice(extra.get("nerve_symptoms") or "")
         self.app.changed()
 
-    def _log_done(self, item, sets_done: int, status: str) -> None:
+    def _log_done(self, item, sets_done: int, status: str, hold: bool = False) -> None:
         """Log a done or partial session, asking about nerve symptoms after a glide."""
         if item.is_neural_glide:
             glide.ask_after_glide(
-                item, lambda answer: self._log(item, sets_done, status, nerve_symptoms=answer)
+                item,
+                lambda answer: self._log(item, sets_done, status, hold, nerve_symptoms=answer),
             )
         else:
-            self._log(item, sets_done, status)
+            self._log(item, sets_done, status, hold)
 
     def mark_done(self, item) -> None:
-        """Log every set of the session as done."""
-        self._log_done(item, item.sets_due, "done")
+        """Log every set of the session as done, with a few seconds to undo it."""
+        self._log_done(item, item.sets_due, "done", hold=True)
+
+    def undo(self, item) -> None:
+        """Take back a Done still in its undo window: it never leaves the phone."""
+        if self.undo_windows.undo(item.log_id):
+            self.notice = f"Undone: {item.name} is back on your list."
+        else:
+            self.notice = "That was already sent, so it stays done."
+        self.app.changed()
+
+    def on_pre_leave(self, *_args) -> None:
+        """Leaving Today keeps what is in its undo window: it goes with the next sync."""
+        if self.undo_windows.keep_all():
+            self.app.sync.request()
+
+    def _signed_in_or_out(self, *_args) -> None:
+        self.undo_windows.keep_all()  # for the account it belongs to, sent at its next sync
 
     def mark_partial(self, item) -> None:
         """Ask how many sets were done (when there is a choice) and log a partial session."""
@@ -263,13 +275,10 @@ class TodayScreen(BaseScreen):
         ).open()
 
     def skip(self, item) -> None:
-        """Ask why and log the session as skipped."""
-        ChoiceDialog(
-            lambda reason: self._log(item, 0, "skipped", skip_reason=reason),
-            title="Why are you skipping it?",
-            message=f"{item.name}. It helps your physiotherapist adjust your plan.",
-            options=SKIP_REASONS,
-        ).open()
+        """Ask why (in the patient's words for another reason) and log the session as skipped."""
+        ask_skip(
+            item, lambda reason, note: self._log(item, 0, "skipped", skip_reason=reason, note=note)
+        )
 
     def start(self, item) -> None:
         """Open the exercise with its steps and the hold timer."""

@@ -4,7 +4,12 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from domain.protocol import Dose
+from domain.stops import STOP_ONLY, STOP_REVIEW
+from mobile.core.api import ApiClient
 from mobile.core.dose import rests_between_holds
+from mobile.core.store import Store
+from mobile.core.sync import SyncEngine
 from mobile.core.today import (
     dose_text,
     hold_plan,
@@ -13,9 +18,9 @@ from mobile.core.today import (
     stop_outcome_for,
     today_view,
 )
-from domain.protocol import Dose
-from domain.stops import STOP_ONLY, STOP_REVIEW
 from server.protocols.loader import validate_files
+
+from .conftest import DEMO_PASSWORD, DEMO_PHYSIO
 
 START = date(2026, 11, 2)
 USER = {"id": 1, "patient_id": 1, "role": "patient"}
@@ -253,3 +258,266 @@ def test_hold_plan_rests_between_sets_for_short_holds_and_plain_reps():
     ]
     assert reps[0].label == "10 reps · set 1 of 3"
     assert [s.kind for s in hold_plan(Dose(sets=1, reps=1, hold_s=600))] == ["hold"]
+
+
+# -- the undo window of "Done": a held log never reaches the server unless it is kept
+
+
+class WallClock:
+    """A stand-in for the outbox's wall clock (holds are counted in wall-clock seconds)."""
+
+    def __init__(self):
+        self.now = 1_800_000_000.0
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture()
+def wall(monkeypatch):
+    from mobile.core import outbox
+
+    clock = WallClock()
+    monkeypatch.setattr(outbox, "time", clock)
+    return clock
+
+
+def _done(store, view, exercise_id="side-lying-clamshell", **extra):
+    item = _item(view, exercise_id)
+    return log_exercise(store, view, item, item.sets_due, "done", hold_s=5, **extra)
+
+
+def test_a_held_done_shows_at_once_waits_out_its_window_and_can_be_withdrawn(
+    store, piriformis, wall
+):
+    view = today_view(store, START)
+    kept, undone = _done(store, view), _done(store, view, "supine-piriformis-stretch")
+    again = today_view(store, START)
+    assert _item(again, "side-lying-clamshell").status == "done"
+    assert _item(again, "supine-piriformis-stretch").status == "done"
+    assert store.outbox() == [] and store.pending_count() == 2  # waiting, but not for a push
+    wall.now += 4.9
+    assert store.withdraw(undone)
+    assert _item(today_view(store, START), "supine-piriformis-stretch").status == "todo"
+    wall.now += 0.1
+    assert [e["id"] for e in store.outbox()] == [kept]
+    assert not store.withdraw(kept), "once its hold is over an event may be on its way"
+    assert not store.withdraw(undone), "withdrawn once, gone"
+    assert [e["id"] for e in store.outbox()] == [kept] and store.pending_count() == 1
+
+
+def test_release_ends_a_hold_at_once(store, piriformis, wall):
+    view = today_view(store, START)
+    first, second = _done(store, view), _done(store, view, "supine-piriformis-stretch")
+    store.release([first])
+    assert [e["id"] for e in store.outbox()] == [first]
+    assert not store.withdraw(first)
+    store.release()  # every held event of the account: what a closed app left behind
+    assert [e["id"] for e in store.outbox()] == [first, second]
+
+
+def test_an_old_outbox_gets_the_hold_column_and_keeps_its_events(tmp_path):
+    import sqlite3
+
+    path = str(tmp_path / "old.sqlite3")
+    old = sqlite3.connect(path)
+    old.execute(
+        "CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,"
+        " type TEXT NOT NULL, owner TEXT, patient_id INTEGER, data TEXT NOT NULL,"
+        " queued_at TEXT NOT NULL, priority INTEGER NOT NULL DEFAULT 0)"
+    )
+    old.execute(
+        "INSERT INTO outbox (id, type, owner, data, queued_at) VALUES"
+        " ('e1', 'pain_log', NULL, '{\"local_date\": \"2026-11-02\"}', '2026-11-02')"
+    )
+    old.commit()
+    old.close()
+    device = Store(path)
+    assert [e["id"] for e in device.outbox()] == ["e1"]
+    device.close()
+
+
+def _server_logs(live_server, patient):
+    physio = ApiClient(live_server.url)
+    physio.sign_in(DEMO_PHYSIO, DEMO_PASSWORD)
+    return physio.get(f"/patients/{patient['patient_id']}/exercise-logs")
+
+
+def test_an_undone_done_never_reaches_the_server_and_a_kept_one_does_after_a_restart(
+    live_server, patient_store, wall
+):
+    store, patient = patient_store
+    engine = SyncEngine(store)
+    assert engine.sync_once().last_error is None  # the plan arrives
+    view = today_view(store, datetime.now(UTC).date())
+    undone = _done(store, view, "supine-piriformis-stretch")
+    kept = _done(store, view)
+    assert engine.sync_once().last_error is None  # a sync inside the window sends neither
+    assert _server_logs(live_server, patient) == []
+    assert store.withdraw(undone)
+    # The app closes inside the window: nothing of the hold lives in memory.
+    path = store.path
+    store.close()
+    reopened = Store(path)
+    try:
+        wall.now += 5
+        assert reopened.pending_count() == 1
+        assert SyncEngine(reopened).sync_once().pending == 0
+    finally:
+        reopened.close()
+    assert [r["id"] for r in _server_logs(live_server, patient)] == [kept]
+
+
+def test_a_skip_for_another_reason_keeps_the_patients_words(store, piriformis):
+    view = today_view(store, START)
+    stretch = _item(view, "supine-piriformis-stretch")
+    log_exercise(store, view, stretch, 0, "skipped", "other", note="Travelling for work")
+    [event] = store.outbox()
+    assert (event["data"]["skip_reason"], event["data"]["note"]) == ("other", "Travelling for work")
+    with pytest.raises(ValueError, match="note"):
+        log_exercise(store, view, stretch, 0, "skipped", "other", note="x" * 2001)
+    assert store.pending_count() == 1
+
+
+# -- what the physio changed, told once; the coming days; what was seen
+
+
+def _revised(load_plan, operations, effective, number=2, reason="You are ready for more."):
+    """Load the piriformis plan with one physio revision made by the domain's own rules."""
+    from domain.adjustments import apply_operations
+    from mobile.core.plan import protocol_from
+
+    _, content = load_plan("piriformis-neural-gliding", START)
+    protocol = protocol_from(content)
+    adjustments, diff = apply_operations(protocol, {}, operations, effective, start_date=START)
+    revision = {
+        "number": number,
+        "effective_from": effective.isoformat(),
+        "reason": reason,
+        "diff": diff,
+        "adjustments": adjustments,
+    }
+    load_plan("piriformis-neural-gliding", START, revisions=[revision])
+    return protocol
+
+
+def test_a_new_revision_is_told_once_in_plain_words_with_the_physios_reason(store, load_plan):
+    from mobile.core.formatting import date_text
+    from mobile.core.revisions import new_revision_notes
+
+    store.save_session("http://stride.test", "tok", USER)
+    later = START + timedelta(days=2)
+    operations = [
+        {"op": "set_dose", "exercise_id": "side-lying-clamshell", "dose": {"sets": 3, "reps": 12}},
+        {"op": "remove_exercise", "exercise_id": "supine-piriformis-stretch"},
+        {"op": "move_phase", "phase_id": "tension-and-strength"},
+    ]
+    protocol = _revised(load_plan, operations, later)
+    clamshell, stretch = (
+        protocol.exercise(e) for e in ("side-lying-clamshell", "supine-piriformis-stretch")
+    )
+    [note] = new_revision_notes(store, START)
+    reps = "holds" if clamshell.dose.hold_s else "reps"  # as Today's dose text says it
+    assert note.changes == (
+        f"{clamshell.name}: 3 sets (was {clamshell.dose.sets}),"
+        f" 12 {reps} (was {clamshell.dose.reps})",
+        f"{stretch.name} is no longer in your plan",
+        f"Your phase is now {protocol.phase('tension-and-strength').title}"
+        f" (was {protocol.phase('settle-and-slide').title})",
+    )
+    assert note.reason == "You are ready for more."
+    assert note.starts == f"From {date_text(later)}"
+    assert new_revision_notes(store, START) == [], "told once"
+    store.save_session("http://stride.test", "tok", {**USER, "id": 2})  # another account
+    _revised(load_plan, operations, later)  # its first pull brings the same plan
+    assert [n.reason for n in new_revision_notes(store, later)] == ["You are ready for more."]
+    assert new_revision_notes(store, later) == []
+
+
+def test_the_assignment_and_old_revisions_are_not_news(store, load_plan):
+    from mobile.core.revisions import RECENT_DAYS, new_revision_notes
+
+    store.save_session("http://stride.test", "tok", USER)
+    load_plan("piriformis-neural-gliding", START)
+    assert new_revision_notes(store, START) == []  # revision 1 is the plan as assigned
+    dose = {"op": "set_dose", "exercise_id": "side-lying-clamshell", "dose": {"sets": 3}}
+    _revised(load_plan, [dose], START)
+    assert new_revision_notes(store, START + timedelta(days=RECENT_DAYS + 1)) == []
+    [note] = new_revision_notes(store, START + timedelta(days=RECENT_DAYS))
+    assert note.starts == ""  # in force already
+
+
+@pytest.mark.parametrize(
+    "before, after, text",
+    [
+        ({"hold_s": 30}, {"hold_s": 20}, "holds of 20 s (was 30 s)"),
+        ({"rest_s": 0}, {"rest_s": 90}, "1 min 30 s rest (was no rest)"),
+        ({"times_per_day": 1}, {"times_per_day": 2}, "twice a day (was once a day)"),
+        ({"days_per_week": None}, {"days_per_week": 3}, "3 days a week (was every day)"),
+        (
+            {"days_per_week": 3, "every_n_days": None},
+            {"days_per_week": None, "every_n_days": 2},
+            "every other day (was 3 days a week)",
+        ),
+        (
+            {"times_of_day": None},
+            {"times_of_day": ["morning", "evening"]},
+            "in the morning and evening",
+        ),
+    ],
+)
+def test_dose_changes_read_as_words(before, after, text):
+    from mobile.core.revisions import dose_change
+
+    assert dose_change(before, after) == text
+
+
+def test_the_coming_days_come_from_the_offline_schedule(store, load_plan):
+    from mobile.core.formatting import date_text
+    from mobile.core.week import coming_days, session_dose
+
+    store.save_session("http://stride.test", "tok", USER)
+    move = START + timedelta(days=3)
+    protocol = _revised(load_plan, [{"op": "move_phase", "phase_id": "tension-and-strength"}], move)
+    week = coming_days(store, START)
+    assert [d.day for d in week] == [START + timedelta(days=n) for n in range(7)]
+    assert [d.title for d in week[:3]] == [
+        f"Today · {date_text(START)}",
+        f"Tomorrow · {date_text(START + timedelta(days=1))}",
+        date_text(START + timedelta(days=2)),
+    ]
+    assert [d.new_phase for d in week] == [False, False, False, True, False, False, False]
+    assert week[3].phase_title == protocol.phase("tension-and-strength").title
+    today = today_view(store, START)
+    assert [title for title, _lines in week[0].slots] == [g.title for g in today.groups]
+    assert [line for _title, lines in week[0].slots for line in lines] == [
+        (i.name, session_dose(i.dose)) for i in today.items
+    ]
+    slider = _item(today, "seated-sciatic-slider").dose
+    assert "twice a day" in dose_text(slider) and "a day" not in session_dose(slider)
+    # Every day of the first phase is alike; a new phase is never "the same as the day before".
+    assert [d.same_as_before for d in week[:4]] == [False, True, True, False]
+    before_start = coming_days(store, START - timedelta(days=3))
+    assert [d.day for d in before_start] == [START + timedelta(days=n) for n in range(4)]
+
+
+def test_the_coming_days_stop_where_the_plan_ends_and_need_a_plan(store, load_plan):
+    from mobile.core.week import coming_days
+
+    store.save_session("http://stride.test", "tok", USER)
+    assert coming_days(store, START) == []
+    plan, _ = load_plan("piriformis-neural-gliding", START)
+    end = START + timedelta(days=2)
+    store.apply_changes({"plans": [{**plan, "end_date": end.isoformat()}]})
+    assert [d.day for d in coming_days(store, START)][-1] == end
+
+
+def test_first_sight_is_per_account_and_per_key(store):
+    from mobile.core.seen import first_sight
+
+    store.save_session("http://stride.test", "tok", USER)
+    assert first_sight(store, "important", "1:settle")
+    assert not first_sight(store, "important", "1:settle")
+    assert first_sight(store, "important", "1:load")
+    store.save_session("http://stride.test", "tok", {**USER, "id": 2})
+    assert first_sight(store, "important", "1:settle")

@@ -54,6 +54,7 @@ def people(live_server):
     return {
         "patient": make_patient(live_server, "Robin Reach", "ischiofemoral-impingement", 14),
         "postop": make_patient(live_server, "Kit Reach", "hamstring-repair", 20, surgery=True),
+        "glider": make_patient(live_server, "Gil Reach", "piriformis-neural-gliding", 14),
     }
 
 
@@ -348,9 +349,45 @@ def exercise_modes(app, role: str, exercise) -> None:
     probe(app, role, "the exercise, finished")
 
 
+def today_modes(app, role: str) -> None:
+    """Probe Today's own modes: a plan change told, Undo, the phase's points, the week, a reason."""
+    today = screen(app, "today")
+    if today.revision_notes:
+        probe(app, role, "Today, a plan change told")
+        tap(today.ids.revision_seen)
+    card = next(c for c in today_cards(app) if not c.item.is_neural_glide)
+    tap(button(card, "Done"))
+    pump(lambda: idle(app) and card.undoable, what="the Undo of a Done")
+    probe(app, role, "Today, Done can be undone")
+    if card.undoable:  # the probe may outlast the window: then the Done is kept, as it would be
+        tap(button(card, "Undo"))
+    if today.has_restrictions:
+        tap(today.ids.important)
+        probe(
+            app, role, f"Today, the phase's points {'shown' if today.important_open else 'folded'}"
+        )
+        tap(today.ids.important)
+    tap(today.ids.week)
+    open_screen(app, "week")
+    probe(app, role, "the week ahead")
+    tap(app.root.ids.back)
+    open_screen(app, "today")
+    tap(button(card, "Skip"))
+    tap(
+        next(
+            b
+            for b in open_dialog("ChoiceDialog").ids.options.children
+            if b.text == "Another reason"
+        )
+    )
+    probe(app, role, "the skip reason box")
+    close(open_dialog("ReasonDialog"))
+
+
 def patient_day(app, role: str) -> None:
     """Probe Today, its dialogs, the exercise screen and its stop dialog, and the tabs."""
     probe(app, role, "Today")
+    today_modes(app, role)
     tap(app.root.ids.reminder_times)
     open_screen(app, "reminders")
     probe(app, role, "the reminder times")
@@ -396,8 +433,23 @@ def patient_day(app, role: str) -> None:
     go_tab(app, "today")
 
 
+def change_the_plan(who: dict) -> None:
+    """Have the physio change the patient's plan, as the adjust dialog does (Today tells it)."""
+    schedule = who["physio"].get(f"/plans/{who['plan']['id']}/schedule")
+    session = next(s for day in schedule["days"] for s in day["sessions"])
+    dose = {"reps": session["dose"]["reps"] + 1}
+    who["physio"].patch(
+        f"/plans/{who['plan']['id']}",
+        {
+            "reason": "Steady progress: a little more each time.",
+            "operations": [{"op": "set_dose", "exercise_id": session["exercise_id"], "dose": dose}],
+        },
+    )
+
+
 def test_a_patient_reaches_every_control(stride_app, live_server, people):
     app = stride_app
+    change_the_plan(people["patient"])
     sign_in(app, live_server.url, people["patient"]["email"], PASSWORD, "today")
     patient_day(app, "patient")
     # A yes on the red-flag check: the urgent screen, then Today in its episode mode.
@@ -416,6 +468,84 @@ def test_a_post_operative_patient_reaches_every_control(stride_app, live_server,
     tap(screen(app).ids.start_postop)
     open_screen(app, "postop")
     probe(app, "post-op patient", "the post-operative check")
+
+
+def still_there_yesterday(live_server, who: dict) -> None:
+    """Log yesterday's glide as "still there" from the patient's other phone, 25 hours ago."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    from mobile.core.api import ApiClient
+
+    moment = datetime.now(UTC) - timedelta(hours=25)
+    day = moment.date().isoformat()
+    plan_id = who["plan"]["id"]
+    [yesterday] = who["physio"].get(f"/plans/{plan_id}/schedule", **{"from": day, "to": day})[
+        "days"
+    ]
+    glide = next(s for s in yesterday["sessions"] if s["category"] == "neural_glide")
+    phone = ApiClient(live_server.url)
+    phone.sign_in(who["email"], PASSWORD)
+    sets = glide["dose"]["sets"]
+    phone.post(
+        f"/patients/{who['id']}/exercise-logs",
+        {
+            "id": str(uuid.uuid4()),
+            "plan_id": plan_id,
+            "exercise_id": glide["exercise_id"],
+            "local_date": day,
+            "slot": glide["slot"],
+            "sets_done": sets,
+            "sets_due": sets,
+            "status": "done",
+            "nerve_symptoms": "ongoing",
+            "recorded_at": moment.isoformat(),
+        },
+    )
+
+
+def test_a_patient_with_nerve_glides_reaches_the_follow_up_and_the_glide_question(
+    stride_app, live_server, people
+):
+    app = stride_app
+    still_there_yesterday(live_server, people["glider"])
+    sign_in(app, live_server.url, people["glider"]["email"], PASSWORD, "today")
+    today = screen(app, "today")
+    pump(lambda: today.followups_due, what="the nerve follow-up")
+    probe(app, "glide patient", "Today with a nerve follow-up")
+    glide = next(c for c in today_cards(app) if c.item.is_neural_glide)
+    tap(button(glide, "Done"))
+    probe(app, "glide patient", "the question after a glide")
+    close(open_dialog("ChoiceDialog"))
+
+
+def physio_enrols(app) -> None:
+    """Probe the new-patient form and result, a detail without a plan, the assign dialog."""
+    import uuid
+
+    tap(screen(app).ids.new_patient)
+    form = open_dialog("NewPatientDialog")
+    probe(app, "physio", "the new-patient form")
+    form.ids.display_name.text = "Noor Reach"
+    form.ids.email.text = f"noor.reach.{uuid.uuid4().hex[:8]}@example.org"
+    tap(form.ids.create)
+    pump(lambda: form.mode == "created" and idle(app), what="the new account")
+    probe(app, "physio", "the new patient's first password")
+    tap(form.ids.done)
+    open_screen(app, "patients")
+    tap(next(r for r in reversed(screen(app).ids.rows.children) if r.name == "Noor Reach"))
+    open_screen(app, "patient")
+    pump(lambda: screen(app).data and idle(app), what="the patient detail")
+    probe(app, "physio", "the patient detail without a plan")
+    tap(screen(app).ids.assign)
+    assign = open_dialog("AssignDialog")
+    pump(lambda: assign.protocol_choices and idle(app), what="the protocols")
+    probe(app, "physio", "the assign dialog")
+    tap(chip(assign.ids.protocol, "hamstring-repair"))
+    probe(app, "physio", "the assign dialog: post-operative")
+    close(assign)
+    tap(app.root.ids.back)
+    open_screen(app, "patients")
 
 
 def test_a_physio_reaches_every_control(stride_app, live_server, people):
@@ -494,6 +624,14 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
     assert set(stride_app.root.ids.sm.screen_names) <= opened
     assert "the partial dialog" in SHOWN, "no tour had an exercise of three sets or more"
     assert "the exercise, stopped" in SHOWN, "no tour stopped an exercise for a review sign"
+    for what in (
+        "Today, a plan change told",
+        "Today, Done can be undone",
+        "Today with a nerve follow-up",
+        "the question after a glide",
+        "the skip reason box",
+    ):
+        assert what in SHOWN, f"no tour showed {what}"
     for mode in ("finished", "ended early", "paused", "resting"):
         assert f"the exercise, {mode}" in SHOWN, f"no tour showed the exercise {mode}"
     assert "the date picker, a day chosen" in SHOWN, "no tour opened the date picker"

@@ -437,7 +437,7 @@ def test_pain_check_in_offers_after_exercise_and_is_logged(stride_app, person):
     tap(pain.ids.save)
     assert "Choose what you were doing" in pain.ids.error.text
     assert not on_screen(pain, "Since your operation"), "post-op signs have their own check"
-    tap(next(c for c in pain.ids.context.children if c.text == "After exercise"))
+    tap(next(c for c in pain.ids.context.children if c.value == "after_exercise"))
     tap(next(c for c in pain.ids.nerves.children if c.value == "tingling"))
     tap(pain.ids.save)
     assert pain.ids.saved.text.startswith("Saved: pain 6")
