@@ -20,6 +20,6 @@ def advice(answer: str) -> str:
 
 
 def follow_up_question(name: str | None) -> str:
-    """Return nerves.FOLLOW_UP about an exercise ("after the seated sciatic nerve slider")."""
+    """Return nerves.FOLLOW_UP about an exercise ("after the sciatic nerve slider (sitting or lying)")."""
     what = f"the {name[0].lower()}{name[1:]}" if name else "your nerve glides"
     return nerves.FOLLOW_UP.format(name=what)

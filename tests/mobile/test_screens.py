@@ -420,7 +420,7 @@ def test_a_day_after_still_there_today_asks_again_and_the_answer_supersedes(stri
     stride_app.sync.request()
     pump(lambda: synced(stride_app) and today.followups_due, what="the follow-up card")
     [card] = today.ids.followups.children
-    assert card.question == nerves.FOLLOW_UP.format(name="the seated sciatic nerve slider")
+    assert card.question == nerves.FOLLOW_UP.format(name="the sciatic nerve slider (sitting or lying)")
     tap(button(card, "It is still there"))
     assert today.ids.notice.text == nerves.ADVICE["lasting"]
     assert not today.followups_due and not on_screen(today, "It is still there")
