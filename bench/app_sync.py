@@ -1,7 +1,9 @@
 """Time the app's sync of 1,000 queued events against a real server on loopback.
 
 Prints events/s and the ratio to a raw bulk insert of the same 1,000 rows into the server's
-SQLite, measured in the same run. No assertions. Run: .venv/bin/python bench/app_sync.py
+SQLite, measured in the same run, then what one more entry costs to sync once those 1,000 are
+the patient's history (the sync after every action). No assertions.
+Run: .venv/bin/python bench/app_sync.py
 """
 
 import logging
@@ -20,6 +22,7 @@ from mobile.core.today import log_exercise, log_pain, today_view
 EVENTS = 1000
 PAIN_SHARE = 0.3
 PASSWORD = "bench-password-1"
+AFTER_ACTION_RUNS = 5
 
 
 def start_server(db_path: str):
@@ -83,15 +86,15 @@ def queue_events(store: Store, today: date) -> None:
             log_exercise(store, view, item, item.sets_due, "done")
 
 
-def bulk_insert(app, store: Store, patient_id: int, user_id: int) -> float:
+def bulk_insert(app, store: Store, patient_id: int, user_id: int, only: set[str]) -> float:
     """Insert the same rows (fresh UUIDs) straight into the server's tables; return seconds.
 
     The median of three runs: one bulk insert takes tens of milliseconds, so it is noisy.
     """
-    return sorted(_bulk_insert_once(app, store, patient_id, user_id) for _ in range(3))[1]
+    return sorted(_bulk_insert_once(app, store, patient_id, user_id, only) for _ in range(3))[1]
 
 
-def _bulk_insert_once(app, store: Store, patient_id: int, user_id: int) -> float:
+def _bulk_insert_once(app, store: Store, patient_id: int, user_id: int, only: set[str]) -> float:
     from sqlalchemy import insert
 
     from server.extensions import db
@@ -100,7 +103,7 @@ def _bulk_insert_once(app, store: Store, patient_id: int, user_id: int) -> float
     rows = {ExerciseLog: [], PainLog: []}
     now = datetime.now(UTC)
     for table, kind in ((ExerciseLog, store.exercise_logs), (PainLog, store.pain_logs)):
-        for row in kind():
+        for row in (r for r in kind() if r["id"] in only):
             values = {k: v for k, v in row.items() if k not in ("id", "pending", "received_at")}
             values.update(
                 client_uuid=uuid.uuid4(),
@@ -118,6 +121,17 @@ def _bulk_insert_once(app, store: Store, patient_id: int, user_id: int) -> float
             db.session.execute(insert(table), values)
         db.session.commit()
         return time.perf_counter() - started
+
+
+def one_more_entry(store: Store) -> float:
+    """Return the median seconds of syncing one new pain score, as after each action."""
+    times = []
+    for n in range(AFTER_ACTION_RUNS):
+        log_pain(store, datetime.now(UTC).date(), n % 11, "rest")
+        started = time.perf_counter()
+        SyncEngine(store).sync_once()
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
 
 
 def main() -> None:
@@ -147,12 +161,13 @@ def main() -> None:
                 client.sync = sync
                 return client
 
-            queued = store.pending_count()
+            queued, made = store.pending_count(), {e["id"] for e in store.outbox(EVENTS)}
             started = time.perf_counter()
             state = SyncEngine(store, timed_client).sync_once()
             total = time.perf_counter() - started
+            after_action = one_more_entry(store)
             user = signed_in["user"]
-            bulk = bulk_insert(app, store, user["patient_id"], user["id"])
+            bulk = bulk_insert(app, store, user["patient_id"], user["id"], made)
             store.close()
         finally:
             httpd.shutdown()
@@ -163,7 +178,7 @@ def main() -> None:
     )
     print(
         f"sync_once            {total:.3f} s  = {queued / total:,.0f} events/s  "
-        f"({len(pushes)} /sync requests + history refresh)"
+        f"({len(pushes)} /sync requests and the rest of the pass)"
     )
     print(f"/sync requests only  {push:.3f} s  = {queued / push:,.0f} events/s")
     print(
@@ -171,6 +186,10 @@ def main() -> None:
         "(same rows, same SQLite, median of 3)"
     )
     print(f"ratio sync/bulk      {total / bulk:.1f}x  (/sync requests only: {push / bulk:.1f}x)")
+    print(
+        f"after one action     {after_action * 1000:.0f} ms  (sync of 1 entry with "
+        f"{queued} logs of history, median of {AFTER_ACTION_RUNS})"
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from typing import Any
 
 API_PREFIX = "/api/v1"
@@ -28,10 +29,19 @@ class ApiError(Exception):
 class ApiClient:
     """Call the API of one server, optionally with a bearer token."""
 
-    def __init__(self, base_url: str, token: str | None = None, timeout: float = 10.0):
+    def __init__(
+        self,
+        base_url: str,
+        token: str | None = None,
+        timeout: float = 10.0,
+        on_reached: Callable[[], None] | None = None,
+    ):
         self.base_url = base_url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        # Told whenever the server answered (any status): the sync retries at once after an
+        # outage instead of waiting for its next step.
+        self.on_reached = on_reached
 
     def sign_in(self, email: str, password: str) -> dict:
         """Exchange email and password for a token; keep the token and return the answer."""
@@ -81,6 +91,7 @@ class ApiClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 status, raw = response.status, response.read()
         except urllib.error.HTTPError as error:
+            self._reached()
             with error:
                 raise _http_error(error.code, _read(error)) from None
         except TimeoutError:
@@ -90,12 +101,17 @@ class ApiClient:
         except (http.client.HTTPException, OSError) as error:
             # A dropped connection (RemoteDisconnected, reset, partial read) lands here.
             raise ApiError(None, f"The connection failed ({type(error).__name__}).") from None
+        self._reached()
         if status == 204 or not raw:
             return None
         try:
             return json.loads(raw)
         except ValueError:
             raise ApiError(status, "The server sent an answer that is not JSON.") from None
+
+    def _reached(self) -> None:
+        if self.on_reached is not None:
+            self.on_reached()
 
 
 def _read(error: urllib.error.HTTPError) -> bytes:

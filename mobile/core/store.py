@@ -14,17 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from mobile.core.mirror import LogMirror
-from mobile.core.outbox import (
-    EVENT_TYPES,
-    FIRST,
-    NORMAL,
-    URGENT,
-    Outbox,
-    add_hold,
-    add_priority,
-)
+from mobile.core.outbox import EVENT_TYPES, FIRST, NORMAL, URGENT, Outbox, add_priority
 
-__all__ = ["EVENT_TYPES", "FIRST", "NORMAL", "URGENT", "Store"]
+__all__ = ["EVENT_TYPES", "FIRST", "NORMAL", "PULLED_LOGS", "URGENT", "Store"]
+# The keys of a pull's `changes` that carry logs, in the order `merge_history` takes them.
+PULLED_LOGS = ("exercise_logs", "pain_logs", "red_flag_checks", "postop_checks")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,7 +57,6 @@ class Store(Outbox, LogMirror):
             self._db.executescript(_SCHEMA)
         with self._tx() as db:
             add_priority(db)
-            add_hold(db)
 
     def close(self) -> None:
         """Close the database file."""
@@ -161,7 +154,8 @@ class Store(Outbox, LogMirror):
     # -- pulled data
 
     def apply_changes(self, changes: dict) -> None:
-        """Upsert the plans, protocol versions and alerts of a pull, by id."""
+        """Upsert the plans, protocol versions, alerts and logs of a pull, by id."""
+        self.merge_history(*(changes.get(key) or () for key in PULLED_LOGS))
         with self._tx() as db:
             for version in changes.get("protocol_versions") or ():
                 db.execute(

@@ -1,32 +1,35 @@
-"""Sync the outbox with the server: push and pull in one round trip, with backoff on failure.
+"""Sync the outbox with the server: push and pull in one round trip, retried on a short ladder.
 
 Every step may fail (no network, timeout, HTTP 500, a garbled answer, the app killed half-way):
 events leave the outbox only when a /sync answer names them, and the server stores each UUID at
-most once, so the next sync converges whatever happened before. While an event that a person
-must act on today waits, a failed sync is tried again within seconds, not after the backoff.
+most once, so the next sync converges whatever happened before. The pull is the whole refresh:
+plans, alerts and the logs of every device of the patient come from the change feed after the
+cursor, so nothing is re-read after an action. While an event that a person must act on today
+waits, a failed sync is tried again within seconds whatever step the ladder has reached.
 """
 
 import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from mobile.core import urgent
 from mobile.core.api import ApiClient, ApiError
-from mobile.core.formatting import as_date, plural, wait_text
+from mobile.core.formatting import plural, wait_text
+from mobile.core.store import PULLED_LOGS
 
 log = logging.getLogger(__name__)
 
 BATCH = 500  # the server's limit of events per /sync
 MAX_ROUNDS = 20  # bounded: at most 10,000 events or pages per sync, then the next sync goes on
-HISTORY_DAYS = 120
-HISTORY_PAGE = 1000  # the server's largest `limit` for log lists
-BACKOFF_FIRST = 5.0
-BACKOFF_MAX = 15 * 60.0
+# Design choice: the waits after 1, 2, 3, 4 and 5+ failures in a row. The app retries only while
+# it is open (the Clock stops when a phone pauses it), so the first try comes after a blip (a
+# lift, a tunnel), and the cap keeps an hour offline at about 60 attempts, each a refused
+# connection: a patient who gets back online waits a minute at most, never 15.
+RETRY_LADDER_S = (2.0, 5.0, 15.0, 30.0, 60.0)
 # A red flag seen going out minutes after the server came back: urgent events do not back off.
 URGENT_RETRY_S = 5.0
-_HISTORY = ("exercise-logs", "pain-logs", "red-flag-checks", "postop-checks")
 
 
 def _utcnow() -> datetime:
@@ -55,10 +58,10 @@ def entries(n: int) -> str:
 
 
 def backoff_delay(failures: int) -> float:
-    """Return the wait after this many consecutive failures: 5 s, 10 s, 20 s… up to 15 min."""
+    """Return the wait after this many failures in a row: 2 s, 5 s, 15 s, 30 s, then 1 min."""
     if failures <= 0:
         return 0.0
-    return min(BACKOFF_FIRST * 2 ** min(failures - 1, 20), BACKOFF_MAX)
+    return RETRY_LADDER_S[min(failures, len(RETRY_LADDER_S)) - 1]
 
 
 class SyncEngine:
@@ -107,9 +110,22 @@ class SyncEngine:
         self.failures += 1
         self._last_error, self._offline, self._needs_sign_in = message, offline, signed_out
         # A refused token does not heal within seconds; everything else may, so keep trying.
-        fast = not signed_out and urgent.urgent_waiting(self.store)
-        wait = URGENT_RETRY_S if fast else backoff_delay(self.failures)
+        wait = backoff_delay(self.failures)
+        if not signed_out and urgent.urgent_waiting(self.store):
+            wait = min(wait, URGENT_RETRY_S)
         self._next_attempt = self._clock() + timedelta(seconds=wait)
+
+    def reachable(self) -> bool:
+        """Note that the server answered another request; tell whether a retry is due now.
+
+        Only after a network failure: the way to the server is back, so the ladder starts
+        again and the waiting entries go at once. A server error or a refused token is not
+        cured by the network coming back.
+        """
+        if self._in_progress or not (self.failures and self._offline):
+            return False
+        self.failures, self._next_attempt = 0, self._clock()
+        return True
 
     def _sync(self) -> None:
         session = self.store.get_session()
@@ -136,11 +152,6 @@ class SyncEngine:
         # Contacts and a recorded cancer history change on the server; offline triage uses them.
         if isinstance(user, dict) and user.get("id") == session["user"].get("id"):
             self.store.update_user(user)
-        patient_id = session["user"].get("patient_id")
-        if patient_id:
-            since = (self._clock() - timedelta(days=HISTORY_DAYS)).date()
-            rows = [_fetch_all(client, f"/patients/{patient_id}/{n}", since) for n in _HISTORY]
-            self.store.merge_history(*rows)
 
     def state(self) -> SyncState:
         """Return the current sync state."""
@@ -200,6 +211,7 @@ def _check_answer(answer) -> None:
         and isinstance(answer.get("results"), list)
         and all(isinstance(r, dict) for r in answer["results"])
         and isinstance(answer.get("changes"), dict)
+        and all(_log_rows(answer["changes"].get(key)) for key in PULLED_LOGS)
         and isinstance(answer.get("cursor"), int)
         and isinstance(answer.get("has_more"), bool)
     )
@@ -207,24 +219,13 @@ def _check_answer(answer) -> None:
         raise ApiError(200, "The server's sync answer was not understood.")
 
 
-def _fetch_all(client: ApiClient, path: str, since: date) -> list[dict]:
-    """Return every log row from `since`, paging by date (the API has no offset)."""
-    rows: dict[str, dict] = {}
-    start = since
-    for _ in range(MAX_ROUNDS):
-        page = client.get(path, **{"from": start, "limit": HISTORY_PAGE})
-        if not isinstance(page, list) or not all(isinstance(r, dict) and "id" in r for r in page):
-            raise ApiError(200, "The server's log list was not understood.")
-        new = [r for r in page if r["id"] not in rows]
-        rows.update((r["id"], r) for r in new)
-        if len(page) < HISTORY_PAGE or not new:
-            break
-        # Ask again from the last date seen; rows of that date already here are skipped.
-        last = as_date(page[-1]["local_date"])
-        if last == start:
-            break  # a single day with more rows than a page: keep what fits
-        start = last
-    return list(rows.values())
+def _log_rows(rows) -> bool:
+    """Tell whether pulled logs (absent from an older server) are rows the mirror can keep."""
+    if rows is None:
+        return True
+    return isinstance(rows, list) and all(
+        isinstance(r, dict) and isinstance(r.get("id"), str) and "local_date" in r for r in rows
+    )
 
 
 def _refusal(rejected: dict) -> str:

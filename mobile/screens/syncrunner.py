@@ -1,4 +1,9 @@
-"""Drive the sync engine from the UI: one pass at a time in a worker, bursts coalesced."""
+"""Drive the sync engine from the UI: one pass at a time in a worker, bursts coalesced.
+
+A pass starts soon after every action, every few minutes, at the engine's next retry after a
+failure (its ladder), when the patient taps "Sync now", and as soon as another request shows the
+network is back.
+"""
 
 import time
 from datetime import UTC, datetime
@@ -9,7 +14,7 @@ from mobile.core.sync import entries
 from mobile.screens.background import run_async
 
 PERIOD_S = 180  # a pass every 3 minutes while the app runs
-CHECK_S = 5  # how often to look whether a pass (or a retry after backoff) is due
+CHECK_S = 5  # how often to look whether a pass (or a retry on the ladder) is due
 RETRY_MARGIN_S = 0.05  # wake just after the engine's next attempt, not just before it
 
 
@@ -35,6 +40,8 @@ class SyncRunner:
         self._trigger = Clock.create_trigger(self._start, 0.4)
         self._tick = None
         self._retry = None  # a wake-up at the engine's next attempt after a failure
+        self._waiting: list = []  # callbacks for the outcome of the next pass to start
+        self._this_pass: list = []  # callbacks for the outcome of the pass in flight
 
     def start(self) -> None:
         """Sync now, then every PERIOD_S, and retry as soon as a backoff wait ends."""
@@ -45,6 +52,7 @@ class SyncRunner:
     def stop(self) -> None:
         """Stop the timers and any requested pass (sign-out); a pass in flight still finishes."""
         self._trigger.cancel()
+        self._waiting = []
         for event in (self._tick, self._retry):
             if event is not None:
                 event.cancel()
@@ -53,6 +61,16 @@ class SyncRunner:
     def request(self) -> None:
         """Ask for a pass soon (after an action); several requests make one pass."""
         self._trigger()
+
+    def then(self, callback) -> None:
+        """Request a pass and hand its final state to `callback` (one started from now on)."""
+        self._waiting.append(callback)
+        self.request()
+
+    def network_back(self) -> None:
+        """Another request reached the server: after a network failure, retry at once."""
+        if self.engine.reachable() and self._tick is not None:
+            self.request()
 
     def show(self) -> None:
         """Refresh the status line without syncing (after a local change)."""
@@ -87,6 +105,7 @@ class SyncRunner:
             return
         self._running = True
         self._last_start = time.monotonic()
+        self._this_pass, self._waiting = self._waiting, []
         pending = self.engine.store.pending_count()
         self._on_state(f"Syncing {entries(pending)}…" if pending else "Syncing…", "busy")
         run_async(self.engine.sync_once, self._finished, self._finished)
@@ -100,6 +119,9 @@ class SyncRunner:
             self._on_synced()
         elif state.next_attempt is not None and self._tick is not None:
             self._wake_at(state.next_attempt)
+        done, self._this_pass = self._this_pass, []
+        for callback in done:
+            callback(state)
         if self._again:
             self._again = False
             self._trigger()

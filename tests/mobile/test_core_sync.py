@@ -4,11 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mobile.core import sync as sync_module
+from domain.redflags import QUESTIONS
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.sync import SyncEngine, SyncState, backoff_delay
 from mobile.core.today import log_exercise, log_pain, submit_red_flag_check, today_view
-from domain.redflags import QUESTIONS
 
 from .conftest import DEMO_PASSWORD, DEMO_PATIENT, DEMO_PHYSIO, sign_in_store
 
@@ -49,40 +48,40 @@ def _ok(results=()):
     return {"results": list(results), "changes": {}, "cursor": 1, "has_more": False}
 
 
-def test_backoff_doubles_from_five_seconds_up_to_fifteen_minutes():
-    assert [backoff_delay(n) for n in range(0, 11)] == [
-        0,
-        5,
-        10,
-        20,
-        40,
-        80,
-        160,
-        320,
-        640,
-        900,
-        900,
-    ]
-    assert backoff_delay(10_000) == 900
+def test_the_retry_ladder_climbs_from_two_seconds_to_one_minute():
+    assert [backoff_delay(n) for n in range(0, 8)] == [0, 2, 5, 15, 30, 60, 60, 60]
+    assert backoff_delay(10_000) == 60
 
 
-def test_failures_back_off_and_a_success_resets(store):
+def _waits(engine, clock, failures):
+    """Return the waits (s) the engine sets after each of `failures` failing syncs."""
+    waits = []
+    for _ in range(failures):
+        state = engine.sync_once()
+        waits.append((state.next_attempt - clock.now).total_seconds())
+        clock.now = state.next_attempt
+    return waits
+
+
+def test_failures_climb_the_ladder_and_a_success_resets(store):
     store.save_session("http://stride.test", "tok", USER)
     offline = ApiError(None, "Cannot reach the server.")
-    client, clock = ScriptedClient(offline, offline, ApiError(500, "boom"), _ok()), Clock()
+    answers = [offline, offline, ApiError(500, "boom"), offline, offline, offline, _ok(), offline]
+    client, clock = ScriptedClient(*answers), Clock()
     engine = SyncEngine(store, client, clock)
     assert engine.due()
     state = engine.sync_once()
     assert state.last_error == "Cannot reach the server." and state.offline
-    assert state.next_attempt == T0 + timedelta(seconds=5)
-    assert not engine.due(T0 + timedelta(seconds=4)) and engine.due(T0 + timedelta(seconds=5))
-    clock.now = T0 + timedelta(seconds=5)
-    assert engine.sync_once().next_attempt == clock.now + timedelta(seconds=10)
-    state = engine.sync_once()
-    assert not state.offline and state.next_attempt == clock.now + timedelta(seconds=20)
+    assert state.next_attempt == T0 + timedelta(seconds=2)
+    assert not engine.due(T0 + timedelta(seconds=1)) and engine.due(T0 + timedelta(seconds=2))
+    clock.now = state.next_attempt
+    assert _waits(engine, clock, 1) == [5]
+    assert _waits(engine, clock, 1) == [15] and not engine.state().offline  # the HTTP 500
+    assert _waits(engine, clock, 3) == [30, 60, 60]  # never more than a minute
     state = engine.sync_once()
     assert state.last_error is None and state.next_attempt is None and engine.failures == 0
     assert state.last_success == clock.now and engine.due()
+    assert _waits(engine, clock, 1) == [2]  # the ladder starts again from its first step
 
 
 @pytest.mark.parametrize(
@@ -93,6 +92,8 @@ def test_failures_back_off_and_a_success_resets(store):
         {"results": [], "changes": {}, "cursor": "1", "has_more": False},
         {"results": [{"id": "x", "status": "created"}], "changes": None, "cursor": 1},
         ["not", "a", "dict"],
+        {"results": [], "changes": {"pain_logs": "x"}, "cursor": 1, "has_more": False},
+        {"results": [], "changes": {"pain_logs": [{"nprs": 3}]}, "cursor": 1, "has_more": False},
     ],
 )
 def test_a_garbled_answer_keeps_the_outbox(store, answer):
@@ -101,6 +102,55 @@ def test_a_garbled_answer_keeps_the_outbox(store, answer):
     state = SyncEngine(store, ScriptedClient(answer), Clock()).sync_once()
     assert state.last_error and state.pending == 1
     assert [e["id"] for e in store.outbox()] == [event] and store.get_cursor() == 0
+
+
+def test_the_network_coming_back_retries_at_once_and_restarts_the_ladder(store):
+    store.save_session("http://stride.test", "tok", USER)
+    offline = ApiError(None, "Cannot reach the server.")
+    client, clock = ScriptedClient(offline, offline, offline, offline), Clock()
+    engine = SyncEngine(store, client, clock)
+    assert not engine.reachable(), "nothing failed: nothing to retry"
+    assert _waits(engine, clock, 2) == [2, 5]
+    assert engine.sync_once().next_attempt == clock.now + timedelta(seconds=15)
+    clock.now += timedelta(seconds=3)
+    assert not engine.due()
+    assert engine.reachable() and engine.due() and engine.failures == 0
+    assert not engine.reachable(), "once is enough"
+    assert _waits(engine, clock, 1) == [2]
+
+
+def test_the_network_coming_back_does_not_cure_a_server_error_or_a_refused_token(store):
+    store.save_session("http://stride.test", "tok", USER)
+    answers = [ApiError(500, "boom"), ApiError(401, "The token has been revoked.")]
+    client, clock = ScriptedClient(*answers), Clock()
+    engine = SyncEngine(store, client, clock)
+    for _ in answers:
+        engine.sync_once()
+        assert not engine.reachable() and not engine.due()
+
+
+def test_a_pull_brings_the_logs_of_the_patients_other_devices(store):
+    store.save_session("http://stride.test", "tok", USER)
+    mine = log_pain(store, T0.date(), 2, "rest")
+    theirs = {
+        "id": "2b0a3c4e-0000-4000-8000-000000000001",
+        "patient_id": 1,
+        "local_date": T0.date().isoformat(),
+        "nprs": 6,
+        "context": "walking",
+        "received_at": "2026-11-22T08:00:00+00:00",
+    }
+    mine_on_server = {**store.outbox()[0]["data"], "id": mine, "patient_id": 1}
+    mine_on_server["received_at"] = "2026-11-22T09:00:00+00:00"
+    changes = {"pain_logs": [theirs, mine_on_server], "exercise_logs": []}
+    answer = {**_ok([{"id": mine, "status": "created"}]), "changes": changes}
+    state = SyncEngine(store, ScriptedClient(answer), Clock()).sync_once()
+    assert state.last_error is None and state.pending == 0
+    rows = store.pain_logs()
+    assert [(r["id"], r["nprs"], r["pending"]) for r in rows] == [
+        (theirs["id"], 6, False),
+        (mine, 2, False),
+    ], "in the server's order, the device's own entry once"
 
 
 def test_not_signed_in_is_reported(store):
@@ -231,20 +281,76 @@ def test_more_than_one_batch_is_pushed_in_one_sync(live_server, patient_store):
     assert {r["id"] for r in rows} == made == {r["id"] for r in store.pain_logs()}
 
 
-def test_history_is_paged_by_date(live_server, patient_store, monkeypatch):
-    store, patient = patient_store
-    today = datetime.now(UTC).date()
-    made = {log_pain(store, today - timedelta(days=n // 2), 3, "rest") for n in range(7)}
-    SyncEngine(store).sync_once()
+class RecordingClient(ApiClient):
+    """A real ApiClient that notes every request's method and path."""
+
+    calls: list[tuple[str, str]] = []
+
+    def _call(self, method, path, body=None):
+        self.calls.append((method, path.split("?")[0]))
+        return super()._call(method, path, body)
+
+
+def _second_device(store, live_server, patient):
     other = store.__class__(store.path + ".second")
     sign_in_store(other, live_server.url, patient["email"], patient["password"])
-    # Pages of 3 over days holding 1, 2, 2 and 2 logs: each page ends on a new date.
-    monkeypatch.setattr(sync_module, "HISTORY_PAGE", 3)
+    return other
+
+
+def test_a_second_device_sees_the_first_devices_entries_after_its_next_sync(
+    live_server, patient_store, new_patient
+):
+    store, patient = patient_store
+    engine = SyncEngine(store)
+    engine.sync_once()
+    today = datetime.now(UTC).date()
+    view = today_view(store, today)
+    done = log_exercise(store, view, view.items[0], view.items[0].sets_due, "done")
+    pain = log_pain(store, today, 6, "walking", tingling=True)
+    submit_red_flag_check(store, today, {q.key: False for q in QUESTIONS})
+    [check] = [e["id"] for e in store.outbox() if e["type"] == "red_flag_check"]
+    phone = _second_device(store, live_server, patient)
+    stranger = new_patient()
+    strangers_phone = store.__class__(store.path + ".stranger")
+    sign_in_store(strangers_phone, live_server.url, stranger["email"], stranger["password"])
     try:
-        assert SyncEngine(other).sync_once().last_error is None
-        assert {r["id"] for r in other.pain_logs()} == made
+        RecordingClient.calls = []
+        assert SyncEngine(phone, RecordingClient).sync_once().last_error is None
+        assert phone.pain_logs() == [], "not pushed yet: nothing to see"
+        assert engine.sync_once().pending == 0
+        assert SyncEngine(phone, RecordingClient).sync_once().last_error is None
+        [seen] = phone.pain_logs()
+        assert (seen["id"], seen["nprs"], seen["tingling"]) == (pain, 6, True)
+        assert [r["id"] for r in phone.exercise_logs()] == [done]
+        assert [r["id"] for r in phone.red_flag_checks()] == [check]
+        assert today_view(phone, today).sets_done == view.items[0].sets_due
+        # The history comes with the pull: no log list is read after a sync.
+        assert {path for _method, path in RecordingClient.calls} == {"/sync", "/me"}
+        assert SyncEngine(strangers_phone).sync_once().last_error is None
+        assert strangers_phone.pain_logs() == [] and strangers_phone.exercise_logs() == []
     finally:
-        other.close()
+        phone.close()
+        strangers_phone.close()
+
+
+def test_a_long_history_arrives_in_pages_of_the_feed(live_server, patient_store):
+    store, patient = patient_store
+    today = datetime.now(UTC).date()
+    made = {log_pain(store, today - timedelta(days=n // 2), n % 11, "rest") for n in range(7)}
+    assert SyncEngine(store).sync_once().pending == 0
+    phone = _second_device(store, live_server, patient)
+    config = live_server.app.config
+    page = config["SYNC_PAGE_SIZE"]
+    config["SYNC_PAGE_SIZE"] = 3  # the plan, its protocol and seven logs: four pages
+    try:
+        RecordingClient.calls = []
+        assert SyncEngine(phone, RecordingClient).sync_once().last_error is None
+        assert {r["id"] for r in phone.pain_logs()} == made
+        assert RecordingClient.calls.count(("POST", "/sync")) >= 3
+        assert phone.active_plan()["id"] == patient["plan"]["id"]
+    finally:
+        config["SYNC_PAGE_SIZE"] = page
+        phone.close()
 
 
 def test_api_client_errors(live_server):

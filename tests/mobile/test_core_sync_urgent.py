@@ -1,8 +1,9 @@
-"""Urgent events in the sync engine: retried every 5 s, the status line, sent and closed."""
+"""Urgent events in the sync engine: retried within 5 s, the status line, sent and closed."""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from domain import redflags
 from mobile.core import urgent
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.sync import URGENT_RETRY_S, SyncEngine
@@ -14,10 +15,9 @@ from mobile.core.today import (
     submit_red_flag_check,
     today_view,
 )
-from domain import redflags
 
 from .conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO, sign_in_store
-from .test_core_sync import Clock, ScriptedClient, _ok
+from .test_core_sync import Clock, ScriptedClient, _ok, _waits
 
 DAY = date(2026, 11, 22)
 USER = {"id": 1, "patient_id": 1, "role": "patient"}
@@ -30,23 +30,13 @@ def _red_flag(store) -> str:
     return urgent.active_episode(store)["event_id"]
 
 
-def _waits(engine, clock, failures):
-    """Return the waits (s) after each failing sync."""
-    waits = []
-    for _ in range(failures):
-        state = engine.sync_once()
-        waits.append((state.next_attempt - clock.now).total_seconds())
-        clock.now = state.next_attempt
-    return waits
-
-
 def test_a_waiting_urgent_event_is_retried_every_five_seconds(store):
     store.save_session("http://stride.test", "tok", USER)
     log_pain(store, DAY, 3, "rest")
     clock = Clock()
     client = ScriptedClient(*[OFFLINE] * 8, None, OFFLINE, OFFLINE)
     engine = SyncEngine(store, client, clock)
-    assert _waits(engine, clock, 3) == [5, 10, 20]  # nothing urgent: the usual backoff
+    assert _waits(engine, clock, 3) == [2, 5, 15]  # nothing urgent: the usual ladder
     flag = _red_flag(store)
     assert _waits(engine, clock, 5) == [URGENT_RETRY_S] * 5 == [5.0] * 5
     assert engine.failures == 8 and engine.state().urgent_waiting
@@ -54,7 +44,7 @@ def test_a_waiting_urgent_event_is_retried_every_five_seconds(store):
     engine.sync_once()
     assert client.calls[-1][1][0] == flag
     assert not engine.state().urgent_waiting and engine.failures == 0
-    assert _waits(engine, clock, 2) == [5, 10]  # sent: the backoff grows again
+    assert _waits(engine, clock, 2) == [2, 5]  # sent: the ladder climbs again
 
 
 def test_the_urgent_event_is_pushed_first(store):
@@ -76,8 +66,8 @@ def test_status_tells_the_patient_not_to_wait_while_it_is_not_sent(store):
     log_pain(store, DAY, 3, "rest")
     assert engine.status_text() == "2 entries waiting to sync"  # not tried yet: no alarm
     engine.sync_once()
-    assert engine.status_text() == "Not sent yet: do not wait for us, call 112 · next try in 5 s"
-    clock.now += timedelta(seconds=5)
+    assert engine.status_text() == "Not sent yet: do not wait for us, call 112 · next try in 2 s"
+    clock.now += timedelta(seconds=2)
     assert engine.status_text().endswith("· next try now")
     store.set_setting("emergency_number", "999")
     assert engine.status_text().startswith("Not sent yet: do not wait for us, call 999")
@@ -87,9 +77,10 @@ def test_a_refused_token_is_not_hammered_and_still_says_call(store):
     store.save_session("http://stride.test", "tok", USER)
     _red_flag(store)
     clock = Clock()
-    engine = SyncEngine(store, ScriptedClient(ApiError(401, "Sign in again.")), clock)
-    state = engine.sync_once()
-    assert state.needs_sign_in and state.next_attempt == clock.now + timedelta(seconds=5)
+    engine = SyncEngine(store, ScriptedClient(*[ApiError(401, "Sign in again.")] * 3), clock)
+    assert _waits(engine, clock, 3) == [2, 5, 15]  # the ladder, not the urgent 5 s
+    state = engine.state()
+    assert state.needs_sign_in
     assert engine.status_text(state) == (
         "Not sent yet: do not wait for us, call 999 · Sign in again to sync: 1 entry waiting"
     )

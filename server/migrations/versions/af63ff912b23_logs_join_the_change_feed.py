@@ -2,7 +2,7 @@
 
 Revision ID: af63ff912b23
 Revises: 3f1c2b7d9e40
-Create Date: 2026-12-08 10:00:00.000000
+Create Date: 2026-12-01 12:35:00.000000
 
 From now on every stored log is recorded on the change feed (a patient's second device pulls
 it with /sync). Logs stored before are added to the feed once here, oldest first, so a device
