@@ -14,7 +14,15 @@ from contextlib import contextmanager
 from typing import Any
 
 from mobile.core.mirror import LogMirror
-from mobile.core.outbox import EVENT_TYPES, FIRST, NORMAL, URGENT, Outbox, add_priority
+from mobile.core.outbox import (
+    EVENT_TYPES,
+    FIRST,
+    NORMAL,
+    URGENT,
+    Outbox,
+    add_hold,
+    add_priority,
+)
 
 __all__ = ["EVENT_TYPES", "FIRST", "NORMAL", "PULLED_LOGS", "URGENT", "Store"]
 # The keys of a pull's `changes` that carry logs, in the order `merge_history` takes them.
@@ -57,6 +65,7 @@ class Store(Outbox, LogMirror):
             self._db.executescript(_SCHEMA)
         with self._tx() as db:
             add_priority(db)
+            add_hold(db)
 
     def close(self) -> None:
         """Close the database file."""
