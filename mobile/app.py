@@ -14,7 +14,7 @@ from mobile.core.reminders import reminder_times
 from mobile.core.store import Store
 from mobile.core.sync import SyncEngine
 from mobile.core.today import today_view
-from mobile.screens import background
+from mobile.screens import background, permissions
 from mobile.screens.base import load_kv
 from mobile.screens.reminders import ReminderScheduler
 from mobile.screens.shell import HOME, Shell
@@ -93,6 +93,7 @@ class StrideApp(App):
         self.open_screen(HOME.get(self.role, "signin"))
         if self.role == "patient":
             self.sync.start()
+            permissions.ask_for_notifications()  # the reminders (Android 13+ asks at run time)
         else:
             self.sync_text = ""
 

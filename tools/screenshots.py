@@ -1,7 +1,9 @@
-"""`python -m tools.screenshots`: start a demo server and the app, and photograph every screen.
+"""`python -m tools.screenshots [phone|small|tablet ...]`: photograph every screen at each size.
 
-Runs under Xvfb at 420×860 (re-executing itself with xvfb-run when there is no display) and
-writes docs/screenshots/NN-name.png. The tour drives the widgets as a person would.
+For each window size (default: all three) a child process starts a fresh demo server and the
+app in a window of that size and tours every screen, writing docs/screenshots/<size>/NN-name.png.
+It runs under Xvfb (re-executing itself with xvfb-run when there is no display). The tour drives
+the widgets as a person would.
 """
 
 import logging
@@ -16,7 +18,9 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # STRIDE_SCREENSHOTS_OUT: write somewhere else (a preview that leaves docs/ alone).
 OUT = os.environ.get("STRIDE_SCREENSHOTS_OUT") or os.path.join(ROOT, "docs", "screenshots")
-SIZE = (420, 860)
+# Where people meet the app: a phone, a small phone, and a tablet (or desktop) at the clinic.
+SIZES = {"phone": (420, 860), "small": (360, 640), "tablet": (1024, 768)}
+XVFB_SCREEN = "1280x1024x24"  # room for the largest window
 PASSWORD = "stride-demo-1"
 PATIENT = "amelia.hughes@stride.example"
 POSTOP_PATIENT = "ethan.brooks@stride.example"  # two weeks after a hamstring repair
@@ -65,8 +69,7 @@ def _reexec_under_xvfb() -> None:
     if not shutil.which("xvfb-run"):
         sys.exit("No display and no xvfb-run: install xvfb (apt-get install xvfb libgl1-mesa-dri).")
     env = dict(os.environ, STRIDE_XVFB_CHILD="1")
-    screen = f"{SIZE[0]}x{SIZE[1]}x24"
-    command = ["xvfb-run", "-a", "-s", f"-screen 0 {screen}", sys.executable]
+    command = ["xvfb-run", "-a", "-s", f"-screen 0 {XVFB_SCREEN}", sys.executable]
     sys.exit(subprocess.call([*command, "-m", "tools.screenshots", *sys.argv[1:]], env=env))
 
 
@@ -126,9 +129,12 @@ class Tour:
         self.written.append(path)
 
     def screen(self, name: str | None = None):
-        """Return a screen by name (default: the one on show)."""
-        manager = self.app.root.ids.sm
-        return manager.get_screen(name) if name else manager.current_screen
+        """Return a screen by name, in either pane (default: the one on show on the right)."""
+        shell = self.app.root
+        if name is None:
+            return shell.ids.sm.current_screen
+        manager = next(m for m in (shell.ids.sm, shell.ids.side) if m.has_screen(name))
+        return manager.get_screen(name)
 
     def idle(self) -> bool:
         """Tell whether no network call is in flight."""
@@ -357,9 +363,9 @@ def staff_steps(tour: Tour):
     app.sign_out()
     yield from sign_in(tour, PHYSIO)
     tour.shot("19-physio-patients")
-    rows = list(reversed(tour.screen().ids.rows.children))
+    rows = list(reversed(tour.screen("patients").ids.rows.children))
     press(next(r for r in rows if r.name == "Marcus Webb"))
-    yield lambda: tour.screen().data and tour.idle()
+    yield lambda: tour.screen().name == "patient" and tour.screen().data and tour.idle()
     tour.shot("20-physio-patient")
     tour.screen().adjust(tour.screen().ids.prompts.children[-1].alert)
     yield tour.SETTLE_S
@@ -368,7 +374,7 @@ def staff_steps(tour: Tour):
     app.sign_out()
     yield from sign_in(tour, CLINICIAN)
     tour.shot("22-clinician-alert-queue")
-    rows = list(reversed(tour.screen().ids.rows.children))
+    rows = list(reversed(tour.screen("alerts").ids.rows.children))
     press(next(r for r in rows if r.alert["rule_id"] == "R-FAIL"))
     yield lambda: tour.screen().name == "alert" and tour.screen().rationale and tour.idle()
     tour.shot("23-clinician-alert-evidence")
@@ -396,29 +402,49 @@ def staff_steps(tour: Tour):
     dialog("DecisionDialog").dismiss()
 
 
-def main() -> None:
-    """Serve the demo, run the tour in the app, and save one PNG per screen."""
-    _reexec_under_xvfb()
+def photograph(size_name: str) -> None:
+    """Serve the demo, run the tour in a window of one size, save one PNG per screen."""
+    width, height = SIZES[size_name]
+    out = os.path.join(OUT, size_name)
     folder = tempfile.mkdtemp(prefix="stride-shots-")
     kivy_environment(folder)
     url = serve_demo(folder)
     from kivy.config import Config
 
-    Config.set("graphics", "width", str(SIZE[0]))
-    Config.set("graphics", "height", str(SIZE[1]))
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
     Config.set("graphics", "resizable", "0")
     from mobile.app import StrideApp
 
-    os.makedirs(OUT, exist_ok=True)
+    os.makedirs(out, exist_ok=True)
+    for old in os.listdir(out):  # a screen renamed or dropped from the tour leaves no stale PNG
+        if old.endswith(".png"):
+            os.remove(os.path.join(out, old))
     app = StrideApp(server_url=url, data_dir=os.path.join(folder, "app"))
-    tour = Tour(app, OUT)
+    tour = Tour(app, out)
     app.bind(on_start=lambda *_: tour.start())
     app.run()
     shutil.rmtree(folder, ignore_errors=True)
     if tour.failure:
-        sys.exit(f"screenshot tour failed: {tour.failure}")
-    print(f"wrote {len(tour.written)} screenshots to {OUT}")
+        sys.exit(f"screenshot tour failed at {size_name} size: {tour.failure}")
+    print(f"wrote {len(tour.written)} screenshots to {out}")
+
+
+def main(argv: list[str]) -> None:
+    """Photograph each size asked for (all by default), one child process per size."""
+    _reexec_under_xvfb()
+    if argv[:1] == ["--one"]:
+        photograph(argv[1])
+        return
+    names = argv or list(SIZES)
+    unknown = [n for n in names if n not in SIZES]
+    if unknown:
+        sys.exit(f"unknown size {unknown[0]!r}: choose from {', '.join(SIZES)}")
+    for name in names:  # one app per process: Kivy has one window, sized before it opens
+        code = subprocess.call([sys.executable, "-m", "tools.screenshots", "--one", name])
+        if code:
+            sys.exit(code)
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -6,6 +6,7 @@ from kivy.uix.behaviors import ButtonBehavior, ToggleButtonBehavior
 from kivy.uix.label import Label
 
 from mobile.widgets import theme
+from mobile.widgets.fit import FitText
 
 # variant -> (background, text, outline)
 VARIANTS = {
@@ -26,8 +27,12 @@ def _darker(color, by: float = 0.12):
     return (max(r - by, 0), max(g - by, 0), max(b - by, 0), a)
 
 
-class RoundButton(ButtonBehavior, Label):
-    """A finger-sized rounded button drawn on the canvas (never Kivy's grey default)."""
+class RoundButton(FitText, ButtonBehavior, Label):
+    """A finger-sized rounded button drawn on the canvas (never Kivy's grey default).
+
+    Its label shrinks a little to fit before it is cut short (FitText): large text on a
+    small phone keeps "Partial" whole.
+    """
 
     variant = OptionProperty("primary", options=list(VARIANTS))
     bg_color = ColorProperty(theme.PRIMARY)

@@ -1,6 +1,8 @@
 """The app's palette and type scale, shared by the .kv rules and the canvas widgets."""
 
-from kivy.metrics import dp, sp
+import os
+
+from kivy.metrics import Metrics, dp, sp
 from kivy.utils import get_color_from_hex as _hex
 
 BG = _hex("#F3F5F4")
@@ -34,6 +36,29 @@ SEVERITY_COLORS = {"urgent": DANGER, "review": WARN, "info": INFO}
 SEVERITY_SOFT = {"urgent": DANGER_SOFT, "review": WARN_SOFT, "info": INFO_SOFT}
 STATUS_COLORS = {"done": SUCCESS, "partial": WARN, "skipped": MUTED, "todo": LINE}
 
+
+
+def scale_text() -> float:
+    """Apply STRIDE_FONT_SCALE on top of the device's text size; return the resulting scale.
+
+    Every text size goes through `sp` (the FONT_* below, "15sp" in the .kv rules), and Kivy's `sp`
+    follows Metrics.fontscale, which on a phone is the user's font-size setting. One factor here
+    scales all of it, so a desktop window or a test can show what a patient with large text sees.
+    It must run before any size is computed: this module is imported before the .kv rules load.
+    """
+    raw = os.environ.get("STRIDE_FONT_SCALE", "").strip()
+    try:
+        factor = float(raw) if raw else 1.0
+    except ValueError:
+        raise ValueError(f"STRIDE_FONT_SCALE must be a number such as 1.3, not {raw!r}") from None
+    if not 0.5 <= factor <= 3:
+        raise ValueError(f"STRIDE_FONT_SCALE must be between 0.5 and 3, not {factor}")
+    if factor != 1.0:
+        Metrics.fontscale = Metrics.fontscale * factor
+    return Metrics.fontscale
+
+
+FONT_SCALE = scale_text()
 RADIUS = dp(14)
 TOUCH = dp(48)
 PAD = dp(16)
