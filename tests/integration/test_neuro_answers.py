@@ -19,8 +19,8 @@ def _glide(plan_id: int, day: date, answer: str, supersedes: str | None = None) 
         "exercise_id": GLIDE,
         "local_date": day.isoformat(),
         "slot": 1,
-        "sets_done": 2,
-        "sets_due": 2,
+        "sets_done": 1,
+        "sets_due": 1,  # as prescribed: the server refuses a log that matches no prescription
         "status": "done",
         "nerve_symptoms": answer,
         "supersedes": supersedes,
