@@ -5,6 +5,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kivy.app import App
+from kivy.clock import mainthread
 from kivy.core.window import Window
 from kivy.properties import NumericProperty, StringProperty
 
@@ -14,7 +15,7 @@ from mobile.core.reminders import reminder_times
 from mobile.core.store import Store
 from mobile.core.sync import SyncEngine
 from mobile.core.today import today_view
-from mobile.screens import background, permissions
+from mobile.screens import background, permissions, signout
 from mobile.screens.base import load_kv
 from mobile.screens.reminders import ReminderScheduler
 from mobile.screens.shell import HOME, Shell
@@ -69,6 +70,11 @@ class StrideApp(App):
         else:
             self.open_screen("signin", server_url=self.server_url)
 
+    def on_resume(self):
+        """Sync as the phone brings the app back: the patient is looking, maybe on a new network."""
+        if self.role == "patient":
+            self.sync.request()
+
     def on_stop(self):
         """Stop the sync and reminder timers."""
         if self.sync:
@@ -97,6 +103,10 @@ class StrideApp(App):
         else:
             self.sync_text = ""
 
+    def ask_sign_out(self) -> None:
+        """Sign out from the header: warn first if entries have not reached the server."""
+        signout.ask(self)
+
     def sign_out(self, reason: str = "") -> None:
         """Revoke the token (best effort), forget the session and show sign-in."""
         client = self.client()
@@ -112,7 +122,13 @@ class StrideApp(App):
     def client(self) -> ApiClient:
         """Return an API client of the signed-in account (staff screens are online-only)."""
         session = self.store.get_session() or {}
-        return ApiClient(session.get("server_url", self.server_url), session.get("token"))
+        url, token = session.get("server_url", self.server_url), session.get("token")
+        return ApiClient(url, token, on_reached=self._reached)
+
+    @mainthread
+    def _reached(self) -> None:
+        """The server answered a screen's request: a sync waiting after an outage goes now."""
+        self.sync.network_back()
 
     def local_today(self) -> date:
         """Return today's date in the patient's time zone (the server's idea of their day)."""

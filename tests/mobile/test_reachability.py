@@ -40,9 +40,9 @@ from tests.mobile.conftest_ui import (
     tap,
     x_display,
 )
-from tests.mobile.test_screens import PASSWORD, make_patient
+from tests.mobile.test_screens import PASSWORD, make_patient, offline
 
-__all__ = ["stride_app", "x_display"]  # fixtures used by name below
+__all__ = ["offline", "stride_app", "x_display"]  # fixtures used by name below
 VISITED: dict[str, set[str]] = {}  # role -> screen names probed
 PROBED: dict[str, int] = {}  # role -> controls touched
 SHOWN: set[str] = set()  # what was probed: screens, dialogs and their modes
@@ -447,7 +447,7 @@ def change_the_plan(who: dict) -> None:
     )
 
 
-def test_a_patient_reaches_every_control(stride_app, live_server, people):
+def test_a_patient_reaches_every_control(stride_app, live_server, people, offline):
     app = stride_app
     change_the_plan(people["patient"])
     sign_in(app, live_server.url, people["patient"]["email"], PASSWORD, "today")
@@ -459,6 +459,23 @@ def test_a_patient_reaches_every_control(stride_app, live_server, people):
     tap(screen(app).ids.had_care)
     probe(app, "patient", "the had-care dialog")
     close(open_dialog("ChoiceDialog"))
+    signing_out_with_an_entry_not_sent(app, offline)
+
+
+def signing_out_with_an_entry_not_sent(app, offline) -> None:
+    """Probe the warning that signing out with an entry the server has not got brings up."""
+    from mobile.core.today import log_pain
+
+    offline(True)
+    log_pain(app.store, app.local_today(), 2, "rest")  # setting the scene, offline
+    app.changed()
+    pump(lambda: idle(app) and app.engine.failures, what="the failed sync")
+    tap(app.root.ids.sign_out)
+    probe(app, "patient", "the sign-out warning")
+    close(open_dialog("ChoiceDialog"))
+    offline(False)
+    app.sync.request()
+    pump(lambda: idle(app) and app.store.pending_count() == 0, what="the entry sent")
 
 
 def test_a_post_operative_patient_reaches_every_control(stride_app, live_server, people):
