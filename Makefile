@@ -27,9 +27,10 @@ run: install
 app: install
 	$(PY) -m mobile --server $${STRIDE_SERVER:-http://127.0.0.1:5000}
 
-# PNGs of every screen at phone size, written to docs/screenshots/ (needs Xvfb).
+# PNGs of every screen at phone (420x860), small phone (360x640) and tablet (1024x768) size in
+# docs/screenshots/{phone,small,tablet}/ (needs Xvfb); `make screenshots SIZES=tablet` for one.
 screenshots: install
-	$(PY) -m tools.screenshots
+	$(PY) -m tools.screenshots $(SIZES)
 
 test: test-sqlite test-postgres
 

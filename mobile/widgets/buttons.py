@@ -51,8 +51,11 @@ class RoundButton(FitText, ButtonBehavior, Label):
         self.pressed_color = _darker(bg)
 
 
-class ChoiceChip(ToggleButtonBehavior, Label):
-    """A rounded toggle for one choice among several (context, answers, reasons)."""
+class ChoiceChip(FitText, ToggleButtonBehavior, Label):
+    """A rounded toggle for one choice among several (context, answers, reasons).
+
+    Its label wraps; a word too long for one line shrinks a little first (FitText).
+    """
 
     value = StringProperty("")
     tone = OptionProperty("primary", options=["primary", "danger", "success"])

@@ -132,26 +132,28 @@ def cut_off(label) -> str:
     width = label.text_size[0] or None
     if label.shorten:
         needs, room = measure(label, None)[0], width or label.width
-        if needs > room + 1:
-            return f"cut short (needs {needs:.0f} px, has {room:.0f})"
-    elif label.max_lines:
-        if measure(label, width)[1] > label.texture_size[1] + 1:
-            return "cut short (lines left out)"
-    elif label.text_size[1] is not None and measure(label, width)[1] > label.text_size[1] + 1:
+        return f"cut short (needs {needs:.0f} px, has {room:.0f})" if needs > room + 1 else ""
+    if label.max_lines and measure(label, width)[1] > label.texture_size[1] + 1:
+        return "cut short (lines left out)"
+    broken = [w for w in text.split() if width and measure(label, None, w)[0] > width + 1]
+    if broken:
+        return f"{broken[0]!r} broken across lines"
+    if label.text_size[1] is not None and measure(label, width)[1] > label.text_size[1] + 1:
         return "clipped at the bottom"
-    elif label.texture_size[0] > label.width + 1 or label.texture_size[1] > label.height + 1:
+    if label.texture_size[0] > label.width + 1 or label.texture_size[1] > label.height + 1:
         return "larger than its box"
     return ""
 
 
-def measure(label, width):
-    """Return the size the label's text needs at this width (None: one line), uncut."""
+def measure(label, width, text=None):
+    """Return the size the label's text (or this text) needs at a width (None: one line), uncut."""
     from kivy.core.text import Label as CoreLabel
     from kivy.core.text.markup import MarkupLabel
     from kivy.uix.label import Label
 
     options = {name: getattr(label, name) for name in Label._font_properties}
     options.update(text_size=(width, None), usersize=(width, None), shorten=False, max_lines=0)
+    options["text"] = label.text if text is None else text
     core = (MarkupLabel if label.markup else CoreLabel)(**options)
     core.refresh()
     return core.content_size
