@@ -24,10 +24,12 @@ sys.path.insert(0, ROOT)
 from tools.screenshots import (  # noqa: E402
     PASSWORD,
     PATIENT,
-    SIZE,
+    SIZES,
     kivy_environment,
     serve_demo,
 )
+
+SIZE = SIZES["phone"]
 
 
 def child(url: str, data_dir: str, sign_in: bool) -> None:
