@@ -233,6 +233,12 @@ def test_every_permission_asked_for_is_justified_in_the_docs():
     assert not unexplained, f"not justified in docs/mobile.md: {unexplained}"
 
 
+@pytest.mark.parametrize("option", ["icon.filename", "presplash.filename"])
+def test_the_images_the_spec_names_exist(option):
+    path = SPEC.parent / spec().get("app", option)
+    assert path.is_file(), f"{option}: {path} is missing (python -m tools.icon draws it)"
+
+
 def test_the_requirements_name_no_server_library():
     requirements = spec_list(spec(), "requirements")
     assert "kivy==2.3.1" in requirements
