@@ -505,8 +505,8 @@ def test_red_flag_yes_shows_urgent_advice_offline_and_send_now_sends_it(
     assert stride_app.store.outbox()[0]["type"] == "red_flag_check"
 
     offline(False)
-    tap(urgent.ids.send_now)
-    pump(lambda: synced(stride_app), what="the sync")
+    # Back online, the urgent retry (every 5 s) sends it without waiting for another tap.
+    pump(lambda: synced(stride_app), what="the urgent retry")
     assert urgent.ids.sent.text == "Your care team has been told."
     assert not on_screen(urgent, "Send now")
     [alert] = alerts(person, "R-RED")
