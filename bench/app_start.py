@@ -106,8 +106,10 @@ def main() -> None:
     print(f"app start to Today drawn, median of {args.runs} runs (420x860, Xvfb + Mesa):")
     print(f"  first launch (sign in + first sync): {statistics.median(first):.2f} s")
     print(f"  later launch (remembered sign-in):   {statistics.median(later):.2f} s")
-    print(f"  range: first {min(first):.2f}-{max(first):.2f} s, later {min(later):.2f}-"
-          f"{max(later):.2f} s")
+    print(
+        f"  range: first {min(first):.2f}-{max(first):.2f} s, later {min(later):.2f}-"
+        f"{max(later):.2f} s"
+    )
 
 
 if __name__ == "__main__":

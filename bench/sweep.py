@@ -19,9 +19,9 @@ from datetime import UTC, date, datetime, timedelta
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from server import create_app  # noqa: E402
 from domain.protocol import Protocol  # noqa: E402
 from domain.schedule import Revision, expand_schedule  # noqa: E402
+from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 
 PROTOCOL = "piriformis-neural-gliding"
@@ -44,7 +44,12 @@ def build_database(path: str, patients: int, weeks: int, today: date) -> None:
         db.engine.dispose()
     start = today - timedelta(weeks=weeks)
     days = expand_schedule(
-        Protocol.from_dict(content), start, None, None, [Revision(1, start, {})], start,
+        Protocol.from_dict(content),
+        start,
+        None,
+        None,
+        [Revision(1, start, {})],
+        start,
         today - timedelta(days=1),
     )
     connection = sqlite3.connect(path)
@@ -59,9 +64,12 @@ def _insert(connection, patients: int, days, start: date, rng: random.Random) ->
     c = connection.cursor()
     c.execute(
         "INSERT INTO users (id, email, display_name, role, password_hash, is_active, created_at)"
-        " VALUES (1, 'physio@bench', 'Physio', 'physio', ?, 1, ?)", (HASH, now))
+        " VALUES (1, 'physio@bench', 'Physio', 'physio', ?, 1, ?)",
+        (HASH, now),
+    )
     version_id = c.execute(
-        "SELECT id FROM protocol_versions WHERE protocol_id = ?", (PROTOCOL,)).fetchone()[0]
+        "SELECT id FROM protocol_versions WHERE protocol_id = ?", (PROTOCOL,)
+    ).fetchone()[0]
     for first in range(0, patients, 500):
         users, people, team, plans, revisions, exercise, pain = [], [], [], [], [], [], []
         for n in range(first, min(first + 500, patients)):
@@ -80,31 +88,60 @@ def _insert(connection, patients: int, days, start: date, rng: random.Random) ->
                         done, status, reason = s.dose.sets, "done", None
                     else:
                         done, status, reason = 0, "skipped", "no_time"
-                    exercise.append((
-                        uuid.uuid4().hex, pid, now, uid, pid, s.exercise_id, local,
-                        s.slot_index, done, s.dose.sets, status, reason))
+                    exercise.append(
+                        (
+                            uuid.uuid4().hex,
+                            pid,
+                            now,
+                            uid,
+                            pid,
+                            s.exercise_id,
+                            local,
+                            s.slot_index,
+                            done,
+                            s.dose.sets,
+                            status,
+                            reason,
+                        )
+                    )
                 nprs = max(0, min(10, baseline - (index // 21) + rng.randint(-1, 1)))
                 pain.append((uuid.uuid4().hex, pid, now, uid, local, nprs, "rest", 0, 0, 0, 0, 0))
-        c.executemany("INSERT INTO users (id, email, display_name, role, password_hash,"
-                      " is_active, created_at) VALUES (?,?,?,?,?,?,?)", users)
-        c.executemany("INSERT INTO patients (id, user_id, timezone, created_at, created_by_id)"
-                      " VALUES (?,?,?,?,?)", people)
-        c.executemany("INSERT INTO care_team_members (patient_id, staff_id, added_at)"
-                      " VALUES (?,?,?)", team)
-        c.executemany("INSERT INTO plans (id, patient_id, protocol_version_id, start_date, status,"
-                      " current_revision, created_by_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
-                      plans)
-        c.executemany("INSERT INTO plan_revisions (plan_id, number, effective_from, author_id,"
-                      " created_at, reason, operations, diff, adjustments)"
-                      " VALUES (?,?,?,?,?,?,?,?,?)", revisions)
-        c.executemany("INSERT INTO exercise_logs (client_uuid, patient_id, received_at,"
-                      " recorded_by_id, plan_id, exercise_id, local_date, slot, sets_done,"
-                      " sets_due, status, skip_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                      exercise)
-        c.executemany("INSERT INTO pain_logs (client_uuid, patient_id, received_at,"
-                      " recorded_by_id, local_date, nprs, context, tingling, numbness, felt_pop,"
-                      " new_bruising, cannot_bear_weight) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                      pain)
+        c.executemany(
+            "INSERT INTO users (id, email, display_name, role, password_hash,"
+            " is_active, created_at) VALUES (?,?,?,?,?,?,?)",
+            users,
+        )
+        c.executemany(
+            "INSERT INTO patients (id, user_id, timezone, created_at, created_by_id)"
+            " VALUES (?,?,?,?,?)",
+            people,
+        )
+        c.executemany(
+            "INSERT INTO care_team_members (patient_id, staff_id, added_at) VALUES (?,?,?)", team
+        )
+        c.executemany(
+            "INSERT INTO plans (id, patient_id, protocol_version_id, start_date, status,"
+            " current_revision, created_by_id, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            plans,
+        )
+        c.executemany(
+            "INSERT INTO plan_revisions (plan_id, number, effective_from, author_id,"
+            " created_at, reason, operations, diff, adjustments)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            revisions,
+        )
+        c.executemany(
+            "INSERT INTO exercise_logs (client_uuid, patient_id, received_at,"
+            " recorded_by_id, plan_id, exercise_id, local_date, slot, sets_done,"
+            " sets_due, status, skip_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            exercise,
+        )
+        c.executemany(
+            "INSERT INTO pain_logs (client_uuid, patient_id, received_at,"
+            " recorded_by_id, local_date, nprs, context, tingling, numbness, felt_pop,"
+            " new_bruising, cannot_bear_weight) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            pain,
+        )
         connection.commit()
 
 
@@ -114,9 +151,11 @@ def aggregate_seconds(path: str) -> tuple[float, int]:
     began = time.perf_counter()
     rows = connection.execute(
         "SELECT plan_id, count(*), sum(sets_done), sum(sets_due) FROM exercise_logs"
-        " GROUP BY plan_id").fetchall()
+        " GROUP BY plan_id"
+    ).fetchall()
     pain = connection.execute(
-        "SELECT patient_id, count(*), avg(nprs) FROM pain_logs GROUP BY patient_id").fetchall()
+        "SELECT patient_id, count(*), avg(nprs) FROM pain_logs GROUP BY patient_id"
+    ).fetchall()
     seconds = time.perf_counter() - began
     total = connection.execute(
         "SELECT (SELECT count(*) FROM exercise_logs) + (SELECT count(*) FROM pain_logs)"
@@ -136,7 +175,8 @@ def add_new_data(path: str, share: float, today: date) -> int:
         "INSERT INTO pain_logs (client_uuid, patient_id, received_at, recorded_by_id, local_date,"
         " nprs, context, tingling, numbness, felt_pop, new_bruising, cannot_bear_weight)"
         " VALUES (?,?,?,?,?,?,?,0,0,0,0,0)",
-        [(uuid.uuid4().hex, pid, now, 1, today.isoformat(), 5, "rest") for pid in chosen])
+        [(uuid.uuid4().hex, pid, now, 1, today.isoformat(), 5, "rest") for pid in chosen],
+    )
     connection.commit()
     connection.close()
     return len(chosen)
@@ -172,19 +212,25 @@ def main() -> None:
     if not os.path.exists(path):
         began = time.perf_counter()
         build_database(path, args.patients, args.weeks, today)
-        print(f"set-up: {args.patients} patients x {args.weeks} weeks in "
-              f"{time.perf_counter() - began:.1f} s ({path})")
+        print(
+            f"set-up: {args.patients} patients x {args.weeks} weeks in "
+            f"{time.perf_counter() - began:.1f} s ({path})"
+        )
     aggregate, rows = aggregate_seconds(path)
     full, run = timed_sweep(path, today)
     print(f"rows read: {rows:,}; SQL aggregate over them: {aggregate:.2f} s")
-    print(f"full sweep: {full:.1f} s for {run.plans_evaluated} plans "
-          f"({run.plans_evaluated / full:,.0f} patients/s), {run.alerts_created} alerts, "
-          f"{run.errors} errors; {full / aggregate:.1f}x the aggregate  [goal < 60 s]")
+    print(
+        f"full sweep: {full:.1f} s for {run.plans_evaluated} plans "
+        f"({run.plans_evaluated / full:,.0f} patients/s), {run.alerts_created} alerts, "
+        f"{run.errors} errors; {full / aggregate:.1f}x the aggregate  [goal < 60 s]"
+    )
     changed = add_new_data(path, 0.01, today)
     incremental, run = timed_sweep(path, today)
-    print(f"incremental sweep ({changed} patients with new data): {incremental:.2f} s, "
-          f"{run.plans_evaluated} plans evaluated of {run.plans_seen}; "
-          f"{incremental / aggregate:.2f}x the aggregate  [goal < 3 s]")
+    print(
+        f"incremental sweep ({changed} patients with new data): {incremental:.2f} s, "
+        f"{run.plans_evaluated} plans evaluated of {run.plans_seen}; "
+        f"{incremental / aggregate:.2f}x the aggregate  [goal < 3 s]"
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 The state stored with each revision is cumulative:
 `{"dose_overrides": {exercise_id: {dose fields}}, "removed_exercises": [exercise_id],
-"added_exercises": [{"phase_id", "exercise"}], "phase_moves": [{"phase_id", "from_date"}]}`.
+"added_exercises": [{"phase_id", "exercise"}], "phase_moves": [{"phase_id", "from_date"}]}`,
+and for changes made for a set time `"timed_doses": {exercise_id: {"until", "dose"}}` and
+`"timed_removals": {exercise_id: until}` (ISO days; see `domain.schedule.in_force`).
 A dose override applies to the exercise wherever it appears; a removal removes it from every
 phase. Operations are applied in order and all or none: the first invalid one raises
 `AdjustmentError` and the input state is never changed.
@@ -10,17 +12,36 @@ phase. Operations are applied in order and all or none: the first invalid one ra
 Each diff record names the operation and the exercise or phase with `before` and `after`:
 set_dose gives the changed dose fields only (None = absent); remove/restore give "active" and
 "removed"; add_exercise gives None and the exercise's name and dose; move_phase gives the phase
-in force before (None if unknown) and the new one, plus `from_date`.
+in force before (None if unknown) and the new one, plus `from_date`. A change for a set time
+adds its `until` day to its record.
+
+Changes for a set time (design choices): only a dose change or a removal can be timed (a phase
+move or an added exercise has no state to go back to). The timed change lies over the lasting
+state; a later change to the same exercise replaces it: a lasting dose change or removal ends it
+(the dose given is the dose from then on), a restore brings a timed-out exercise back early. A
+timed change that ended before a new revision starts is dropped from that revision's state.
 """
 
 from __future__ import annotations
 
 import copy
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.protocol import DOSE_RANGES, Dose, Exercise, Protocol
 from domain.schedule import as_date, phase_timeline, span_on
+
+TIMED_OPS = ("set_dose", "remove_exercise")
+
+
+class _Context(NamedTuple):
+    """What every operation is checked against."""
+
+    protocol: Protocol
+    effective_from: date
+    start_date: date | None
+    surgery_date: date | None
+    until: date | None
 
 
 class AdjustmentError(ValueError):
@@ -40,11 +61,13 @@ def apply_operations(
     *,
     start_date: date | None = None,
     surgery_date: date | None = None,
+    until: date | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Return the new cumulative state and a diff after applying operations in order.
 
     Give `start_date` (and `surgery_date`) to refuse a move to the phase already in force and
-    to report the phase before a move; without them a move's `before` is None.
+    to report the phase before a move; without them a move's `before` is None. Give `until` (the
+    last day, inclusive) to make every operation a change for a set time.
     """
     state = copy.deepcopy(adjustments or {})
     for key, empty in (
@@ -55,8 +78,12 @@ def apply_operations(
     ):
         if not state.get(key):
             state[key] = empty
+    _tidy_timed(state, effective_from)
     if not isinstance(operations, list) or not operations:
         raise AdjustmentError("operations", "must be a non-empty list")
+    if until is not None and until < effective_from:
+        raise AdjustmentError("until", "must be on or after the day the change starts")
+    context = _Context(protocol, effective_from, start_date, surgery_date, until)
     diff = []
     for i, op in enumerate(operations):
         path = f"operations[{i}]"
@@ -65,9 +92,34 @@ def apply_operations(
         handler = _HANDLERS.get(op.get("op"))
         if handler is None:
             raise AdjustmentError(f"{path}.op", f"must be one of {sorted(_HANDLERS)}")
-        context = (protocol, effective_from, start_date, surgery_date)
-        diff.append(handler(state, op, path, context))
+        if until is not None and op["op"] not in TIMED_OPS:
+            raise AdjustmentError(
+                f"{path}.op", "only a dose change or a removal can be for a set time"
+            )
+        record = handler(state, op, path, context)
+        if until is not None:
+            record["until"] = until.isoformat()
+        diff.append(record)
+    _tidy_timed(state, effective_from)
     return state, diff
+
+
+def _tidy_timed(state: dict[str, Any], day: date) -> None:
+    """Forget timed changes that ended before `day` (past history); drop empty keys."""
+    first = day.isoformat()  # ISO days compare as strings
+    for key, until_of in (("timed_doses", lambda t: t["until"]), ("timed_removals", str)):
+        timed = {x: t for x, t in (state.get(key) or {}).items() if until_of(t) >= first}
+        if timed:
+            state[key] = timed
+        else:
+            state.pop(key, None)
+
+
+def _is_removed(state: dict[str, Any], exercise_id: str) -> bool:
+    """Tell whether an exercise is out of the plan, for good or for a set time."""
+    return exercise_id in state["removed_exercises"] or exercise_id in state.get(
+        "timed_removals", {}
+    )
 
 
 def _base_exercise(protocol: Protocol, state: dict[str, Any], exercise_id: str) -> Exercise | None:
@@ -122,12 +174,12 @@ def _check_dose(partial: Any, path: str) -> dict[str, Any]:
 
 
 def _set_dose(state, op, path, context) -> dict[str, Any]:
-    protocol = context[0]
-    exercise_id, exercise = _known_exercise(protocol, state, op, path)
-    if exercise_id in state["removed_exercises"]:
+    exercise_id, exercise = _known_exercise(context.protocol, state, op, path)
+    if _is_removed(state, exercise_id):
         raise AdjustmentError(f"{path}.exercise_id", "exercise is removed; restore it first")
     partial = _check_dose(op.get("dose"), f"{path}.dose")
-    old_override = state["dose_overrides"].get(exercise_id, {})
+    timed = state.get("timed_doses", {}).get(exercise_id)
+    old_override = timed["dose"] if timed else state["dose_overrides"].get(exercise_id, {})
     before = exercise.dose.with_overrides(old_override)
     if "times_of_day" in partial and len(partial["times_of_day"]) != partial.get(
         "times_per_day", before.times_per_day
@@ -144,7 +196,12 @@ def _set_dose(state, op, path, context) -> dict[str, Any]:
     after = exercise.dose.with_overrides(override)
     if after == before:
         raise AdjustmentError(f"{path}.dose", "no change")
-    state["dose_overrides"][exercise_id] = override
+    if context.until is None:
+        state["dose_overrides"][exercise_id] = override
+        state.get("timed_doses", {}).pop(exercise_id, None)  # a lasting change ends a timed one
+    else:
+        timed_dose = {"until": context.until.isoformat(), "dose": override}
+        state.setdefault("timed_doses", {})[exercise_id] = timed_dose
     old, new = _dose_fields(before), _dose_fields(after)
     changed = [k for k in old if old[k] != new[k]]
     return {
@@ -161,23 +218,31 @@ def _dose_fields(dose: Dose) -> dict[str, Any]:
 
 
 def _remove_exercise(state, op, path, context) -> dict[str, Any]:
-    exercise_id, _ = _known_exercise(context[0], state, op, path)
+    exercise_id, _ = _known_exercise(context.protocol, state, op, path)
     if exercise_id in state["removed_exercises"]:
         raise AdjustmentError(f"{path}.exercise_id", "exercise is already removed")
-    state["removed_exercises"].append(exercise_id)
+    before = "removed" if _is_removed(state, exercise_id) else "active"
+    if context.until is None:
+        state.get("timed_removals", {}).pop(exercise_id, None)  # removed for good from now
+        state["removed_exercises"].append(exercise_id)
+    else:
+        state.setdefault("timed_removals", {})[exercise_id] = context.until.isoformat()
     return {
         "op": "remove_exercise",
         "exercise_id": exercise_id,
-        "before": "active",
+        "before": before,
         "after": "removed",
     }
 
 
 def _restore_exercise(state, op, path, context) -> dict[str, Any]:
-    exercise_id, _ = _known_exercise(context[0], state, op, path)
-    if exercise_id not in state["removed_exercises"]:
+    exercise_id, _ = _known_exercise(context.protocol, state, op, path)
+    if exercise_id in state.get("timed_removals", {}):
+        del state["timed_removals"][exercise_id]  # back before the set time is up
+    elif exercise_id in state["removed_exercises"]:
+        state["removed_exercises"].remove(exercise_id)
+    else:
         raise AdjustmentError(f"{path}.exercise_id", "exercise is not removed")
-    state["removed_exercises"].remove(exercise_id)
     return {
         "op": "restore_exercise",
         "exercise_id": exercise_id,
@@ -187,7 +252,7 @@ def _restore_exercise(state, op, path, context) -> dict[str, Any]:
 
 
 def _add_exercise(state, op, path, context) -> dict[str, Any]:
-    protocol = context[0]
+    protocol = context.protocol
     phase_id = _known_phase(protocol, op, path)
     exercise = op.get("exercise")
     if not isinstance(exercise, dict):
@@ -212,7 +277,7 @@ def _add_exercise(state, op, path, context) -> dict[str, Any]:
 
 
 def _move_phase(state, op, path, context) -> dict[str, Any]:
-    protocol, effective_from, start_date, surgery_date = context
+    protocol, effective_from, start_date, surgery_date, _until = context
     phase_id = _known_phase(protocol, op, path)
     moves = state["phase_moves"]
     if any(as_date(m["from_date"]) > effective_from for m in moves):

@@ -21,6 +21,11 @@ Phase rules (design choices, made for safety):
   over a gate reached that same day (a move back to the phase just left keeps the patient there
   as if they had never left); a move to the phase already in force changes nothing.
 
+Changes for a set time (design choice): a dose change or a removal may carry an `until` day
+(`timed_doses`, `timed_removals` in the adjustments). It lies over the lasting state up to and
+including that day; from the next day the exercise is back at its lasting dose, or back in the
+plan, with no new revision needed. `in_force` gives the adjustments of one date.
+
 Frequency rules (design choices): days are counted from the day the patient entered the current
 phase, not from the day an exercise was added or changed. `days_per_week` n does the exercise on
 offsets floor(k * 7 / n), k = 0..n-1, of every 7-day block (3 -> offsets 0, 2, 4); `every_n_days`
@@ -160,6 +165,28 @@ def span_on(spans: list[PhaseSpan], on_date: date) -> PhaseSpan:
     return spans[-1]
 
 
+def in_force(adjustments: dict[str, Any], on_date: date) -> dict[str, Any]:
+    """Return the adjustments in force on a date: timed changes count up to their `until` day."""
+    doses = adjustments.get("timed_doses") or {}
+    removals = adjustments.get("timed_removals") or {}
+    if not doses and not removals:
+        return adjustments
+    day = on_date.isoformat()  # ISO days compare as strings
+    overrides = dict(adjustments.get("dose_overrides") or {})
+    overrides.update({x: timed["dose"] for x, timed in doses.items() if timed["until"] >= day})
+    removed = list(adjustments.get("removed_exercises") or ())
+    removed += [x for x, until in removals.items() if until >= day and x not in removed]
+    return {**adjustments, "dose_overrides": overrides, "removed_exercises": removed}
+
+
+def _timed(adjustments: dict[str, Any]) -> tuple[tuple[date, str], ...]:
+    """Return (until, exercise id) of each timed change, to tell which apply on a day."""
+    doses = adjustments.get("timed_doses") or {}
+    removals = adjustments.get("timed_removals") or {}
+    ends = [(t["until"], x) for x, t in doses.items()] + [(u, x) for x, u in removals.items()]
+    return tuple((as_date(until), x) for until, x in ends)
+
+
 def effective_exercises(
     protocol: Protocol, adjustments: dict[str, Any], phase_id: str
 ) -> tuple[Exercise, ...]:
@@ -221,8 +248,9 @@ def expand_schedule(
     spans = phase_timeline(
         protocol, start_date, surgery_date, latest.adjustments.get("phase_moves")
     )
-    # Build each (revision, phase) exercise list once, not once per day.
-    prepared: dict[tuple[int, str], tuple[_Entry, ...]] = {}
+    # Build each (revision, phase, timed changes in force) exercise list once, not once per day.
+    prepared: dict[tuple, tuple[_Entry, ...]] = {}
+    timed = [_timed(r.adjustments) for r in revs]
     plans = []
     ri = si = 0
     day = first
@@ -232,10 +260,12 @@ def expand_schedule(
         while spans[si].end is not None and spans[si].end < day:
             si += 1
         span = spans[si]
-        key = (ri, span.phase_id)
+        running = tuple(t for t in timed[ri] if t[0] >= day) if timed[ri] else ()
+        key = (ri, span.phase_id, running)
         entries = prepared.get(key)
         if entries is None:
-            exercises = effective_exercises(protocol, revs[ri].adjustments, span.phase_id)
+            adjustments = in_force(revs[ri].adjustments, day)
+            exercises = effective_exercises(protocol, adjustments, span.phase_id)
             entries = prepared[key] = tuple(_entry(e) for e in exercises)
         index = (day - span.start).days
         sessions = []

@@ -121,7 +121,7 @@ class Tour:
             Clock.schedule_once(lambda _dt: self._poll(ready, left - 0.1), 0.1)
 
     def shot(self, name: str) -> None:
-        """Save what the window shows as docs/screenshots/<name>.png."""
+        """Save what the window shows as <name>.png in this size's folder."""
         from kivy.core.window import Window
 
         path = os.path.join(self.out, f"{name}.png")
@@ -378,6 +378,32 @@ def postop_steps(tour: Tour):
     tour.shot("18-urgent-same-day")
 
 
+def physio_steps(tour: Tour):
+    """The patient detail's charts and log; a new patient, their first password, assigning."""
+    detail = tour.screen()
+    for name, widget in (("charts", detail.ids.bars), ("log", detail.ids.feed)):
+        detail.ids.page.scroll_to(widget, animate=False)
+        yield tour.SETTLE_S
+        tour.shot(f"20-physio-patient-{name}")
+    tour.app.go_back()  # a phone shows the list again; a tablet had it beside the patient
+    yield lambda: tour.screen("patients").get_root_window() and tour.idle()
+    press(tour.screen("patients").ids.new_patient)
+    yield tour.SETTLE_S
+    tour.shot("21-physio-new-patient")
+    form = dialog("NewPatientDialog")
+    form.ids.display_name.text, form.ids.email.text = "Sam Taylor", "sam.taylor@stride.example"
+    press(form.ids.create)
+    yield lambda: form.mode == "created" and tour.idle()
+    tour.shot("21-physio-new-patient-password")
+    press(form.ids.assign)
+    yield lambda: dialog("AssignDialog").protocol_choices and tour.idle()
+    dialog("AssignDialog").ids.protocol.select("hamstring-repair")
+    yield tour.SETTLE_S
+    tour.shot("21-physio-assign")
+    dialog("AssignDialog").dismiss()
+    yield 0.5
+
+
 def staff_steps(tour: Tour):
     """The physio's caseload and plan change; the clinician's queue, evidence and decision."""
     app = tour.app
@@ -392,6 +418,7 @@ def staff_steps(tour: Tour):
     yield tour.SETTLE_S
     tour.shot("21-physio-adjust")
     dialog("AdjustDialog").dismiss()
+    yield from physio_steps(tour)
     app.sign_out()
     yield from sign_in(tour, CLINICIAN)
     tour.shot("22-clinician-alert-queue")

@@ -6,12 +6,12 @@ Both go to the front of the outbox; one that tells the patient to get care today
 
 from datetime import UTC, date, datetime
 
+from domain import postop, redflags
+from domain.redflags import Triage
 from mobile.core import urgent
 from mobile.core.formatting import as_date
 from mobile.core.outbox import FIRST, URGENT
 from mobile.core.plan import plan_protocol
-from domain import postop, redflags
-from domain.redflags import Triage
 
 
 def recorded_at(now: datetime | None) -> str:

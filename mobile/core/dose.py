@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass
 
-from mobile.core.formatting import duration_text, plural
 from domain.protocol import Dose
+from mobile.core.formatting import duration_text, plural
 
 
 @dataclass(frozen=True)

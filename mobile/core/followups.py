@@ -6,10 +6,10 @@ so the latest answer is the session's answer, on the phone (Today) and on the se
 
 from datetime import UTC, datetime, timedelta
 
+from domain.nerves import FOLLOW_UP_AFTER_HOURS
 from mobile.core.checks import recorded_at
 from mobile.core.outbox import NORMAL
 from mobile.core.plan import plan_protocol
-from domain.nerves import FOLLOW_UP_AFTER_HOURS
 
 # What makes the follow-up the same session as the first log (the server compares these).
 _SESSION = ("plan_id", "exercise_id", "local_date", "slot", "sets_done", "sets_due", "status")

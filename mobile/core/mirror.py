@@ -7,8 +7,8 @@ server's history) and rejected (refused by the server: hidden, kept in the rejec
 import json
 from datetime import UTC, datetime
 
-from mobile.core.formatting import as_date
 from domain import postop, redflags
+from mobile.core.formatting import as_date
 
 _SERVER_ONLY = ("id", "patient_id")
 
@@ -73,7 +73,7 @@ class LogMirror:
         """
         rows = self._rows(
             "SELECT data FROM logs WHERE owner IS ? AND type = ? AND state != 'rejected'"
-            " AND data LIKE '%\"supersedes\": \"%'",
+            ' AND data LIKE \'%"supersedes": "%\'',
             self._owner(),
             event_type,
         )

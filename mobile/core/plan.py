@@ -3,9 +3,9 @@
 from datetime import date
 from typing import Any
 
-from mobile.core.formatting import as_date
 from domain.protocol import Exercise, Protocol
-from domain.schedule import DayPlan, Revision, effective_exercises, expand_schedule
+from domain.schedule import DayPlan, Revision, effective_exercises, expand_schedule, in_force
+from mobile.core.formatting import as_date
 
 # Protocol versions are immutable, so (id, version) names one parse for the life of the app.
 _PARSED: dict[tuple[str, int], Protocol] = {}
@@ -54,7 +54,10 @@ def day_plans(plan: dict, protocol: Protocol, date_from: date, date_to: date) ->
 
 
 def exercises_on(plan: dict, protocol: Protocol, day: DayPlan) -> dict[str, Exercise]:
-    """Return the exercises in force on a day (after the plan's adjustments), by id."""
+    """Return the exercises in force on a day (after the plan's adjustments, timed changes
+    included), by id."""
     revision = next(r for r in revisions_of(plan) if r.number == day.revision)
-    exercises = effective_exercises(protocol, revision.adjustments, day.phase_id)
+    exercises = effective_exercises(
+        protocol, in_force(revision.adjustments, day.date), day.phase_id
+    )
     return {e.id: e for e in exercises}

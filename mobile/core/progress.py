@@ -5,14 +5,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import median
 
-from mobile.core.formatting import as_date
-from mobile.core.plan import day_plans, protocol_from
 from domain.adherence import adherence
 from domain.history import ExerciseEntry, PainEntry
 from domain.pain import MIN_LOGGED_DAYS, daily_medians, pain_trend
 from domain.protocol import Protocol
 from domain.ruleset import thresholds_for
 from domain.schedule import sets_due_by_day
+from mobile.core.formatting import as_date
+from mobile.core.plan import day_plans, protocol_from
 
 ONE_DAY = timedelta(days=1)
 

@@ -83,10 +83,14 @@ def dose_change(before: dict, after: dict, rep: str = "rep") -> str:
 def change_text(record: dict, name_of, phase_title, rep_of=lambda _exercise: "rep") -> str:
     """Return one diff record of a revision in plain words."""
     op, exercise = record.get("op"), record.get("exercise_id")
+    until = record.get("until")
     if op == "set_dose":
         change = dose_change(record["before"], record["after"], rep_of(exercise))
-        return f"{name_of(exercise)}: {change}"
+        for_now = f" until {date_text(until)}, then back to what it was" if until else ""
+        return f"{name_of(exercise)}: {change}{for_now}"
     if op == "remove_exercise":
+        if until:
+            return f"{name_of(exercise)} is paused until {date_text(until)}"
         return f"{name_of(exercise)} is no longer in your plan"
     if op == "restore_exercise":
         return f"{name_of(exercise)} is back in your plan"

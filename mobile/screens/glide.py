@@ -1,7 +1,7 @@
 """The question after a neural glide: did tingling or numbness come on, and is it still there."""
 
-from mobile.widgets.dialogs import ChoiceDialog
 from domain import nerves
+from mobile.widgets.dialogs import ChoiceDialog
 
 
 def ask_after_glide(item, on_answer) -> None:
@@ -20,6 +20,6 @@ def advice(answer: str) -> str:
 
 
 def follow_up_question(name: str | None) -> str:
-    """Return nerves.FOLLOW_UP about an exercise ("after the sciatic nerve slider (sitting or lying)")."""
+    """Return nerves.FOLLOW_UP about an exercise ("after the sciatic nerve slider (...)")."""
     what = f"the {name[0].lower()}{name[1:]}" if name else "your nerve glides"
     return nerves.FOLLOW_UP.format(name=what)

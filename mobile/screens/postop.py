@@ -2,10 +2,10 @@
 
 from kivy.properties import NumericProperty
 
+from domain import postop
 from mobile.core.today import postop_check_days, submit_postop_check
 from mobile.screens.base import load_kv
 from mobile.screens.questions import QuestionsScreen
-from domain import postop
 
 INTRO = (
     "A minute each day for the first 12 weeks after your operation. Answer each question about "

@@ -7,6 +7,7 @@ from mobile.core.plan import plan_protocol
 from mobile.core.progress import pain_progress, weekly_adherence
 from mobile.screens.base import BaseScreen, load_kv
 
+CHART_WEEKS = 8  # as many bars as read well on a phone
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -38,6 +39,21 @@ def pain_summary(points, baseline) -> str:
     return " · ".join(parts)
 
 
+def week_bars(weeks, start) -> list[tuple[str, float | None]]:
+    """Return AdherenceBars weeks [("W3", ratio)] numbered from the plan start."""
+    first = (weeks[0][0] - start).days // 7 + 1 if weeks else 1
+    return [(f"W{first + i}", ratio) for i, (_start, ratio) in enumerate(weeks)]
+
+
+def week_summary(bars, whose: str, first_week: str) -> str:
+    """Return "Week 3: 85 % of your sets." for the last scored week, or when bars appear."""
+    scored = [(label, r) for label, r in bars if r is not None]
+    if not scored:
+        return f"Bars appear once {first_week} is done."
+    label, ratio = scored[-1]
+    return f"Week {label[1:]}: {round(ratio * 100)} % of {whose}."
+
+
 class ProgressScreen(BaseScreen):
     """Draw the patient's charts from the local store (works offline)."""
 
@@ -66,15 +82,9 @@ class ProgressScreen(BaseScreen):
         pain.points, pain.x_labels = chart_points(points, start)
         pain.baseline = baseline
         self.pain_text = pain_summary(points, baseline)
-        weeks = weekly_adherence(store, plan, protocol, today, weeks=8)
-        first = (weeks[0][0] - start).days // 7 + 1 if weeks else 1
-        bars.weeks = [(f"W{first + i}", ratio) for i, (_start, ratio) in enumerate(weeks)]
-        scored = [(label, r) for label, r in bars.weeks if r is not None]
-        self.adherence_text = (
-            f"Week {scored[-1][0][1:]}: {round(scored[-1][1] * 100)} % of your sets."
-            if scored
-            else "Bars appear once your first week is done."
-        )
+        weeks = weekly_adherence(store, plan, protocol, today, weeks=CHART_WEEKS)
+        bars.weeks = week_bars(weeks, start)
+        self.adherence_text = week_summary(bars.weeks, "your sets", "your first week")
 
 
 load_kv("progress")

@@ -37,7 +37,6 @@ SEVERITY_SOFT = {"urgent": DANGER_SOFT, "review": WARN_SOFT, "info": INFO_SOFT}
 STATUS_COLORS = {"done": SUCCESS, "partial": WARN, "skipped": MUTED, "todo": LINE}
 
 
-
 def scale_text() -> float:
     """Apply STRIDE_FONT_SCALE on top of the device's text size; return the resulting scale.
 

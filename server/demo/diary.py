@@ -9,11 +9,11 @@ import uuid
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from server.demo.stories import ClinicalNote, Story
 from domain import postop
 from domain.protocol import Protocol
 from domain.redflags import QUESTIONS
 from domain.schedule import DayPlan, Session
+from server.demo.stories import ClinicalNote, Story
 
 ONE_DAY = timedelta(days=1)
 SLOT_TIMES = {

@@ -32,6 +32,12 @@ class PlanAdjustmentSchema(Schema):
         fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=50)
     )
     end_date = Day(allow_none=True)
+    until = Day(
+        metadata={
+            "description": "a dose change or removal for a set time: its last day; the plan "
+            "goes back to the lasting prescription the day after"
+        }
+    )
 
 
 class RevisionSchema(Schema):

@@ -163,6 +163,8 @@ def revise_plan(
         raise Conflict("This plan has ended; assign a new plan instead.")
     protocol = protocol_of(plan.protocol)
     operations = [_checked_operation(op, i) for i, op in enumerate(data.get("operations", []))]
+    if "until" in data and not operations:
+        raise Invalid("until", "give the dose change or removal that is for a set time")
     adjustments, diff = dict(latest.adjustments), []
     if operations:
         try:
@@ -173,6 +175,7 @@ def revise_plan(
                 effective,
                 start_date=plan.start_date,
                 surgery_date=plan.surgery_date,
+                until=data.get("until"),
             )
         except AdjustmentError as error:
             raise Invalid(error.field_path, error.message) from None

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.demo import seed_demo
-from server.demo.stories import PASSWORD, STORIES
 from domain.adherence import adherence
 from domain.history import ClinicalEntry, ExerciseEntry
 from domain.readiness import readiness_checklist
 from domain.schedule import sets_due_by_day
+from server.demo import seed_demo
+from server.demo.stories import PASSWORD, STORIES
 from server.extensions import db
 from server.models import (
     Alert,

@@ -54,17 +54,47 @@ def test_load_is_idempotent(clean_app):
 
 def test_users_create_makes_a_staff_account_and_refuses_patients(clean_app):
     runner = clean_app.test_cli_runner()
-    made = runner.invoke(args=["users", "create", "--role", "clinician", "--email",
-                               "Surgeon@Example.org", "--password", "long enough pass"])
+    made = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "clinician",
+            "--email",
+            "Surgeon@Example.org",
+            "--password",
+            "long enough pass",
+        ]
+    )
     assert made.exit_code == 0, made.output
     with clean_app.app_context():
         user = db.session.scalar(select(User).where(User.email == "surgeon@example.org"))
         assert user.role == "clinician"
-    again = runner.invoke(args=["users", "create", "--role", "clinician", "--email",
-                                "surgeon@example.org", "--password", "long enough pass"])
+    again = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "clinician",
+            "--email",
+            "surgeon@example.org",
+            "--password",
+            "long enough pass",
+        ]
+    )
     assert again.exit_code != 0 and "already exists" in again.output
-    patient = runner.invoke(args=["users", "create", "--role", "patient", "--email",
-                                  "p@example.org", "--password", "long enough pass"])
+    patient = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--role",
+            "patient",
+            "--email",
+            "p@example.org",
+            "--password",
+            "long enough pass",
+        ]
+    )
     assert patient.exit_code != 0
 
 

@@ -19,7 +19,9 @@ def _scheduler(database_url, log_path):
     with open(log_path, "w") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "server", "scheduler", "run"],
-            env=env, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
 

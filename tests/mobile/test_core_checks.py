@@ -4,9 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain import postop, redflags
 from mobile.core.today import postop_check_days, submit_postop_check, submit_red_flag_check
 from mobile.core.urgent import active_episode, urgent_waiting
-from domain import postop, redflags
 
 START = date(2026, 11, 2)
 SURGERY = START - timedelta(days=3)

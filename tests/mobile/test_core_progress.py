@@ -4,14 +4,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from mobile.core.formatting import date_text, duration_text, pain_label, plural, wait_text
-from mobile.core.plan import day_plans, protocol_from
-from mobile.core.progress import pain_progress, weekly_adherence
 from domain.adherence import adherence
 from domain.history import ExerciseEntry, PainEntry
 from domain.pain import pain_trend
 from domain.ruleset import DEFAULT_THRESHOLDS
 from domain.schedule import sets_due_by_day
+from mobile.core.formatting import date_text, duration_text, pain_label, plural, wait_text
+from mobile.core.plan import day_plans, protocol_from
+from mobile.core.progress import pain_progress, weekly_adherence
 
 START = date(2026, 10, 5)
 

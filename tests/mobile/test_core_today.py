@@ -382,14 +382,18 @@ def test_a_skip_for_another_reason_keeps_the_patients_words(store, piriformis):
 # -- what the physio changed, told once; the coming days; what was seen
 
 
-def _revised(load_plan, operations, effective, number=2, reason="You are ready for more."):
+def _revised(
+    load_plan, operations, effective, number=2, reason="You are ready for more.", until=None
+):
     """Load the piriformis plan with one physio revision made by the domain's own rules."""
     from domain.adjustments import apply_operations
     from mobile.core.plan import protocol_from
 
     _, content = load_plan("piriformis-neural-gliding", START)
     protocol = protocol_from(content)
-    adjustments, diff = apply_operations(protocol, {}, operations, effective, start_date=START)
+    adjustments, diff = apply_operations(
+        protocol, {}, operations, effective, start_date=START, until=until
+    )
     revision = {
         "number": number,
         "effective_from": effective.isoformat(),
@@ -521,3 +525,28 @@ def test_first_sight_is_per_account_and_per_key(store):
     assert first_sight(store, "important", "1:load")
     store.save_session("http://stride.test", "tok", {**USER, "id": 2})
     assert first_sight(store, "important", "1:settle")
+
+
+def test_a_change_for_a_set_time_shows_on_today_and_is_told_with_its_last_day(store, load_plan):
+    from mobile.core.formatting import date_text
+    from mobile.core.revisions import new_revision_notes
+
+    store.save_session("http://stride.test", "tok", USER)
+    later, last = START + timedelta(days=2), START + timedelta(days=15)
+    operations = [
+        {"op": "set_dose", "exercise_id": "side-lying-clamshell", "dose": {"sets": 1}},
+        {"op": "remove_exercise", "exercise_id": "supine-piriformis-stretch"},
+    ]
+    protocol = _revised(load_plan, operations, later, until=last)
+    during, after = today_view(store, last), today_view(store, last + timedelta(days=1))
+    ids = {i.exercise_id for g in during.groups for i in g.items}
+    assert _item(during, "side-lying-clamshell").sets_due == 1
+    assert _item(during, "side-lying-clamshell").dose.sets == 1, "the dose Today shows"
+    assert "supine-piriformis-stretch" not in ids
+    clamshell = protocol.exercise("side-lying-clamshell")
+    assert _item(after, "side-lying-clamshell").sets_due == clamshell.dose.sets
+    assert _item(after, "supine-piriformis-stretch")
+    [note] = new_revision_notes(store, START)
+    stretch = protocol.exercise("supine-piriformis-stretch").name
+    assert note.changes[0].endswith(f" until {date_text(last)}, then back to what it was")
+    assert note.changes[1] == f"{stretch} is paused until {date_text(last)}"

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain import postop, redflags
+from domain.stops import STOP_EMERGENCY, STOP_URGENT_POSTOP
 from mobile.core import urgent
 from mobile.core.store import Store
 from mobile.core.today import (
@@ -15,8 +17,6 @@ from mobile.core.today import (
     submit_red_flag_check,
     today_view,
 )
-from domain import postop, redflags
-from domain.stops import STOP_EMERGENCY, STOP_URGENT_POSTOP
 
 START = date(2026, 11, 2)
 URL = "http://stride.test"

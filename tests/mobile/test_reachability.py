@@ -569,6 +569,7 @@ def test_a_physio_reaches_every_control(stride_app, live_server, people):
     app = stride_app
     sign_in(app, live_server.url, DEMO_PHYSIO, DEMO_PASSWORD, "patients")
     probe(app, "physio", "the patients")
+    physio_enrols(app)
     rows = list(reversed(screen(app).ids.rows.children))
     tap(next(r for r in rows if r.name == "Robin Reach"))
     open_screen(app, "patient")
@@ -580,6 +581,9 @@ def test_a_physio_reaches_every_control(stride_app, live_server, people):
     for op, _label in adjust.ops:
         tap(chip(adjust.ids.op, op))
         probe(app, "physio", f"the adjust dialog: {op}")
+    tap(chip(adjust.ids.op, "set_dose"))
+    tap(chip(adjust.ids.duration, "2"))
+    probe(app, "physio", "the adjust dialog: a dose for two weeks")
     close(adjust)
     go_tab(app, "alerts")
     probe(app, "physio", "the alerts")
@@ -641,6 +645,7 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
     assert set(stride_app.root.ids.sm.screen_names) <= opened
     assert "the partial dialog" in SHOWN, "no tour had an exercise of three sets or more"
     assert "the exercise, stopped" in SHOWN, "no tour stopped an exercise for a review sign"
+    assert "the date picker, a day chosen" in SHOWN, "no tour opened the date picker"
     for what in (
         "Today, a plan change told",
         "Today, Done can be undone",
@@ -651,5 +656,4 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
         assert what in SHOWN, f"no tour showed {what}"
     for mode in ("finished", "ended early", "paused", "resting"):
         assert f"the exercise, {mode}" in SHOWN, f"no tour showed the exercise {mode}"
-    assert "the date picker, a day chosen" in SHOWN, "no tour opened the date picker"
     print("controls probed per role:", PROBED)

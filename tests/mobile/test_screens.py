@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain import nerves, postop, redflags, stops
 from mobile.core.api import ApiClient, ApiError
 from mobile.core.reminders import plan_reminders
-from domain import nerves, postop, redflags, stops
 from tests.mobile.conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO
 from tests.mobile.conftest_ui import (
     idle,
@@ -420,7 +420,8 @@ def test_a_day_after_still_there_today_asks_again_and_the_answer_supersedes(stri
     stride_app.sync.request()
     pump(lambda: synced(stride_app) and today.followups_due, what="the follow-up card")
     [card] = today.ids.followups.children
-    assert card.question == nerves.FOLLOW_UP.format(name="the sciatic nerve slider (sitting or lying)")
+    name = "the sciatic nerve slider (sitting or lying)"
+    assert card.question == nerves.FOLLOW_UP.format(name=name)
     tap(button(card, "It is still there"))
     assert today.ids.notice.text == nerves.ADVICE["lasting"]
     assert not today.followups_due and not on_screen(today, "It is still there")

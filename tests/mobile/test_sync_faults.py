@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from domain import redflags
 from mobile.core import urgent
 from mobile.core.api import ApiClient
 from mobile.core.store import Store
 from mobile.core.sync import URGENT_RETRY_S, SyncEngine
 from mobile.core.today import log_exercise, log_pain, submit_red_flag_check, today_view
-from domain import redflags
 
 from .conftest import sign_in_store
 

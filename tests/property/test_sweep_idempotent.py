@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from domain.postop import QUESTIONS as POSTOP
+from domain.redflags import QUESTIONS
 from server.demo.diary import simulate
 from server.demo.seed import record_intake
 from server.demo.stories import ClinicalNote, Story, ramp, tear
-from domain.postop import QUESTIONS as POSTOP
-from domain.redflags import QUESTIONS
 from server.extensions import db
 from server.models import Alert, User
 from server.schemas.logs import (
