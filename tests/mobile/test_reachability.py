@@ -179,9 +179,11 @@ class Probe:
             return next((w for w in deepest if not isinstance(w, ScrollView)), None)
 
         EventLoop.post_dispatch_input("begin", self.touch)
-        # A ScrollView keeps a still touch for its timeout (and 3 frames) before handing it on.
+        # A ScrollView keeps a still touch for its timeout (and 3 frames) before handing it on;
+        # on a loaded machine those frames come late, so wait for a taker rather than a fixed
+        # time (a touch that reaches nothing costs the whole wait, a hit returns at once).
         try:
-            pump(lambda: taken() is not None, timeout=0.4)
+            pump(lambda: taken() is not None, timeout=3)
         except AssertionError:
             pass
         EventLoop.post_dispatch_input("end", self.touch)
