@@ -108,18 +108,27 @@ def glide_numbness_findings(entry: ExerciseEntry, surgery_date: date) -> list[Fi
 
 
 def stop_findings(
-    entry: ExerciseEntry, sign_id: str, sign_text: str, post_operative: bool
+    entry: ExerciseEntry,
+    sign_id: str,
+    sign_text: str,
+    post_operative: bool,
+    exercise_name: str | None = None,
 ) -> list[Finding]:
-    """R-STOP: an exercise stopped for a stop sign that needs someone (empty for `stop`)."""
+    """R-STOP: an exercise stopped for a stop sign that needs someone (empty for `stop`).
+
+    The rationale names the exercise as the patient saw it (`exercise_name`, else its id) and
+    the day in words ("Sat 28 Nov"); the evidence keeps the id and the ISO day.
+    """
     if entry.stop_level is None:
         return []
     outcome = stop_outcome(entry.stop_level, post_operative)
     if outcome.route_to is None:
         return []
     day = entry.local_date.isoformat()
+    when = entry.local_date
     rationale = (
-        f"On {day} the patient stopped {entry.exercise_id} for a stop sign of level "
-        f"{entry.stop_level}: {sign_text}"
+        f"On {when:%a} {when.day} {when:%b} the patient stopped "
+        f"{exercise_name or entry.exercise_id} for a stop sign ({entry.stop_level}): {sign_text}"
     )
     evidence = {
         "local_date": day,

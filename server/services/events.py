@@ -381,7 +381,9 @@ class EventBatch:
             # first log already reported.
             if row["supersedes"] is None:
                 sign_id, text = row["stop_if_id"], row["stop_symptom"]
-                findings += stop_findings(entry, sign_id, text, post_operative)
+                exercise = _exercise_of(plan, row["exercise_id"])
+                name = exercise.name if exercise else None
+                findings += stop_findings(entry, sign_id, text, post_operative, name)
         if row["nerve_symptoms"] in EPISODE_ANSWERS:
             if outcome.level is None:
                 outcome.level, outcome.advice = "review", NERVE_ADVICE[row["nerve_symptoms"]]

@@ -82,6 +82,12 @@ def test_an_urgent_stop_sign_alerts_the_clinician_in_the_same_request(patient, p
         "clinician",
     )
     assert alert["evidence"]["stop_if_id"] == "cauda-equina-signs"
+    # The rationale reads as words: the exercise's name and the day, not an id and ISO date.
+    assert "seated-sciatic-slider" not in alert["rationale"]
+    assert (
+        "Sciatic nerve slider" in alert["rationale"]
+        and body["local_date"] not in alert["rationale"]
+    )
 
 
 def test_a_stop_sign_pushed_twice_through_sync_raises_one_alert(patient, plan, clinician):
