@@ -142,3 +142,17 @@ def test_flat_pain_and_flat_lefs_is_a_failed_trial_with_the_figures(clean_app, p
     assert alert.evidence["pain_context"] == {"declared": "sitting", "used": "sitting"}
     assert alert.rule_set_version == "2026.4"
     assert "LEFS went from 40 to 44 of 80" in alert.rationale
+
+
+def test_a_lefs_gain_sent_after_the_alert_ends_the_failed_trial_episode(clean_app, physio, patient):
+    plan = assign(physio, patient, start=START)
+    _course(patient, plan)
+    _sync_lefs(patient, [(START, 40)])
+    (alert,) = _fail_alerts(clean_app)
+    assert "not measured again since" in alert.rationale
+    # The same day, a LEFS 12 points up: new data, so the sweep judges the plan again at once.
+    _sync_lefs(patient, [(TODAY, 52)])
+    with clean_app.app_context():
+        run_sweep(db.session, as_of=TODAY)
+        alert = db.session.get(Alert, alert.id)
+        assert alert.open_key is None and alert.events[-1].action == "condition_cleared"
