@@ -13,6 +13,9 @@ SkipReason = Literal["stop_if", "pain", "no_time", "forgot", "unwell", "other"]
 PainContext = Literal["rest", "sitting", "walking", "night", "after_exercise", "other"]
 ClinicalKind = Literal["imaging", "guided_injection", "exam_finding"]
 CareType = Literal["conservative", "post_operative"]
+# The pain contexts a protocol may name as its condition's meaningful task (R-FAIL judges pain
+# there): every context of a pain log but "other".
+MEANINGFUL_CONTEXTS: tuple[str, ...] = tuple(c for c in get_args(PainContext) if c != "other")
 
 
 # Plain sets: a sweep checks millions of entries, and get_args or hashing a Literal is slow.
@@ -196,8 +199,14 @@ class PatientHistory:
     surgery_date: date | None = None
     # Recorded once by a clinician (None: not recorded); raises night pain and weight loss.
     cancer_history: bool | None = None
+    # The condition's meaningful task (a pain context, e.g. "sitting"), from the protocol.
+    meaningful_context: str | None = None
+    # Completed LEFS and PGIC questionnaires (domain.outcomes.OutcomeEntry), receive order.
+    outcome_entries: Sequence[Any] = ()
 
     def __post_init__(self) -> None:
         _check_choice("care_type", self.care_type, CareType)
+        if self.meaningful_context is not None:
+            _check_choice("meaningful_context", self.meaningful_context, PainContext)
         if self.trial_weeks is not None and self.trial_weeks < 1:
             raise ValueError(f"trial_weeks must be >= 1; got {self.trial_weeks}")

@@ -78,14 +78,15 @@ def window_median(series: list[tuple[date, float]], min_days: int) -> float | No
 def clinically_important_change(
     baseline: float | None, current: float | None, thr: Thresholds
 ) -> Change:
-    """Classify current vs baseline: improvement needs both the points and the percent drop."""
+    """Classify current vs baseline: improvement is the points drop or the percent drop.
+
+    Ostelo 2008: "2 points or 30 %" (a drop of either size counts); rule set 2026.3 needed both.
+    """
     if baseline is None or current is None:
         return Change(False, False)
     drop = baseline - current
     # Cross-multiplied so halves from medians compare exactly (3/10*100 is not exactly 30.0).
-    improved = (
-        baseline > 0 and drop >= thr.mcid_points and drop * 100 >= thr.mcid_percent * baseline
-    )
+    improved = drop > 0 and (drop >= thr.mcid_points or drop * 100 >= thr.mcid_percent * baseline)
     worse = current >= baseline + thr.worse_points
     return Change(improved, worse)
 

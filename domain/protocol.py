@@ -287,6 +287,9 @@ class Protocol:
     summary: str = ""
     care_type: str = "conservative"
     conservative_trial_weeks: int | None = None
+    # The pain context of the condition's meaningful task ("sitting", "walking"): R-FAIL judges
+    # pain logged in it when there is enough of it.
+    meaningful_context: str | None = None
     escalation: dict[str, Any] = field(default_factory=dict, hash=False)
     notes: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
@@ -315,6 +318,7 @@ class Protocol:
             summary=d.get("summary", ""),
             care_type=d.get("care_type", "conservative"),
             conservative_trial_weeks=d.get("conservative_trial_weeks"),
+            meaningful_context=d.get("meaningful_context"),
             escalation=dict(d.get("escalation") or {}),
             notes=tuple(d.get("notes", ())),
             references=tuple(Reference(r["id"], r["citation"]) for r in d.get("references", ())),

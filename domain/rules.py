@@ -7,7 +7,8 @@ from domain.adherence import Adherence, adherence, latest_entries
 from domain.findings import Finding, make_finding
 from domain.history import PatientHistory, RedFlagEntry
 from domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
-from domain.pain import pain_trend
+from domain.outcomes import PGIC_WORDS, function_change
+from domain.pain import PainTrend, pain_trend
 from domain.readiness import next_steps, readiness_checklist
 
 # Raised at submission; rule_red and rule_postop judge a whole history with the same builders.
@@ -71,8 +72,30 @@ def rule_red(history: PatientHistory) -> list[Finding]:
     return findings
 
 
+def _judged_pain(history: PatientHistory) -> tuple[PainTrend, dict]:
+    """Return the pain trend R-FAIL judges and how it was chosen.
+
+    Where the protocol names the condition's meaningful task (sitting for deep gluteal syndrome
+    and pudendal neuralgia, walking for ischiofemoral impingement), pain logged in that context
+    is judged; with too few such logs, every log is (design choice), and the evidence says so.
+    """
+    thr, context = history.thresholds, history.meaningful_context
+    pooled = pain_trend(history.pain_entries, history.plan_start, history.today, thr)
+    if context is None:
+        return pooled, {"declared": None, "used": "all"}
+    in_context = [e for e in history.pain_entries if e.context == context]
+    trend = pain_trend(in_context, history.plan_start, history.today, thr)
+    if trend.available:
+        return trend, {"declared": context, "used": context}
+    return pooled, {"declared": context, "used": "all", "why": "too few logs in this context"}
+
+
 def rule_fail(history: PatientHistory) -> list[Finding]:
-    """R-FAIL: a full, adherent conservative trial without clinically important improvement."""
+    """R-FAIL: a full, adherent conservative trial without clinically important improvement.
+
+    Improvement is any of: pain down 2 points or 30 % (in the meaningful context), the LEFS up
+    at least 9 points, or a global impression of "much improved" or better.
+    """
     thr = history.thresholds
     if history.care_type != "conservative" or history.trial_weeks is None:
         return []
@@ -87,19 +110,21 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
         return []
     if _collapsed_adherence(history):
         return []  # a trial whose last weeks were not done is not a failed trial: R-ADH only
-    trend = pain_trend(history.pain_entries, history.plan_start, history.today, thr)
-    # With a baseline under mcid_points the improvement is unreachable, so "not improved"
-    # would say nothing about failure (and would send pain-free patients to a surgeon).
+    trend, context = _judged_pain(history)
+    # With a baseline under mcid_points the pain is too slight for a lack of improvement to
+    # say anything about failure (it would send pain-free patients to a surgeon).
     if not trend.available or trend.improved or trend.baseline < thr.mcid_points:
         return []
-    items = readiness_checklist(history.clinical_entries)
-    change_pct = "n/a" if trend.change_percent is None else f"{trend.change_percent:+.0f} %"
-    rationale = (
-        f"After {weeks} weeks of conservative care (trial {history.trial_weeks} weeks) with "
-        f"{_pct(adh.ratio)} adherence, median pain went from {trend.baseline:g} to "
-        f"{trend.current:g} ({trend.change_points:+g} points, {change_pct}), short of a "
-        f"{thr.mcid_points:g}-point and {thr.mcid_percent:g} % improvement."
+    function = function_change(
+        history.outcome_entries,
+        history.plan_start,
+        thr.lefs_mcid_points,
+        thr.pgic_improved_at_most,
     )
+    if function.improved:
+        return []  # function or the patient's own impression improved: not a failed trial
+    items = readiness_checklist(history.clinical_entries)
+    rationale = _fail_rationale(history, weeks, adh, trend, context, function)
     evidence = {
         "plan_start": history.plan_start.isoformat(),
         "plan_revised_on": [d.isoformat() for d in history.plan_revised_on],
@@ -107,9 +132,14 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
         "trial_weeks": history.trial_weeks,
         "adherence": adh.as_evidence() | {"window": _window(history.plan_start, adh_end)},
         "pain": trend.as_evidence(),
+        "pain_context": context,
+        "function": function.as_evidence(),
         "thresholds": {
             "mcid_points": thr.mcid_points,
             "mcid_percent": thr.mcid_percent,
+            "mcid_rule": "points_or_percent",
+            "lefs_mcid_points": thr.lefs_mcid_points,
+            "pgic_improved_at_most": thr.pgic_improved_at_most,
             "fail_min_adherence": thr.fail_min_adherence,
         },
         "readiness": [item.as_evidence() for item in items],
@@ -117,6 +147,33 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
     }
     key = f"trial:{history.plan_start.isoformat()}"
     return [make_finding("R-FAIL", "review", "clinician", rationale, evidence, key)]
+
+
+def _fail_rationale(history, weeks, adh, trend, context, function) -> str:
+    """Say why the trial failed: pain, function and the patient's impression, in one record."""
+    thr = history.thresholds
+    change_pct = "n/a" if trend.change_percent is None else f"{trend.change_percent:+.0f} %"
+    where = f" while {context['used']}" if context["used"] != "all" else ""
+    text = (
+        f"After {weeks} weeks of conservative care (trial {history.trial_weeks} weeks) with "
+        f"{_pct(adh.ratio)} adherence, median pain{where} went from {trend.baseline:g} to "
+        f"{trend.current:g} ({trend.change_points:+g} points, {change_pct}), short of a "
+        f"{thr.mcid_points:g}-point or {thr.mcid_percent:g} % improvement."
+    )
+    if context["declared"] and context["used"] == "all":
+        text += f" Too few pain logs while {context['declared']}: all pain logs were judged."
+    if not function.measured:
+        text += " Function was not measured (no LEFS on record)."
+    elif function.lefs_change is None:
+        text += f" LEFS {function.lefs_baseline}/80 at the start, not measured again since."
+    else:
+        text += (
+            f" LEFS went from {function.lefs_baseline} to {function.lefs_current} of 80 "
+            f"({function.lefs_change:+d}, short of +{thr.lefs_mcid_points})."
+        )
+    if function.pgic is not None:
+        text += f" Latest global impression: {PGIC_WORDS[function.pgic].lower()}."
+    return text
 
 
 def _recent_adherence(history: PatientHistory) -> tuple[Adherence, date, date] | None:

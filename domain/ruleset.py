@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, fields, replace
 
-RULE_SET_VERSION = "2026.3"
+RULE_SET_VERSION = "2026.4"
 
 
 @dataclass(frozen=True)
@@ -12,9 +12,15 @@ class Thresholds:
     # Pain trend windows (SPEC 4): baseline = first 7 days of the plan, current = last 14 days.
     baseline_days: int = 7
     current_days: int = 14
-    # Clinically important change: >= 2 NPRS points AND >= 30 % (Ostelo 2008; Salaffi 2004).
+    # Clinically important pain change: a drop of >= 2 NPRS points OR >= 30 % of baseline
+    # (Ostelo 2008, "2 points or 30 %"; Salaffi 2004: -2 points / -33 % is "much better").
     mcid_points: float = 2.0
     mcid_percent: float = 30.0
+    # Function: a LEFS gain of >= 9 points is clinically important (Binkley 1999).
+    lefs_mcid_points: int = 9
+    # Global impression: a PGIC of "much improved" (2) or better counts as improvement
+    # (Farrar 2001's anchor for a clinically important change).
+    pgic_improved_at_most: int = 2
     # R-FAIL: adherence over the trial needed before failure can be judged (design choice:
     # no source sets an adherence requirement).
     fail_min_adherence: float = 0.70
@@ -44,6 +50,8 @@ OVERRIDE_RANGES: dict[str, tuple[float, float]] = {
     "current_days": (7, 56),
     "mcid_points": (1, 5),
     "mcid_percent": (10, 60),
+    "lefs_mcid_points": (5, 20),
+    "pgic_improved_at_most": (1, 3),
     "fail_min_adherence": (0.3, 1.0),
     "low_adherence_below": (0.1, 0.9),
     "low_adherence_window_days": (7, 56),

@@ -101,12 +101,17 @@ class LogMirror:
             row["level"] = _level(row, postop.QUESTIONS_BY_KEY)
         return rows
 
+    def outcome_measures(self, date_from=None, date_to=None) -> list[dict]:
+        """Return the LEFS and PGIC answers between two local dates, each with its score."""
+        return self._logs("outcome_measure", date_from, date_to)
+
     def merge_history(
         self,
         exercise_logs: list[dict],
         pain_logs: list[dict],
         red_flag_checks: list[dict] = (),
         postop_checks: list[dict] = (),
+        outcome_measures: list[dict] = (),
     ) -> None:
         """Upsert server log rows by UUID; the device's own entries are updated, never doubled."""
         owner = self._owner()
@@ -115,6 +120,7 @@ class LogMirror:
             ("pain_log", pain_logs),
             ("red_flag_check", red_flag_checks),
             ("postop_check", postop_checks),
+            ("outcome_measure", outcome_measures),
         )
         with self._tx() as db:
             for event_type, rows in kinds:

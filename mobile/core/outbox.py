@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from mobile.core.formatting import as_date
 
-EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "postop_check")
+EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "postop_check", "outcome_measure")
 # Outbox priorities, highest sent first: a warning sign a person must act on today, then the
 # other safety checks, then everything else. Stored per row so the order needs no parsing.
 URGENT = 2

@@ -26,7 +26,13 @@ from mobile.core.outbox import (
 
 __all__ = ["EVENT_TYPES", "FIRST", "NORMAL", "PULLED_LOGS", "URGENT", "Store"]
 # The keys of a pull's `changes` that carry logs, in the order `merge_history` takes them.
-PULLED_LOGS = ("exercise_logs", "pain_logs", "red_flag_checks", "postop_checks")
+PULLED_LOGS = (
+    "exercise_logs",
+    "pain_logs",
+    "red_flag_checks",
+    "postop_checks",
+    "outcome_measures",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

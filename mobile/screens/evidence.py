@@ -10,6 +10,7 @@ from datetime import datetime
 from kivy.utils import escape_markup
 
 from mobile.core.formatting import date_text, plural
+from mobile.core.outcomes import function_lines
 from mobile.screens.labels import (
     CHECKLIST,
     DECISIONS,
@@ -132,9 +133,14 @@ def _failed(ev: dict, _names: Names) -> str:
         f"(trial {ev.get('trial_weeks')} weeks) with {percent(adh.get('ratio'))} of sets done, "
         f"median pain went from {_num(pain.get('baseline'))} to {_num(pain.get('current'))}"
     )
+    context = (ev.get("pain_context") or {}).get("used")
+    if context and context != "all":
+        text = text.replace("median pain went", f"median pain while {context} went")
     if thresholds.get("mcid_points") is not None:
+        # Rule set 2026.4 counts either drop (Ostelo 2008); earlier alerts needed both.
+        both = "or" if thresholds.get("mcid_rule") == "points_or_percent" else "and"
         text += (
-            f": short of the {_num(thresholds['mcid_points'])}-point and "
+            f": short of the {_num(thresholds['mcid_points'])}-point {both} "
             f"{_num(thresholds.get('mcid_percent'))} % improvement"
         )
     return text + "."
@@ -231,6 +237,10 @@ def evidence_lines(alert: dict, now: datetime, names: Names | None = None) -> li
     for report in ev.get("reports") or ():
         moment = when_text(report.get("received_at"), now)
         lines.append(f"Later report at {moment}: {_report(report, names)}")
+    context = ev.get("pain_context") or {}
+    if context.get("declared") and context.get("used") == "all":
+        lines.append(f"Too few pain logs while {context['declared']}: every pain log was judged.")
+    lines += function_lines(ev.get("function"))
     for criterion in ev.get("criteria") or ():
         lines.append("• " + criterion.rstrip("."))
     if alert.get("decision"):

@@ -10,6 +10,7 @@ from mobile.core.caution import calm_summary, prompts
 from mobile.core.dose import dose_text
 from mobile.core.feed import exercise_names
 from mobile.core.formatting import as_date, date_text
+from mobile.core.outcomes import function_figures, function_lines
 from mobile.core.plan import day_plans, exercises_on, protocol_from
 from mobile.core.prescribing import timed_note, timed_out
 from mobile.core.progress import pain_progress, weekly_adherence
@@ -47,6 +48,7 @@ def load_patient(client, patient_id: int) -> dict:
         # The chart's weeks start at most CHART_WEEKS + 1 weeks back (whole plan weeks).
         first = max(start, today - timedelta(weeks=CHART_WEEKS + 1))
         found["exercise"] = all_rows(client, f"{logs}/exercise-logs", first, today)
+        found["outcomes"] = all_rows(client, f"{logs}/outcome-measures", start, today)
     return found
 
 
@@ -76,6 +78,7 @@ class PatientScreen(BaseScreen):
     has_plan = BooleanProperty(True)
     has_weeks = BooleanProperty(False)  # a finished plan week to draw
     adherence_text = StringProperty("")
+    function_text = StringProperty("")  # LEFS at the start and now, the latest PGIC
 
     def show(self, patient=None, notice="", **_kwargs) -> None:
         """Open a patient from the list (a bare return reloads the one on show)."""
@@ -153,6 +156,8 @@ class PatientScreen(BaseScreen):
         bars.weeks = week_bars(weeks, start)
         self.has_weeks = bool(bars.weeks)
         self.adherence_text = week_summary(bars.weeks, "the prescribed sets", "the first week")
+        figures = function_figures(found.get("outcomes") or [], start)
+        self.function_text = "\n".join(function_lines(figures))
         days = day_plans(plan, protocol, today, today)
         revision = plan["revisions"][-1] if plan.get("revisions") else {}
         since = date_text(revision["effective_from"]) if revision else ""

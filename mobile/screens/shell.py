@@ -31,6 +31,7 @@ SCREENS = {
     "redflag": "redflag:RedFlagScreen",
     "urgent": "urgent:UrgentScreen",
     "postop": "postop:PostopScreen",
+    "outcome": "outcome:OutcomeScreen",
     "progress": "progress:ProgressScreen",
     "patients": "patients:PatientsScreen",
     "patient": "patient:PatientScreen",

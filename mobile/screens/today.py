@@ -12,7 +12,7 @@ from kivy.properties import (
 )
 from kivy.utils import escape_markup
 
-from mobile.core import urgent
+from mobile.core import outcomes, urgent
 from mobile.core.formatting import date_text, plural
 from mobile.core.revisions import new_revision_notes
 from mobile.core.seen import first_sight
@@ -51,6 +51,8 @@ class TodayScreen(BaseScreen):
     postop_days = NumericProperty(-1)  # days after surgery when today's post-op check is due
     has_restrictions = BooleanProperty(False)
     followups_due = BooleanProperty(False)
+    lefs_due = BooleanProperty(False)  # "How are you managing?": the LEFS, every 14 days
+    pgic_due = BooleanProperty(False)  # the global impression of change, every 4 weeks
     view = ObjectProperty(None, allownone=True)
     # The urgent episode: its banner stays until a clinician has it or the patient had care.
     episode = BooleanProperty(False)
@@ -95,6 +97,7 @@ class TodayScreen(BaseScreen):
         days = postop_check_days(store, today)
         self.postop_days = -1 if days is None else days
         self._show_followups(store)
+        self.lefs_due, self.pgic_due = outcomes.due(store, today)
         self.view = view = today_view(store, today)
         self.date_text = date_text(today)
         self.check_due = not store.red_flag_checks(today - timedelta(days=6), today)

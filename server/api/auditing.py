@@ -72,6 +72,8 @@ RULES: dict[str, Rule] = {
     "logs.create_red_flag_check": Rule("red_flag_check.create", DENIALS),
     "logs.list_postop_checks": Rule("postop_checks.read"),
     "logs.create_postop_check": Rule("postop_check.create", DENIALS),
+    "logs.list_outcome_measures": Rule("outcome_measures.read"),
+    "logs.create_outcome_measure": Rule("outcome_measure.create", DENIALS),
     "patients.set_cancer_history": Rule("patient.cancer_history", CHANGE),
     "sync.push_and_pull": Rule("sync", patients="answer"),
     "alerts.index": Rule("alert.list", patients="answer"),

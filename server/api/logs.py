@@ -4,7 +4,14 @@ from flask import g
 
 from server.api.base import StrideBlueprint
 from server.extensions import db
-from server.models import ClinicalEvent, ExerciseLog, PainLog, PostopCheck, RedFlagCheck
+from server.models import (
+    ClinicalEvent,
+    ExerciseLog,
+    OutcomeMeasure,
+    PainLog,
+    PostopCheck,
+    RedFlagCheck,
+)
 from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogResultSchema,
@@ -17,6 +24,7 @@ from server.schemas.logs import (
     RedFlagCheckSchema,
     RedFlagResultSchema,
 )
+from server.schemas.outcomes import OutcomeMeasureSchema
 from server.services import logs
 from server.services.access import patient_for, require_role
 
@@ -127,6 +135,28 @@ def list_postop_checks(args, patient_id):
     """List a patient's post-operative checks, oldest first."""
     patient = patient_for(db.session, g.user, patient_id)
     return logs.list_events(db.session, PostopCheck, patient, args)
+
+
+@blp.route("/patients/<int:patient_id>/outcome-measures", methods=["POST"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(OutcomeMeasureSchema)
+@blp.response(201, OutcomeMeasureSchema)
+@blp.alt_response(200, schema=OutcomeMeasureSchema, success=True, description="Already stored")
+def create_outcome_measure(data, patient_id):
+    """Submit a LEFS or a PGIC; the server scores it (an incomplete LEFS is refused)."""
+    patient = _own_patient(patient_id)
+    outcome = logs.record_patient_event(db.session, g.user, "outcome_measure", patient, data)
+    return _stored((outcome.row, outcome.created))
+
+
+@blp.route("/patients/<int:patient_id>/outcome-measures", methods=["GET"])
+@blp.auth(errors=(403, 404, 422))
+@blp.arguments(LogRangeArgs, location="query")
+@blp.response(200, OutcomeMeasureSchema(many=True))
+def list_outcome_measures(args, patient_id):
+    """List a patient's LEFS and PGIC answers with their scores, oldest first."""
+    patient = patient_for(db.session, g.user, patient_id)
+    return logs.list_events(db.session, OutcomeMeasure, patient, args)
 
 
 @blp.route("/patients/<int:patient_id>/clinical-events", methods=["POST"])

@@ -2,7 +2,14 @@
 
 from server.models.alerts import Alert, AlertEvent, Change
 from server.models.audit import AuditEvent, AuditEventPatient, LoginAttempt
-from server.models.logs import ClinicalEvent, ExerciseLog, PainLog, PostopCheck, RedFlagCheck
+from server.models.logs import (
+    ClinicalEvent,
+    ExerciseLog,
+    OutcomeMeasure,
+    PainLog,
+    PostopCheck,
+    RedFlagCheck,
+)
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
 from server.models.sweeps import PlanEvaluation, SweepRun
@@ -19,6 +26,7 @@ __all__ = [
     "ClinicalEvent",
     "ExerciseLog",
     "LoginAttempt",
+    "OutcomeMeasure",
     "PainLog",
     "Patient",
     "Plan",

@@ -91,3 +91,16 @@ class ClinicalEvent(_Event, db.Model):
     event_date: Mapped[date]
     details: Mapped[dict] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class OutcomeMeasure(_Event, db.Model):
+    """A completed questionnaire: the LEFS (function) or the PGIC (global impression of change)."""
+
+    __tablename__ = "outcome_measures"
+    __table_args__ = (Index("ix_outcome_measures_patient_date", "patient_id", "local_date"),)
+
+    local_date: Mapped[date]
+    instrument: Mapped[str] = mapped_column(String(8))
+    answers: Mapped[list] = mapped_column(JSON)
+    # Computed by the server from the answers (LEFS 0-80, PGIC 1-7), never taken from a device.
+    score: Mapped[int]

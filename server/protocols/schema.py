@@ -5,6 +5,7 @@ from dataclasses import fields as dataclass_fields
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from domain.history import MEANINGFUL_CONTEXTS
 from domain.protocol import STOP_LEVELS
 from domain.ruleset import OVERRIDE_RANGES, Thresholds, thresholds_for
 
@@ -279,6 +280,7 @@ class ProtocolSchema(StrictSchema):
     summary = text(TEXT_MAX)
     care_type = fields.String(required=True, validate=validate.OneOf(CARE_TYPES))
     conservative_trial_weeks = integer(1, MAX_WEEK)
+    meaningful_context = fields.String(validate=validate.OneOf(MEANINGFUL_CONTEXTS))
     escalation = fields.Nested(EscalationSchema, load_default=dict)
     enrolment = fields.Nested(EnrolmentSchema)
     notes = texts(TEXT_MAX)
@@ -326,6 +328,8 @@ def _check_care_type(data: dict, errors: _Errors) -> None:
         errors.add(("conservative_trial_weeks",), reason)
     if not conservative and has_trial:
         errors.add(("conservative_trial_weeks",), "only allowed when care_type is conservative")
+    if not conservative and "meaningful_context" in data:
+        errors.add(("meaningful_context",), "only allowed when care_type is conservative")
     for i, phase in enumerate(data["phases"]):
         if conservative and phase["start_relative_to"] == "surgery_date":
             reason = "a conservative protocol has no surgery date; use plan_start"

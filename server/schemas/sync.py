@@ -10,10 +10,18 @@ from server.schemas.logs import (
     PostopCheckResultSchema,
     RedFlagResultSchema,
 )
+from server.schemas.outcomes import OutcomeMeasureSchema
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 
-EVENT_TYPES = ("exercise_log", "pain_log", "red_flag_check", "postop_check", "clinical_event")
+EVENT_TYPES = (
+    "exercise_log",
+    "pain_log",
+    "red_flag_check",
+    "postop_check",
+    "clinical_event",
+    "outcome_measure",
+)
 
 
 class SyncEventSchema(Schema):
@@ -69,6 +77,7 @@ class ChangesSchema(Schema):
     red_flag_checks = _logs(RedFlagResultSchema, "red-flag checks")
     postop_checks = _logs(PostopCheckResultSchema, "post-operative checks")
     clinical_events = _logs(ClinicalEventSchema, "clinical events")
+    outcome_measures = _logs(OutcomeMeasureSchema, "outcome measures (LEFS and PGIC)")
 
 
 class SyncResponseSchema(Schema):

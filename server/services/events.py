@@ -23,6 +23,7 @@ from domain.findings import Finding
 from domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
 from domain.nerves import ADVICE as NERVE_ADVICE
 from domain.nerves import EPISODE_ANSWERS
+from domain.outcomes import score as outcome_score
 from domain.postop import QUESTIONS_BY_KEY as POSTOP_QUESTIONS
 from domain.postop import questions_for
 from domain.postop import triage as postop_triage
@@ -42,6 +43,7 @@ from server.database import begin_writing
 from server.models import (
     ClinicalEvent,
     ExerciseLog,
+    OutcomeMeasure,
     PainLog,
     Patient,
     Plan,
@@ -75,6 +77,7 @@ MODELS = {
     "red_flag_check": RedFlagCheck,
     "postop_check": PostopCheck,
     "clinical_event": ClinicalEvent,
+    "outcome_measure": OutcomeMeasure,
 }
 
 
@@ -283,6 +286,15 @@ class EventBatch:
         if data["local_date"] < first:
             raise Invalid("local_date", f"is before the patient's care began on {first}")
         return data
+
+    def _check_outcome_measure(self, patient: Patient, data: dict) -> dict:
+        # Dated like a pain log: not in the future, not before the patient's care began.
+        values = self._check_pain_log(patient, data)
+        try:
+            score = outcome_score(data["instrument"], data["answers"])
+        except ValueError as error:
+            raise Invalid("answers", str(error)) from None
+        return {**values, "score": score}
 
     def _first_day(self, patient: Patient) -> date:
         """Return the earliest day a patient's report can be about: account or first plan."""

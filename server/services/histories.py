@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
 from domain.history import PhaseGate as HistoryGate
+from domain.outcomes import OutcomeEntry
 from domain.schedule import (
     effective_exercises,
     expand_schedule,
@@ -24,11 +25,12 @@ SILENT_DAYS = timedelta(days=8)
 
 
 class HistoryRows(NamedTuple):
-    """Logged events keyed by plan (exercise) or patient (pain, clinical)."""
+    """Logged events keyed by plan (exercise) or patient (pain, clinical, outcome measures)."""
 
     exercise: dict
     pain: dict
     clinical: dict
+    outcome: dict
 
 
 def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
@@ -63,8 +65,16 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     for patient_id, local, nprs, context, *flags in cursor.fetchall():
         pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
     clinical = _clinical_rows(cursor, patients, day)
+    outcome = defaultdict(list)
+    cursor.execute(
+        "SELECT patient_id, local_date, instrument, score"
+        f" FROM outcome_measures WHERE patient_id IN ({patients})"
+        f" AND {_current('outcome_measures', 'patient_id', patients)} ORDER BY id"
+    )
+    for patient_id, local, instrument, score in cursor.fetchall():
+        outcome[patient_id].append(OutcomeEntry(day(local), instrument, score))
     cursor.close()
-    return HistoryRows(exercise, pain, clinical)
+    return HistoryRows(exercise, pain, clinical, outcome)
 
 
 def _clinical_rows(cursor, patients: str, day) -> dict[int, list[ClinicalEntry]]:
@@ -170,6 +180,8 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         clinical_entries=rows.clinical.get(plan.patient_id, []),
         next_phase_gate=HistoryGate(*gate) if gate else None,
         surgery_date=plan.surgery_date,
+        meaningful_context=protocol.meaningful_context,
+        outcome_entries=rows.outcome.get(plan.patient_id, []),
     )
     return history, next_due(plan, protocol, today, gate, entries)
 

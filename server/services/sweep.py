@@ -22,6 +22,7 @@ from server.models import (
     Change,
     ClinicalEvent,
     ExerciseLog,
+    OutcomeMeasure,
     PainLog,
     Patient,
     Plan,
@@ -50,6 +51,8 @@ WATERMARK_TABLES = {
     "pain_logs": PainLog,
     "red_flag_checks": RedFlagCheck,
     "clinical_events": ClinicalEvent,
+    # A new LEFS or PGIC can end a failed trial (R-FAIL): judge the plan again at once.
+    "outcome_measures": OutcomeMeasure,
     "changes": Change,
 }
 # A scheduled sweep judges a patient's day only after this local hour, so "yesterday" is over.

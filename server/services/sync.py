@@ -16,6 +16,7 @@ from server.schemas.logs import (
     PostopCheckSchema,
     RedFlagCheckSchema,
 )
+from server.schemas.outcomes import OutcomeMeasureSchema
 from server.services.access import patient_for, visible_to
 from server.services.errors import ServiceError
 from server.services.events import MODELS, EventBatch
@@ -26,6 +27,7 @@ _SCHEMAS = {
     "red_flag_check": RedFlagCheckSchema(),
     "postop_check": PostopCheckSchema(),
     "clinical_event": ClinicalEventSchema(),
+    "outcome_measure": OutcomeMeasureSchema(),
 }
 _PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
 # Feed kind -> key of the pull's `changes` (the plural of the log lists' paths).
@@ -36,6 +38,7 @@ _ROLES = {
     "red_flag_check": ("patient",),
     "postop_check": ("patient",),
     "clinical_event": ("physio", "clinician"),
+    "outcome_measure": ("patient",),
 }
 
 

@@ -77,6 +77,8 @@ EXPECTED = {
     ("GET", "/patients/<int:patient_id>/red-flag-checks"): RECORD,
     ("POST", "/patients/<int:patient_id>/postop-checks"): PATIENT_WRITE,
     ("GET", "/patients/<int:patient_id>/postop-checks"): RECORD,
+    ("POST", "/patients/<int:patient_id>/outcome-measures"): PATIENT_WRITE,
+    ("GET", "/patients/<int:patient_id>/outcome-measures"): RECORD,
     ("POST", "/patients/<int:patient_id>/clinical-events"): STAFF_WRITE,
     ("GET", "/patients/<int:patient_id>/clinical-events"): RECORD,
     # Only a clinician records a history of cancer, and only for their own patients.
@@ -131,6 +133,12 @@ BODIES = {
     ("POST", "/patients/<int:patient_id>/clinical-events"): lambda w: _clinical_event(),
     # Patient A has no post-operative plan: an allowed caller gets a 422, never a 403/404.
     ("POST", "/patients/<int:patient_id>/postop-checks"): lambda w: _postop_check(),
+    ("POST", "/patients/<int:patient_id>/outcome-measures"): lambda w: {
+        "id": str(uuid.uuid4()),
+        "local_date": _today(),
+        "instrument": "pgic",
+        "answers": [3],
+    },
     ("PUT", "/patients/<int:patient_id>/cancer-history"): lambda w: {"cancer_history": False},
     ("POST", "/sync"): lambda w: {"cursor": 0, "events": []},
     ("POST", "/alerts/<int:alert_id>/acknowledge"): lambda w: {"note": "Seen; calling today."},
@@ -269,7 +277,7 @@ def _path(rule: str, world) -> str:
         "alert_id": world["alert_id"],
         "user_id": world["a_user_id"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 3,
+        "version": 4,
     }
     path = rule
     for name, value in values.items():

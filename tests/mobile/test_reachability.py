@@ -55,6 +55,7 @@ def people(live_server):
         "patient": make_patient(live_server, "Robin Reach", "ischiofemoral-impingement", 14),
         "postop": make_patient(live_server, "Kit Reach", "hamstring-repair", 20, surgery=True),
         "glider": make_patient(live_server, "Gil Reach", "piriformis-neural-gliding", 14),
+        "month": make_patient(live_server, "Mo Reach", "pelvic-floor-downtraining", 30),
     }
 
 
@@ -454,6 +455,7 @@ def test_a_patient_reaches_every_control(stride_app, live_server, people, offlin
     change_the_plan(people["patient"])
     sign_in(app, live_server.url, people["patient"]["email"], PASSWORD, "today")
     patient_day(app, "patient")
+    outcome_questions(app, "patient", "start_lefs", "the LEFS")
     # A yes on the red-flag check: the urgent screen, then Today in its episode mode.
     go_tab(app, "redflag")
     urgent_advice(app, "patient", "the urgent advice", "today")
@@ -462,6 +464,22 @@ def test_a_patient_reaches_every_control(stride_app, live_server, people, offlin
     probe(app, "patient", "the had-care dialog")
     close(open_dialog("ChoiceDialog"))
     signing_out_with_an_entry_not_sent(app, offline)
+
+
+def outcome_questions(app, role: str, start: str, what: str) -> None:
+    """Open a questionnaire from its Today card, probe every chip, and go back to Today."""
+    tap(screen(app, "today").ids[start])
+    open_screen(app, "outcome")
+    probe(app, role, what)
+    tap(app.root.ids.back)
+    open_screen(app, "today")
+
+
+def test_a_patient_a_month_in_reaches_the_global_impression(stride_app, live_server, people):
+    app = stride_app
+    sign_in(app, live_server.url, people["month"]["email"], PASSWORD, "today")
+    probe(app, "month patient", "Today with both questionnaires due")
+    outcome_questions(app, "month patient", "start_pgic", "the global impression of change")
 
 
 def signing_out_with_an_entry_not_sent(app, offline) -> None:
@@ -654,6 +672,8 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
         "Today with a nerve follow-up",
         "the question after a glide",
         "the skip reason box",
+        "the LEFS",
+        "the global impression of change",
     ):
         assert what in SHOWN, f"no tour showed {what}"
     for mode in ("finished", "ended early", "paused", "resting"):

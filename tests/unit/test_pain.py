@@ -24,18 +24,22 @@ def logs(first, last, nprs, context="rest"):
 @pytest.mark.parametrize(
     ("baseline", "current", "improved", "worse"),
     [
-        (8, 6, False, False),  # 2 points but 25 %: not important
+        # Ostelo 2008: 2 points OR 30 % (rule set 2026.4; 2026.3 needed both).
+        (8, 6, True, False),  # 2 points (25 %)
         (6, 3, True, False),  # 3 points, 50 %
         (6, 4, True, False),  # 2 points, 33 %
-        (7, 5, False, False),  # 2 points, 28.6 %
+        (7, 5, True, False),  # 2 points (28.6 %)
         (10, 7, True, False),  # exactly 3 points and exactly 30 %
-        (10, 8, False, False),  # 20 %
-        (5, 3.5, False, False),  # 30 % but only 1.5 points
+        (10, 8.5, False, False),  # 1.5 points, 15 %: neither
+        (10, 8, True, False),  # exactly 2 points (20 %)
+        (5, 3.5, True, False),  # exactly 30 % (1.5 points)
+        (8, 6.5, False, False),  # 1.5 points, 18.75 %
+        (3, 2.5, False, False),  # 0.5 points, 16.7 %
         (2, 0, True, False),  # both thresholds met from a low baseline
         (0, 0, False, False),  # no improvement possible from 0
         (4, 6, False, True),  # exactly +2
         (4, 5.5, False, False),
-        (3, 1.5, False, False),
+        (3, 1.5, True, False),  # 50 % (1.5 points)
         (None, 4, False, False),
         (4, None, False, False),
     ],
@@ -46,8 +50,8 @@ def test_clinically_important_change(baseline, current, improved, worse):
 
 def test_change_thresholds_come_from_the_protocol():
     lenient = thresholds_for({"mcid_points": 1, "mcid_percent": 10})
-    assert clinically_important_change(7, 6, lenient).improved
-    assert not clinically_important_change(7, 6, THR).improved
+    assert clinically_important_change(8, 7, lenient).improved
+    assert not clinically_important_change(8, 7, THR).improved
 
 
 def test_each_day_counts_once_whatever_the_number_of_logs():
@@ -63,12 +67,12 @@ def test_daily_value_is_the_median_of_that_day():
 
 
 def test_trend_from_baseline_to_current():
-    entries = logs(0, 6, 8) + logs(7, 70, 7) + logs(71, 84, 6)
+    entries = logs(0, 6, 8) + logs(7, 70, 7) + logs(71, 84, 7)
     trend = pain_trend(entries, START, day(84), THR)
-    assert (trend.baseline, trend.current) == (8.0, 6.0)
+    assert (trend.baseline, trend.current) == (8.0, 7.0)
     assert (trend.n_baseline_days, trend.n_current_days) == (7, 14)
-    assert trend.change_points == -2.0
-    assert trend.change_percent == pytest.approx(-25.0)
+    assert trend.change_points == -1.0
+    assert trend.change_percent == pytest.approx(-12.5)
     assert (trend.improved, trend.worse) == (False, False)
     assert trend.baseline_window == (day(0), day(6))
     assert trend.current_window == (day(71), day(84))

@@ -95,6 +95,16 @@ def test_exercise_references_default_to_empty_list():
     assert doc["phases"][0]["exercises"][0]["references"] == []
 
 
+def test_meaningful_context_is_kept_for_conservative_care_only():
+    doc, problems = parse_protocol_text(top("meaningful_context", "sitting"), "x.yaml")
+    assert problems == [] and doc["meaningful_context"] == "sitting"
+    text = edited((("meaningful_context",), "walking"), (("care_type",), "post_operative"))
+    _doc, problems = parse_protocol_text(text, "x.yaml")
+    assert ("meaningful_context", "only allowed when care_type is conservative") in [
+        (p.path, p.reason) for p in problems
+    ]
+
+
 def test_valid_escalation_override_is_kept():
     doc, problems = parse_protocol_text(edited((("escalation",), {"mcid_points": 3})), "ok.yaml")
     assert problems == []
@@ -322,6 +332,18 @@ BAD_DOCUMENTS = [
         "conservative-surgery-phase",
     ),
     case(top("care_type", "surgery"), "care_type", "must be one of", "bad-care-type"),
+    case(
+        top("meaningful_context", "cycling"),
+        "meaningful_context",
+        "must be one of: rest, sitting, walking, night, after_exercise",
+        "unknown-meaningful-context",
+    ),
+    case(
+        top("meaningful_context", "other"),
+        "meaningful_context",
+        "must be one of",
+        "other-is-not-a-meaningful-context",
+    ),
     case(dose(reps=10**30), f"{DOSE}.reps", "must be <= 200", "huge-integer"),
     case(
         base_text().replace("reps: 3", f"reps: {LONG_NUMBER}"),

@@ -15,6 +15,7 @@ from domain.history import (
     PhaseGate,
     RedFlagEntry,
 )
+from domain.outcomes import OutcomeEntry
 from domain.redflags import all_no
 from domain.rules import evaluate, rule_adh, rule_fail, rule_phase, rule_worse
 from domain.ruleset import RULE_SET_VERSION
@@ -51,7 +52,7 @@ def history(today, **kw):
     return PatientHistory(today=today, **(defaults | kw))
 
 
-def trial(today=84, done=7, base=8, cur=6, **kw):
+def trial(today=84, done=7, base=8, cur=7, **kw):
     """A conservative trial: exercise logs up to yesterday, pain at baseline and lately."""
     kw.setdefault("exercise_entries", ex_logs(0, today - 1, done))
     kw.setdefault("pain_entries", pain(0, 6, base) + pain(today - 13, today, cur))
@@ -65,7 +66,15 @@ def ids(findings):
 # ---------------------------------------------------------------- R-FAIL
 
 FAIL_CASES = [
-    ("exactly 12 weeks, 70 %, 8 -> 6 (25 %)", trial(), True),
+    ("exactly 12 weeks, 70 %, 8 -> 7 (1 point, 12.5 %)", trial(), True),
+    # Ostelo 2008: 2 points OR 30 % (rule set 2026.3 needed both).
+    ("2-point drop from 8 (25 %) is improvement", trial(cur=6), False),
+    ("1-point drop from 3 (33 %) is improvement", trial(base=3, cur=2), False),
+    (
+        "1.5-point drop from 8 (19 %) is not",
+        trial(pain_entries=pain(0, 6, 8) + pain(71, 77, 6) + pain(78, 84, 7)),
+        True,
+    ),
     ("one day before 12 weeks", trial(today=83), False),
     ("adherence 69.9 %", trial(exercise_entries=ex_logs(0, 0, 6) + ex_logs(1, 83, 7)), False),
     ("3-point drop from 6 (50 %) is improvement", trial(base=6, cur=3), False),
@@ -128,6 +137,87 @@ def test_rule_fail(hist, fires):
     assert bool(rule_fail(hist)) is fires
 
 
+def lefs(n, score):
+    return OutcomeEntry(day(n), "lefs", score)
+
+
+def pgic(n, value):
+    return OutcomeEntry(day(n), "pgic", value)
+
+
+FUNCTION_CASES = [
+    ("flat pain, LEFS +12", [lefs(0, 40), lefs(70, 46), lefs(84, 52)], False),
+    ("flat pain, LEFS +9 (the MCID) is improvement", [lefs(0, 40), lefs(84, 49)], False),
+    ("flat pain, LEFS +8 is not", [lefs(0, 40), lefs(84, 48)], True),
+    ("flat pain, flat LEFS", [lefs(0, 40), lefs(84, 41)], True),
+    (
+        "a LEFS before the plan is not its baseline",
+        [lefs(-10, 20), lefs(0, 40), lefs(84, 45)],
+        True,
+    ),
+    ("one LEFS only: no change to judge", [lefs(0, 40)], True),
+    ("PGIC much improved", [lefs(0, 40), lefs(84, 41), pgic(84, 2)], False),
+    ("PGIC very much improved, no LEFS", [pgic(56, 1)], False),
+    ("PGIC minimally improved is not", [lefs(0, 40), lefs(84, 41), pgic(84, 3)], True),
+    ("the latest PGIC counts", [pgic(28, 2), pgic(84, 4)], True),
+]
+
+
+@pytest.mark.parametrize(
+    ("entries", "fires"), [c[1:] for c in FUNCTION_CASES], ids=[c[0] for c in FUNCTION_CASES]
+)
+def test_fail_counts_function_and_global_change(entries, fires):
+    assert bool(rule_fail(trial(cur=8, outcome_entries=entries))) is fires
+
+
+def test_fail_evidence_carries_lefs_and_pgic():
+    entries = [lefs(0, 40), lefs(42, 43), lefs(84, 44), pgic(84, 4)]
+    (finding,) = rule_fail(trial(cur=8, outcome_entries=entries))
+    ev = json.loads(json.dumps(finding.evidence))["function"]
+    assert ev["measured"] is True and ev["improved"] is False
+    assert ev["lefs"] | {} == {
+        "baseline": 40,
+        "baseline_date": day(0).isoformat(),
+        "current": 44,
+        "current_date": day(84).isoformat(),
+        "change": 4,
+        "mcid": 9,
+        "improved": False,
+        "max": 80,
+    }
+    assert ev["pgic"]["value"] == 4 and ev["pgic"]["words"] == "No change"
+    assert "LEFS went from 40 to 44 of 80 (+4, short of +9)" in finding.rationale
+    assert "Latest global impression: no change." in finding.rationale
+
+
+def sitting_trial(sitting_base, sitting_cur, other=8, **kw):
+    """Pain while sitting and at rest on the same days: baseline days 0-6, current 71-84."""
+    entries = (
+        pain(0, 6, sitting_base, "sitting")
+        + pain(0, 6, other, "rest")
+        + pain(71, 84, sitting_cur, "sitting")
+        + pain(71, 84, other, "rest")
+    )
+    return trial(pain_entries=entries, meaningful_context="sitting", **kw)
+
+
+def test_fail_judges_pain_in_the_meaningful_context():
+    # Pooled, the daily medians barely move; sitting pain fell 3 points: improvement.
+    assert not rule_fail(sitting_trial(8, 5))
+    # Pooled pain the same, sitting pain flat: a failed trial, judged while sitting.
+    (finding,) = rule_fail(sitting_trial(8, 8, other=4))
+    assert finding.evidence["pain_context"] == {"declared": "sitting", "used": "sitting"}
+    assert finding.evidence["pain"]["baseline"] == 8.0
+    assert "median pain while sitting went from 8 to 8" in finding.rationale
+
+
+def test_fail_falls_back_to_every_log_without_enough_in_context():
+    entries = pain(0, 6, 8, "rest") + pain(71, 84, 8, "rest") + pain(80, 81, 2, "sitting")
+    (finding,) = rule_fail(trial(pain_entries=entries, meaningful_context="sitting"))
+    assert finding.evidence["pain_context"]["used"] == "all"
+    assert "Too few pain logs while sitting" in finding.rationale
+
+
 def test_fail_waits_while_recent_adherence_has_collapsed():
     # Adherent for 12 weeks, then 4 of 10 sets a day for the last 14 days: 77.8 % over the
     # trial, but the course cannot be judged, so only R-ADH speaks (issue 11, item 1).
@@ -148,16 +238,21 @@ def test_fail_evidence_and_next_steps():
         "trial:2026-01-05",
     )
     assert "12 weeks" in finding.rationale and "70.0 %" in finding.rationale
-    assert "from 8 to 6" in finding.rationale
+    assert "from 8 to 7" in finding.rationale
+    assert "2-point or 30 % improvement" in finding.rationale
+    assert "Function was not measured (no LEFS on record)" in finding.rationale
     ev = json.loads(json.dumps(finding.evidence))
     assert ev["weeks_in_care"] == 12
     assert ev["adherence"]["ratio"] == 0.7
     assert ev["adherence"]["window"] == {"from": "2026-01-05", "to": day(83).isoformat()}
     assert (ev["pain"]["baseline"], ev["pain"]["current"], ev["pain"]["change_points"]) == (
         8.0,
-        6.0,
-        -2.0,
+        7.0,
+        -1.0,
     )
+    assert ev["function"]["measured"] is False and ev["function"]["lefs"]["baseline"] is None
+    assert ev["thresholds"]["mcid_rule"] == "points_or_percent"
+    assert ev["pain_context"] == {"declared": None, "used": "all"}
     assert len(ev["pain"]["series"]) == 21
     assert [item["key"] for item in ev["readiness"]] == [
         "lumbar_spine",
@@ -265,7 +360,7 @@ def test_patient_local_today_decides_not_the_server_date():
     instant = datetime.combine(day(83), time(12), UTC)  # server date: plan day 83
     local_today = instant.astimezone(ZoneInfo("Pacific/Kiritimati")).date()  # UTC+14
     assert (local_today - P).days == 84
-    logs = dict(exercise_entries=ex_logs(0, 84, 7), pain_entries=pain(0, 6, 8) + pain(60, 84, 6))
+    logs = dict(exercise_entries=ex_logs(0, 84, 7), pain_entries=pain(0, 6, 8) + pain(60, 84, 7))
     assert rule_fail(history(local_today, **logs))
     assert not rule_fail(history(instant.date(), **logs))
 
@@ -356,4 +451,4 @@ def test_evaluate_is_pure_versioned_and_json_ready():
 
 
 def test_rule_set_version_went_up_for_the_new_rules():
-    assert RULE_SET_VERSION == "2026.3"
+    assert RULE_SET_VERSION == "2026.4"
