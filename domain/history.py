@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, get_args
 
 from domain.nerves import NerveSymptoms
+from domain.pathway import Pathway
 from domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 
 Status = Literal["done", "partial", "skipped"]
@@ -196,6 +197,8 @@ class PatientHistory:
     surgery_date: date | None = None
     # Recorded once by a clinician (None: not recorded); raises night pain and weight loss.
     cancer_history: bool | None = None
+    # The protocol's failure pathway (None: the surgical one): the R-FAIL checklist's steps.
+    pathway: Pathway | None = None
 
     def __post_init__(self) -> None:
         _check_choice("care_type", self.care_type, CareType)

@@ -92,7 +92,7 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
     # would say nothing about failure (and would send pain-free patients to a surgeon).
     if not trend.available or trend.improved or trend.baseline < thr.mcid_points:
         return []
-    items = readiness_checklist(history.clinical_entries)
+    items = readiness_checklist(history.clinical_entries, history.pathway)
     change_pct = "n/a" if trend.change_percent is None else f"{trend.change_percent:+.0f} %"
     rationale = (
         f"After {weeks} weeks of conservative care (trial {history.trial_weeks} weeks) with "

@@ -170,6 +170,7 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         clinical_entries=rows.clinical.get(plan.patient_id, []),
         next_phase_gate=HistoryGate(*gate) if gate else None,
         surgery_date=plan.surgery_date,
+        pathway=protocol.pathway,
     )
     return history, next_due(plan, protocol, today, gate, entries)
 
