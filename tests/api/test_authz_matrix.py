@@ -135,7 +135,7 @@ BODIES = {
     ("POST", "/sync"): lambda w: {"cursor": 0, "events": []},
     ("POST", "/alerts/<int:alert_id>/acknowledge"): lambda w: {"note": "Seen; calling today."},
     ("POST", "/alerts/<int:alert_id>/decision"): lambda w: {
-        "decision": "continue_conservative",
+        "decision": "seen_and_excluded",
         "note": "Screened by phone; no red flag confirmed.",
     },
 }
@@ -269,7 +269,7 @@ def _path(rule: str, world) -> str:
         "alert_id": world["alert_id"],
         "user_id": world["a_user_id"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 3,
+        "version": 4,
     }
     path = rule
     for name, value in values.items():
