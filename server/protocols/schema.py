@@ -268,7 +268,10 @@ class PathwayDecisionSchema(StrictSchema):
     )
     label = text(NAME_MAX)
     review = fields.Boolean(
-        load_default=False, truthy={True}, falsy={False}, error_messages={"invalid": "not true/false"}
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        error_messages={"invalid": "not true/false"},
     )
 
 
