@@ -50,7 +50,7 @@ def shown(session: Session, alerts: list[Alert]) -> list[Alert]:
             items = readiness_checklist(entries[alert.patient_id], pathway)
             alert.current_checklist = [item.as_evidence() for item in items]
             alert.current_next_steps = next_steps(items)
-        alert.chain = _chain(session, alert)
+        alert.chain = _chain(session, alert, allowed)
     return alerts
 
 
@@ -67,7 +67,7 @@ def _watched(alert: Alert, pathway: Pathway | None) -> tuple[str, ...]:
     return (pathway or SURGICAL_PATHWAY).watched
 
 
-def _chain(session: Session, alert: Alert) -> list[dict]:
+def _chain(session: Session, alert: Alert, allowed=()) -> list[dict]:
     """Return the earlier alerts this one re-raises, newest first, each with its decision."""
     chain, follows = [], alert.follows_id
     while follows is not None and len(chain) < 50:
@@ -79,7 +79,9 @@ def _chain(session: Session, alert: Alert) -> list[dict]:
                 "id": earlier.id,
                 "created_at": earlier.created_at.isoformat(),
                 "decision": earlier.decision,
-                "decision_label": decision_label(earlier.decision) if earlier.decision else None,
+                "decision_label": (
+                    decision_label(earlier.decision, allowed) if earlier.decision else None
+                ),
                 "rule_id": earlier.rule_id,
                 "decided_at": earlier.decided_at.isoformat() if earlier.decided_at else None,
                 "review_on": earlier.review_on.isoformat() if earlier.review_on else None,

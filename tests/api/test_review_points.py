@@ -112,6 +112,7 @@ def test_the_review_date_raises_again_once_linked_to_the_decision(
     assert shown["follows_id"] == first
     assert [c["id"] for c in shown["chain"]] == [first]
     assert shown["chain"][0]["decision"] == "continue_conservative"
+    assert shown["chain"][0]["decision_label"] == "Continue conservative care"
     assert "review date" in shown["events"][0]["note"]
     old = clinician.get(f"/alerts/{first}").get_json()
     assert old["events"][-1]["action"] == "raised_again"
