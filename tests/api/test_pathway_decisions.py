@@ -18,6 +18,7 @@ from domain.redflags import QUESTIONS
 from server.extensions import db
 from server.models import Alert
 from tests.api.test_review_points import START, TODAY, _course, _sweep
+from tests.api.test_warning_signs import post_op  # noqa: F401 (a hamstring repair 20 days ago)
 from tests.conftest import assign
 
 PUDENDAL = "pelvic-floor-downtraining"
@@ -166,15 +167,7 @@ def test_a_red_flag_has_its_own_outcomes(clinician, red_alert):
     assert decided["decision_label"] == "Sent to the emergency department"
 
 
-def test_a_post_operative_warning_has_its_own_outcomes(physio, patient, clinician):
-    surgery = TODAY - timedelta(days=20)
-    assign(
-        physio,
-        patient,
-        "hamstring-repair",
-        start=surgery + timedelta(days=3),
-        surgery_date=surgery.isoformat(),
-    )
+def test_a_post_operative_warning_has_its_own_outcomes(post_op, patient, clinician):  # noqa: F811
     check = {
         "id": str(uuid.uuid4()),
         "local_date": TODAY.isoformat(),
