@@ -791,11 +791,11 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
 
     tap(alert.ids.decide)
     decision = open_dialog("DecisionDialog")
-    tap(next(c for c in decision.ids.decision.children if c.value == "continue_conservative"))
+    tap(next(c for c in decision.ids.decision.children if c.value == "seen_and_excluded"))
     decision.ids.note.text = "Seen in clinic today; MRI clear. Safety-net advice given."
     tap(decision.ids.save)
     pump(lambda: alert.notice.startswith("Decision saved") and idle(stride_app))
     assert alert.status == "decided"
     stored = person["clinician"].get(f"/alerts/{alert.alert['id']}")
-    assert (stored["status"], stored["decision"]) == ("decided", "continue_conservative")
+    assert (stored["status"], stored["decision"]) == ("decided", "seen_and_excluded")
     assert stored["events"][-1]["note"] == decision.ids.note.text
