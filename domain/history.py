@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any, Literal, NamedTuple, get_args
 
 from domain.nerves import NerveSymptoms
+from domain.pathway import Pathway
 from domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 
 Status = Literal["done", "partial", "skipped"]
@@ -203,6 +204,8 @@ class PatientHistory:
     meaningful_context: str | None = None
     # Completed LEFS and PGIC questionnaires (domain.outcomes.OutcomeEntry), receive order.
     outcome_entries: Sequence[Any] = ()
+    # The protocol's failure pathway (None: the surgical one): the R-FAIL checklist's steps.
+    pathway: Pathway | None = None
 
     def __post_init__(self) -> None:
         _check_choice("care_type", self.care_type, CareType)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from domain.pathway import SURGICAL_PATHWAY, Pathway
+
 # Allowed range of each numeric dose field (used for physio adjustments and protocol files alike).
 DOSE_RANGES: dict[str, tuple[int, int]] = {
     "sets": (1, 20),
@@ -294,6 +296,8 @@ class Protocol:
     notes: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
     enrolment: Enrolment = field(default_factory=Enrolment)
+    # What follows a failed trial (None: a version written before pathways, or post-operative).
+    pathway: Pathway | None = field(default=None, hash=False)
     _phases: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
     _exercises: dict[str, Exercise] = field(init=False, repr=False, compare=False, hash=False)
 
@@ -323,7 +327,13 @@ class Protocol:
             notes=tuple(d.get("notes", ())),
             references=tuple(Reference(r["id"], r["citation"]) for r in d.get("references", ())),
             enrolment=Enrolment.from_dict(d.get("enrolment")),
+            pathway=Pathway.from_dict(d["pathway"]) if d.get("pathway") else None,
         )
+
+    @property
+    def failure_pathway(self) -> Pathway:
+        """The pathway after a failed trial: the protocol's own, else the surgical one."""
+        return self.pathway or SURGICAL_PATHWAY
 
     def phase(self, phase_id: str) -> Phase:
         """Return the phase with this id (KeyError if there is none)."""

@@ -1,10 +1,11 @@
-"""Surgical-review readiness checklist built from clinician-recorded events."""
+"""The readiness checklist of a failed trial: its pathway's steps, from clinician records."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from domain.history import ClinicalEntry
+from domain.pathway import NANTES_CRITERIA, OLD_MODALITIES, SURGICAL_PATHWAY, Pathway, PathwayStep
 
 # A diagnostic guided injection counts as positive from this much relief (SPEC 4).
 POSITIVE_INJECTION_RELIEF_PERCENT = 50.0
@@ -41,60 +42,66 @@ def injection_relief(details: Mapping) -> float | None:
     return (before - after) / before * 100
 
 
-def _latest(entries: list[ClinicalEntry]) -> ClinicalEntry | None:
+def _latest(entries: list) -> ClinicalEntry | None:
     """Return the most recent entry (the later-given one on a tie), or None."""
     return max(reversed(entries), key=lambda e: e.event_date, default=None)
 
 
-def _imaging(entries: list[ClinicalEntry]) -> ReadinessItem:
-    """Check that an MRI (including MR neurography) has been done."""
-    mri = [
+def _modality(details: Mapping) -> str:
+    """Return an imaging record's modality in the structured names ("US" was ultrasound)."""
+    modality = str(details.get("modality", ""))
+    return OLD_MODALITIES.get(modality, modality)
+
+
+def _words(value: object) -> str:
+    """Return a record's key in plain words (MR_neurography -> MR neurography)."""
+    return str(value).replace("_", " ")
+
+
+def _imaging(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Check that imaging of the step's modality, with its measurements, is on record."""
+    want = step.done_when
+    found = [
         e
         for e in entries
-        if e.kind == "imaging" and str(e.details.get("modality", "")).upper().startswith("MR")
+        if e.kind == "imaging"
+        and (not want.modality or _modality(e.details) in want.modality)
+        and all(e.details.get(field) is not None for field in want.has)
     ]
-    label = "Imaging (MRI) done"
-    if not (latest := _latest(mri)):
-        return ReadinessItem(
-            "imaging",
-            label,
-            False,
-            next_step="Request an MRI of the pelvis and hip (MR neurography if a nerve "
-            "entrapment is suspected).",
-        )
-    finding = latest.details.get("finding") or "no finding recorded"
-    summary = f"{latest.details.get('modality')}: {finding}"
-    return ReadinessItem("imaging", label, True, latest.event_date, summary)
+    if not (latest := _latest(found)):
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
+    d = latest.details
+    summary = f"{_words(_modality(d))}: {d.get('finding') or 'no finding recorded'}"
+    measured = [f"{_words(field)} {d[field]}" for field in want.has]
+    if measured:
+        summary += " (" + ", ".join(measured) + ")"
+    return ReadinessItem(step.id, step.title, True, latest.event_date, summary + _by(latest))
 
 
-def _injection(entries: list[ClinicalEntry]) -> ReadinessItem:
-    """Check that the latest diagnostic guided injection gave at least 50 % relief.
+def _injection(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Check that the latest guided injection of the step's targets gave >= 50 % relief.
 
     The latest result counts (clinical-review section 7): a later negative block argues
     against the source an earlier positive one seemed to confirm.
     """
-    threshold = POSITIVE_INJECTION_RELIEF_PERCENT
-    label = f"Diagnostic guided injection positive (>= {threshold:g} % relief)"
-    latest = _latest([e for e in entries if e.kind == "guided_injection"])
-    if latest is None:
-        return ReadinessItem(
-            "guided_injection",
-            label,
-            False,
-            next_step="Refer for a diagnostic image-guided injection and record pain (NPRS) "
-            "before and after it.",
-        )
+    targets = step.done_when.target
+    done = [
+        e
+        for e in entries
+        if e.kind == "guided_injection" and (not targets or e.details.get("target") in targets)
+    ]
+    if (latest := _latest(done)) is None:
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     relief = injection_relief(latest.details)
-    if relief is not None and relief >= threshold:
-        return ReadinessItem(
-            "guided_injection", label, True, latest.event_date, _injection_summary(latest)
-        )
+    summary = _injection_summary(latest)
+    if relief is not None and relief >= POSITIVE_INJECTION_RELIEF_PERCENT:
+        return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
     return ReadinessItem(
-        "guided_injection",
-        label,
+        step.id,
+        step.title,
         False,
         latest.event_date,
-        _injection_summary(latest),
+        summary,
         next_step="The last guided injection was not diagnostic: review the presumed "
         "pain source before surgical referral.",
     )
@@ -105,10 +112,8 @@ def _injection_summary(entry: ClinicalEntry) -> str:
     d = entry.details
     relief = injection_relief(d)
     relief_text = "relief not computable" if relief is None else f"{relief:.0f} % relief"
-    return (
-        f"{d.get('target', 'unspecified target')}: NPRS {d.get('pain_before')} -> "
-        f"{d.get('pain_after')} ({relief_text})"
-    )
+    target = _words(d.get("target", "unspecified target"))
+    return f"{target}: NPRS {d.get('pain_before')} -> {d.get('pain_after')} ({relief_text})"
 
 
 def _by(entry: ClinicalEntry) -> str:
@@ -116,49 +121,100 @@ def _by(entry: ClinicalEntry) -> str:
     return f", recorded by {entry.recorded_by}" if entry.recorded_by else ""
 
 
-def _mechanical_source(entries: list[ClinicalEntry]) -> ReadinessItem:
+def _exam(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Check that an examination test of the step (with its result, if given) is on record."""
+    want = step.done_when
+    found = [
+        e
+        for e in entries
+        if e.kind == "exam_finding"
+        and (not want.test or e.details.get("test") in want.test)
+        and (want.result is None or e.details.get("result") == want.result)
+    ]
+    if not (latest := _latest(found)):
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
+    d = latest.details
+    summary = f"{_words(d.get('test', 'exam'))}: {d.get('result', 'n/a')}{_by(latest)}"
+    return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
+
+
+def nantes_summary(nantes: Mapping) -> tuple[bool, bool, str]:
+    """Return (recorded, all met, words) for an intake's Nantes criteria.
+
+    Recorded: every criterion answered yes or no, except relief by the block, which may stay
+    unknown until the block is done (the block step reports it).
+    """
+    answers = {key: nantes.get(key, "unknown") for key in NANTES_CRITERIA}
+    recorded = all(
+        answers[key] in ("yes", "no") for key in NANTES_CRITERIA if key != "relieved_by_block"
+    )
+    met = all(value == "yes" for value in answers.values())
+    yes = sum(value == "yes" for value in answers.values())
+    words = f"Nantes criteria: {yes} of {len(NANTES_CRITERIA)} met"
+    others = [f"{_words(key)}: {value}" for key, value in answers.items() if value != "yes"]
+    if others:
+        words += " (" + "; ".join(others) + ")"
+    return recorded, met, words
+
+
+def _intake(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Check that the latest intake with Nantes criteria has them recorded (or all met)."""
+    found = [e for e in entries if e.kind == "intake" and isinstance(e.details.get("nantes"), dict)]
+    if not (latest := _latest(found)):
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
+    recorded, met, words = nantes_summary(latest.details["nantes"])
+    ok = met if step.done_when.nantes == "met" else recorded
+    return ReadinessItem(
+        step.id,
+        step.title,
+        ok,
+        latest.event_date,
+        words + _by(latest),
+        next_step=None if ok else step.next_step,
+    )
+
+
+def _medication_review(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Check that a medication review is on record (what was reviewed and its outcome)."""
+    if not (latest := _latest([e for e in entries if e.kind == "medication_review"])):
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
+    d = latest.details
+    medications = d.get("medications") or "medications not listed"
+    if isinstance(medications, list | tuple):
+        medications = ", ".join(map(str, medications)) or "medications not listed"
+    summary = f"{medications}: {d.get('outcome') or 'no outcome recorded'}{_by(latest)}"
+    return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
+
+
+def _mechanical_source(step: PathwayStep, entries: list) -> ReadinessItem:
     """Check that a clinician has named a mechanical source, on examination or imaging."""
-    label = "Mechanical source named by a clinician"
     named = [
         e
         for e in entries
         if e.kind in ("exam_finding", "imaging") and e.details.get("mechanical_source")
     ]
     if not (latest := _latest(named)):
-        return ReadinessItem(
-            "mechanical_source",
-            label,
-            False,
-            next_step="Examine the patient (or review the imaging) and record the mechanical "
-            "source of the pain, if one is found.",
-        )
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     d = latest.details
     if latest.kind == "imaging":
         how = f"{d.get('modality', 'imaging')}: {d.get('finding', 'no finding recorded')}"
     else:
         how = f"{d.get('test', 'exam')}: {d.get('result', 'n/a')}"
     summary = f"{d['mechanical_source']} ({how}{_by(latest)})"
-    return ReadinessItem("mechanical_source", label, True, latest.event_date, summary)
+    return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
 
 
-def _lumbar_spine(entries: list[ClinicalEntry]) -> ReadinessItem:
+def _lumbar_spine(step: PathwayStep, entries: list) -> ReadinessItem:
     """Check that the lumbar spine is excluded: on examination and, where done, on imaging.
 
     The review: rule out the lumbar spine first (the hip capsule is supplied from L2-S1, the
     sciatic nerve from L4-S3). The latest statement of each kind counts.
     """
-    label = "Lumbar spine excluded"
     stated = [e for e in entries if e.details.get("lumbar_spine")]
     exam = _latest([e for e in stated if e.kind == "exam_finding"])
     imaging = _latest([e for e in stated if e.kind == "imaging"])
     if exam is None:
-        return ReadinessItem(
-            "lumbar_spine",
-            label,
-            False,
-            next_step="Examine the lumbar spine (and image it if the examination suggests a "
-            "spinal source) and record whether it is excluded.",
-        )
+        return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     pending = [
         e for e in (exam, imaging) if e is not None and e.details["lumbar_spine"] != "excluded"
     ]
@@ -171,26 +227,46 @@ def _lumbar_spine(entries: list[ClinicalEntry]) -> ReadinessItem:
     latest = max((e for e in (exam, imaging) if e is not None), key=lambda e: e.event_date)
     if pending:
         return ReadinessItem(
-            "lumbar_spine",
-            label,
+            step.id,
+            step.title,
             False,
             latest.event_date,
             evidence,
             next_step="A spinal source is not excluded: assess the lumbar spine before "
             "surgical referral for a hip or pelvic source.",
         )
-    return ReadinessItem("lumbar_spine", label, True, latest.event_date, evidence)
+    return ReadinessItem(step.id, step.title, True, latest.event_date, evidence)
 
 
-def readiness_checklist(entries: Iterable[ClinicalEntry]) -> tuple[ReadinessItem, ...]:
-    """Return the checklist: spine excluded, imaging, diagnostic injection, mechanical source."""
+_BY_KIND: dict[str, Callable[[PathwayStep, list], ReadinessItem]] = {
+    "imaging": _imaging,
+    "guided_injection": _injection,
+    "exam_finding": _exam,
+    "intake": _intake,
+    "medication_review": _medication_review,
+}
+
+
+def step_item(step: PathwayStep, entries: list) -> ReadinessItem:
+    """Evaluate one pathway step against the clinical records."""
+    when = step.done_when
+    if when.lumbar_spine is not None:
+        return _lumbar_spine(step, entries)
+    if when.mechanical_source is not None:
+        return _mechanical_source(step, entries)
+    return _BY_KIND[when.kind](step, entries)
+
+
+def readiness_checklist(
+    entries: Iterable[ClinicalEntry], pathway: Pathway | None = None
+) -> tuple[ReadinessItem, ...]:
+    """Return the pathway's steps, in order, each met or with its next step.
+
+    Without a pathway: the surgical one (spine excluded, imaging, diagnostic injection,
+    mechanical source).
+    """
     entries = list(entries)
-    return (
-        _lumbar_spine(entries),
-        _imaging(entries),
-        _injection(entries),
-        _mechanical_source(entries),
-    )
+    return tuple(step_item(step, entries) for step in (pathway or SURGICAL_PATHWAY).steps)
 
 
 def next_steps(items: Iterable[ReadinessItem]) -> list[str]:

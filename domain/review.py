@@ -10,10 +10,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
 from domain.history import ClinicalEntry
+from domain.pathway import SURGICAL_PATHWAY
 from domain.readiness import ReadinessItem
 
-# Decisions after which the course is watched again (the others close the question).
-WATCHED_DECISIONS = ("continue_conservative", "refer_guided_injection")
+# Decisions after which the course is watched again (the others close the question): on a
+# protocol pathway, those marked `review` (domain.pathway); these are the surgical pathway's,
+# and they also mark an alert decided before review dates were stored.
+WATCHED_DECISIONS = SURGICAL_PATHWAY.watched
 # Results that are new evidence for a decided R-FAIL alert.
 RESULT_KINDS = ("imaging", "guided_injection")
 

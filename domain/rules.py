@@ -123,7 +123,7 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
     )
     if function.improved:
         return []  # function or the patient's own impression improved: not a failed trial
-    items = readiness_checklist(history.clinical_entries)
+    items = readiness_checklist(history.clinical_entries, history.pathway)
     rationale = _fail_rationale(history, weeks, adh, trend, context, function)
     evidence = {
         "plan_start": history.plan_start.isoformat(),

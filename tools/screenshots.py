@@ -447,6 +447,9 @@ def staff_steps(tour: Tour):
     press(tour.screen().ids.decide)
     yield tour.SETTLE_S
     tour.shot("26-clinician-decision")
+    dialog("DecisionDialog").ids.decision.select("continue_conservative")
+    yield tour.SETTLE_S
+    tour.shot("26-clinician-decision-review-date")
     dialog("DecisionDialog").dismiss()
 
 

@@ -6,6 +6,7 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.utils import escape_markup
 
+from mobile.core.formatting import date_text
 from mobile.screens import evidence, labels, moments
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.screens.course import Course, load_course
@@ -21,6 +22,9 @@ def load_alert(client, alert_id: int) -> tuple[dict, dict, Course]:
     return alert, patient, course
 
 
+# A failed trial's checklist is its condition's pathway, not always a surgical work-up.
+CHECKLIST_TITLES = {"R-FAIL": "Next steps after the failed trial"}
+
 CANCER_TEXT = {
     None: "Not recorded. Record it once: a history of cancer makes new night pain or weight loss "
     "in the red-flag check urgent.",
@@ -29,7 +33,15 @@ CANCER_TEXT = {
 }
 
 
-def event_line(event: dict, now: datetime) -> str:
+def decision_words(alert: dict) -> dict[str, str]:
+    """Return the alert's own words for its decisions (a pathway words some its own way)."""
+    words = {d["id"]: d["label"] for d in alert.get("decisions") or () if d.get("label")}
+    if alert.get("decision") and alert.get("decision_label"):
+        words[alert["decision"]] = alert["decision_label"]
+    return words
+
+
+def event_line(event: dict, now: datetime, decisions: dict | None = None) -> str:
     """Return "14:05 (2 h ago): Decided: Refer for surgical review. <note>" for one event.
 
     Only a person's note is shown: the server's own notes repeat its rationale, which the
@@ -37,7 +49,19 @@ def event_line(event: dict, now: datetime) -> str:
     """
     by_person = event.get("actor_id") is not None and event.get("note")
     note = f" {escape_markup(event['note'])}" if by_person else ""
-    return f"{moments.when_text(event['at'], now)}: {labels.action_text(event['action'])}.{note}"
+    what = labels.action_text(event["action"], decisions)
+    return f"{moments.when_text(event['at'], now)}: {what}.{note}"
+
+
+def chain_line(link: dict, now: datetime) -> str:
+    """Return "Raised 3 Nov (4 weeks ago): Continue conservative care, review on Tue 15 Dec"."""
+    decision = link.get("decision_label") or labels.word(
+        dict(labels.DECISIONS), link.get("decision")
+    )
+    text = f"Raised {moments.when_text(link['created_at'], now)}: {decision or 'not decided'}"
+    if link.get("review_on"):
+        text += ", review on " + date_text(link["review_on"])
+    return text + "."
 
 
 class CheckItem(Card):
@@ -65,6 +89,8 @@ class AlertScreen(BaseScreen):
     span_text = StringProperty("")
     facts_text = StringProperty("")
     events_text = StringProperty("")
+    chain_text = StringProperty("")  # the earlier alerts of this episode, with their decisions
+    checklist_title = StringProperty("")
     notice = StringProperty("")
     cancer_text = StringProperty("")
     can_act = BooleanProperty(False)
@@ -80,6 +106,7 @@ class AlertScreen(BaseScreen):
             self.alert, self.patient = {"id": alert_id}, {}
             self.headline = self.severity = self.status = self.rationale = ""
             self.patient_line = self.status_text = self.facts_text = self.events_text = ""
+            self.chain_text = ""
             self._show_course(Course(), {})
             self.ids.page.scroll_y = 1
         self.notice = notice
@@ -109,7 +136,10 @@ class AlertScreen(BaseScreen):
         self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
         self._show_course(course, alert.get("evidence") or {})
         self._checklist(alert.get("checklist") or [])
-        self.events_text = "\n".join(event_line(e, now) for e in alert.get("events") or [])
+        self.checklist_title = CHECKLIST_TITLES.get(alert["rule_id"], "Steps on record")
+        self.chain_text = "\n".join(chain_line(link, now) for link in alert.get("chain") or [])
+        words = decision_words(alert)
+        self.events_text = "\n".join(event_line(e, now, words) for e in alert.get("events") or [])
 
     def _show_course(self, course: Course, found: dict) -> None:
         """Chart every day's pain and every week's sets, with the rule's figures beside them."""
@@ -159,7 +189,10 @@ class AlertScreen(BaseScreen):
     def decided(self, alert: dict) -> None:
         """Show the outcome of a decision."""
         self._acted(alert)
-        self.notice = "Decision saved: " + labels.word(dict(labels.DECISIONS), alert["decision"])
+        words = alert.get("decision_label") or labels.word(
+            dict(labels.DECISIONS), alert["decision"]
+        )
+        self.notice = "Decision saved: " + words
 
     def _acted(self, _alert) -> None:
         self.refresh()

@@ -244,7 +244,8 @@ def evidence_lines(alert: dict, now: datetime, names: Names | None = None) -> li
     for criterion in ev.get("criteria") or ():
         lines.append("• " + criterion.rstrip("."))
     if alert.get("decision"):
-        lines.append("Decision: " + word(dict(DECISIONS), alert["decision"]) + ".")
+        words = alert.get("decision_label") or word(dict(DECISIONS), alert["decision"])
+        lines.append("Decision: " + words + ".")
     return lines
 
 

@@ -26,12 +26,28 @@ PROMPTS = {
     "R-ADH": "Follow up: find out what gets in the way before judging the plan.",
     "R-STOP": "Review: a stop sign ended an exercise; check the dose before the next session.",
 }
+# Words for a decision in an alert's history. The dialog offers the alert's own decisions with
+# the server's words (a pathway may word one differently: "Refer for an image-guided pudendal
+# block"); these read a stored "decision:<key>" when no alert words are at hand.
 DECISIONS = [
     ("continue_conservative", "Continue conservative care"),
     ("refer_guided_injection", "Refer for a guided injection"),
     ("refer_surgical_review", "Refer for surgical review"),
     ("adjust_plan", "Adjust the plan"),
     ("discharge", "Discharge"),
+    ("review_medication", "Review neuropathic medication"),
+    ("refer_decompression", "Refer for pudendal nerve decompression"),
+    ("request_mr_neurography", "Request MR neurography"),
+    ("request_emg_ncs", "Request EMG and nerve conduction studies"),
+    ("sent_to_emergency_department", "Sent to the emergency department"),
+    ("urgent_investigation", "Urgent investigation arranged"),
+    ("urgent_surgical_opinion", "Urgent surgical opinion arranged"),
+    ("seen_and_excluded", "Seen: the warning sign is excluded"),
+    ("readmitted", "Readmitted"),
+    ("seen_in_clinic", "Seen in clinic"),
+    ("wound_reviewed", "Wound reviewed"),
+    ("complication_excluded", "Seen: no complication found"),
+    ("proceed_non_operative", "Non-operative care confirmed"),
 ]
 SEVERITIES = {"urgent": "Urgent", "review": "Review", "info": "For information"}
 STATUSES = {"open": "Open", "acknowledged": "Seen", "decided": "Decided"}
@@ -188,10 +204,13 @@ def rule_title(rule_id: str) -> str:
     return word(RULES, rule_id, "Alert")
 
 
-def action_text(action: str) -> str:
-    """Return what happened to an alert: "Raised", "Decided: Refer for surgical review"."""
+def action_text(action: str, decisions: dict | None = None) -> str:
+    """Return what happened to an alert: "Raised", "Decided: Refer for surgical review".
+
+    `decisions` gives the alert's own words for its decisions (they win over the table here).
+    """
     if action.startswith("decision:"):
-        return "Decided: " + word(dict(DECISIONS), action.split(":", 1)[1])
+        return "Decided: " + word(dict(DECISIONS) | (decisions or {}), action.split(":", 1)[1])
     return word(ACTIONS, action)
 
 

@@ -6,6 +6,7 @@ from dataclasses import fields as dataclass_fields
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.history import MEANINGFUL_CONTEXTS
+from domain.pathway import DECISION_ID_MAX, done_when_problems, pathway_problems
 from domain.protocol import STOP_LEVELS
 from domain.ruleset import OVERRIDE_RANGES, Thresholds, thresholds_for
 
@@ -231,6 +232,74 @@ class EnrolmentSchema(StrictSchema):
                 )
 
 
+class DoneWhenSchema(StrictSchema):
+    """Which clinical record completes a pathway step (the rules are domain.pathway's)."""
+
+    class Meta:
+        unknown = "include"  # checked, with the allowed fields named, by done_when_problems
+
+    @validates_schema(pass_original=True)
+    def _check(self, data, original, **kwargs):
+        errors: dict = {}
+        for key, reason in done_when_problems(original):
+            errors.setdefault(key or "_schema", []).append(reason)
+        if errors:
+            raise ValidationError(errors)
+
+
+class PathwayStepSchema(StrictSchema):
+    """One step after a failed trial, in order."""
+
+    id = slug(REF_ID)
+    title = text(NAME_MAX)
+    done_when = fields.Nested(DoneWhenSchema, required=True)
+    next_step = text(TEXT_MAX, required=False)
+    references = reference_ids()
+
+
+class PathwayDecisionSchema(StrictSchema):
+    """A decision a clinician can take on a failed trial of this protocol."""
+
+    id = fields.String(
+        required=True,
+        validate=[
+            validate.Length(min=1, max=DECISION_ID_MAX),
+            validate.Regexp(r"^[a-z][a-z0-9_]*$", error="must be a lower_case_id"),
+        ],
+    )
+    label = text(NAME_MAX)
+    review = fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        error_messages={"invalid": "not true/false"},
+    )
+
+
+class PathwaySchema(StrictSchema):
+    """What follows a failed trial: the steps in order and the decisions allowed."""
+
+    steps = fields.List(
+        fields.Nested(PathwayStepSchema), required=True, validate=validate.Length(min=1, max=12)
+    )
+    decisions = fields.List(
+        fields.Nested(PathwayDecisionSchema),
+        required=True,
+        validate=validate.Length(min=2, max=12),
+    )
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = _Errors()
+        for path, reason in pathway_problems(data):
+            errors.add(path, reason)
+        for i, step in enumerate(data.get("steps", ())[1:], start=1):
+            if "lumbar_spine" in step["done_when"]:
+                # clinical-review section 5: rule out the lumbar spine first.
+                errors.add(("steps", i, "done_when"), "the lumbar spine step must come first")
+        errors.raise_if_any()
+
+
 class ExerciseSchema(StrictSchema):
     """One exercise with its steps, dose and safety rules."""
 
@@ -283,6 +352,7 @@ class ProtocolSchema(StrictSchema):
     meaningful_context = fields.String(validate=validate.OneOf(MEANINGFUL_CONTEXTS))
     escalation = fields.Nested(EscalationSchema, load_default=dict)
     enrolment = fields.Nested(EnrolmentSchema)
+    pathway = fields.Nested(PathwaySchema)
     notes = texts(TEXT_MAX)
     references = fields.List(
         fields.Nested(ReferenceSchema), required=True, validate=validate.Length(min=1, max=LIST_MAX)
@@ -330,6 +400,8 @@ def _check_care_type(data: dict, errors: _Errors) -> None:
         errors.add(("conservative_trial_weeks",), "only allowed when care_type is conservative")
     if not conservative and "meaningful_context" in data:
         errors.add(("meaningful_context",), "only allowed when care_type is conservative")
+    if not conservative and "pathway" in data:
+        errors.add(("pathway",), "only allowed when care_type is conservative (no failed trial)")
     for i, phase in enumerate(data["phases"]):
         if conservative and phase["start_relative_to"] == "surgery_date":
             reason = "a conservative protocol has no surgery date; use plan_start"
@@ -358,6 +430,11 @@ def _check_references(data: dict, errors: _Errors) -> None:
                 if ref_id not in known:
                     reason = f"unknown reference id '{ref_id}' (not in the protocol's references)"
                     errors.add(("phases", p, "exercises", e, "references", r), reason)
+    for s, step in enumerate((data.get("pathway") or {}).get("steps", ())):
+        for i, ref_id in enumerate(step["references"]):
+            if ref_id not in known:
+                reason = f"unknown reference id '{ref_id}' (not in the protocol's references)"
+                errors.add(("pathway", "steps", s, "references", i), reason)
     for r, refusal in enumerate((data.get("enrolment") or {}).get("refuse_when", ())):
         for i, ref_id in enumerate(refusal["references"]):
             if ref_id not in known:

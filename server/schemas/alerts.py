@@ -4,7 +4,6 @@ from marshmallow import Schema, fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
 from server.schemas.common import Day, WholeNumber, id_field, nonblank
-from server.services.alerts import DECISIONS
 
 
 class AlertEventSchema(Schema):
@@ -19,6 +18,24 @@ class AlertEventSchema(Schema):
         allow_none=True,
         metadata={"description": "a decision's readiness checklist as it was shown"},
     )
+
+
+class AllowedDecisionSchema(Schema):
+    id = fields.String(metadata={"description": "the value to send as `decision`"})
+    label = fields.String(metadata={"description": "the decision in plain words"})
+    sets_review_on = fields.Boolean(
+        metadata={"description": "the decision sets a review date (`review_on`)"}
+    )
+
+
+class ChainLinkSchema(Schema):
+    id = fields.Integer()
+    rule_id = fields.String()
+    created_at = fields.String(metadata={"description": "ISO date-time"})
+    decision = fields.String(allow_none=True)
+    decision_label = fields.String(allow_none=True)
+    decided_at = fields.String(allow_none=True, metadata={"description": "ISO date-time"})
+    review_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
 
 
 class AlertSchema(Schema):
@@ -40,6 +57,24 @@ class AlertSchema(Schema):
     )
     next_steps = fields.List(fields.String(), attribute="shown_next_steps")
     decision = fields.String(allow_none=True)
+    decision_label = fields.String(
+        allow_none=True, metadata={"description": "the decision taken, in plain words"}
+    )
+    decisions = fields.List(
+        fields.Nested(AllowedDecisionSchema),
+        attribute="allowed_decisions",
+        metadata={
+            "description": "the decisions this alert allows (a failed trial: its protocol's "
+            "pathway; other rules: their outcome set), in the order offered"
+        },
+    )
+    default_review_on = fields.Date(
+        allow_none=True,
+        metadata={
+            "description": "the review date a decision with sets_review_on gets when none is "
+            "given (null: no decision of this alert sets one)"
+        },
+    )
     decided_at = fields.DateTime(allow_none=True)
     review_on = fields.Date(
         allow_none=True,
@@ -49,7 +84,7 @@ class AlertSchema(Schema):
         allow_none=True, metadata={"description": "the decided alert this one raises again"}
     )
     chain = fields.List(
-        fields.Dict(),
+        fields.Nested(ChainLinkSchema),
         metadata={"description": "earlier alerts of the episode, newest first, with decisions"},
     )
     created_at = fields.DateTime()
@@ -85,12 +120,16 @@ class AcknowledgeSchema(Schema):
 
 
 class DecisionSchema(Schema):
-    decision = fields.String(required=True, validate=validate.OneOf(DECISIONS))
+    decision = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=40),
+        metadata={"description": "one of the alert's `decisions` (their `id`)"},
+    )
     note = fields.String(required=True, validate=nonblank(4000))
     review_on = Day(
         load_default=None,
         metadata={
-            "description": "failed-trial alerts, continue or injection: when to judge again "
-            "(default: the rule set's review_after_weeks)"
+            "description": "for a decision with sets_review_on: when to judge again "
+            "(default: the alert's default_review_on, the rule set's review_after_weeks)"
         },
     )

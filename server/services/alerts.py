@@ -5,8 +5,10 @@ from datetime import date, timedelta
 from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
+from domain.decisions import allowed_decisions, decision_label
+from domain.pathway import SURGICAL_PATHWAY, Pathway
 from domain.readiness import next_steps, readiness_checklist
-from domain.review import WATCHED_DECISIONS, default_review_on
+from domain.review import default_review_on
 from domain.ruleset import thresholds_for
 from server.models import Alert, AlertEvent, Plan, PlanEvaluation, User
 from server.models.types import utcnow
@@ -21,24 +23,51 @@ _URGENCY = case({"urgent": 0, "review": 1, "info": 2}, value=Alert.severity, els
 
 
 def shown(session: Session, alerts: list[Alert]) -> list[Alert]:
-    """Prepare alerts to be shown: the readiness checklist from the current record, the chain.
+    """Prepare alerts to be shown: the checklist from the current record, decisions, the chain.
 
     The checklist stored with an R-FAIL alert is the one it was raised with; what a clinician
-    sees is computed now, so an item recorded since ticks at once.
+    sees is computed now, from the steps of the patient's protocol pathway, so an item recorded
+    since ticks at once. Each alert says which decisions it allows and, for a failed trial,
+    the review date a watched decision gets by default.
     """
     entries: dict[int, list] = {}
+    pathways: dict[int | None, Pathway | None] = {}
     for alert in alerts:
+        if alert.plan_id not in pathways:
+            pathways[alert.plan_id] = _pathway_of(session, alert)
+        pathway = pathways[alert.plan_id]
+        allowed = allowed_decisions(alert.rule_id, pathway)
+        watched = _watched(alert, pathway)
+        alert.allowed_decisions = [
+            {"id": d.id, "label": d.label, "sets_review_on": d.id in watched} for d in allowed
+        ]
+        alert.decision_label = decision_label(alert.decision, allowed) if alert.decision else None
+        undecided = watched and alert.status != "decided"
+        alert.default_review_on = _default_review_on(session, alert) if undecided else None
         if alert.rule_id == "R-FAIL":
             if alert.patient_id not in entries:
                 entries[alert.patient_id] = clinical_entries_of(session, alert.patient_id)
-            items = readiness_checklist(entries[alert.patient_id])
+            items = readiness_checklist(entries[alert.patient_id], pathway)
             alert.current_checklist = [item.as_evidence() for item in items]
             alert.current_next_steps = next_steps(items)
-        alert.chain = _chain(session, alert)
+        alert.chain = _chain(session, alert, allowed)
     return alerts
 
 
-def _chain(session: Session, alert: Alert) -> list[dict]:
+def _pathway_of(session: Session, alert: Alert) -> Pathway | None:
+    """Return the failure pathway of the alert's plan (None: the surgical one)."""
+    plan = session.get(Plan, alert.plan_id) if alert.plan_id is not None else None
+    return protocol_of(plan.protocol).pathway if plan is not None else None
+
+
+def _watched(alert: Alert, pathway: Pathway | None) -> tuple[str, ...]:
+    """Return the decisions of this alert that set a review date (failed trials only)."""
+    if alert.rule_id != "R-FAIL":
+        return ()
+    return (pathway or SURGICAL_PATHWAY).watched
+
+
+def _chain(session: Session, alert: Alert, allowed=()) -> list[dict]:
     """Return the earlier alerts this one re-raises, newest first, each with its decision."""
     chain, follows = [], alert.follows_id
     while follows is not None and len(chain) < 50:
@@ -50,6 +79,10 @@ def _chain(session: Session, alert: Alert) -> list[dict]:
                 "id": earlier.id,
                 "created_at": earlier.created_at.isoformat(),
                 "decision": earlier.decision,
+                "decision_label": (
+                    decision_label(earlier.decision, allowed) if earlier.decision else None
+                ),
+                "rule_id": earlier.rule_id,
                 "decided_at": earlier.decided_at.isoformat() if earlier.decided_at else None,
                 "review_on": earlier.review_on.isoformat() if earlier.review_on else None,
             }
@@ -85,13 +118,6 @@ def alert_for(session: Session, user: User, alert_id: int) -> Alert:
     return shown(session, [alert])[0]
 
 
-DECISIONS = (
-    "continue_conservative",
-    "refer_guided_injection",
-    "refer_surgical_review",
-    "adjust_plan",
-    "discharge",
-)
 # Which staff role acts on an alert, by where the rule routes it.
 ROUTE_ROLES = {"physio": "physio", "clinician": "clinician", "surgical_team": "clinician"}
 
@@ -124,7 +150,11 @@ def decide(
     _check_routed_to(user, alert)
     if alert.status == "decided":
         raise Conflict(f"The alert was already decided ({alert.decision}).")
-    alert.review_on = _review_on(session, alert, decision, review_on)
+    pathway = _pathway_of(session, alert)
+    allowed = [d.id for d in allowed_decisions(alert.rule_id, pathway)]
+    if decision not in allowed:
+        raise Invalid("decision", f"must be one of this alert's decisions: {', '.join(allowed)}")
+    alert.review_on = _review_on(session, alert, decision, review_on, _watched(alert, pathway))
     alert.decision = decision
     alert.decided_at = utcnow()
     if alert.rule_id in SUBMISSION_RULES:
@@ -147,22 +177,28 @@ def _sweep_by(session: Session, plan_id: int | None, review_on: date | None) -> 
         evaluation.next_due_on = review_on
 
 
-def _review_on(session: Session, alert: Alert, decision: str, asked: date | None) -> date | None:
+def _review_on(
+    session: Session, alert: Alert, decision: str, asked: date | None, watched: tuple[str, ...]
+) -> date | None:
     """Return the decision's review date: the one asked for, or the rule set's default."""
-    watched = alert.rule_id == "R-FAIL" and decision in WATCHED_DECISIONS
-    if asked is not None and not watched:
-        choices = " or ".join(WATCHED_DECISIONS)
+    if asked is not None and decision not in watched:
+        choices = " or ".join(watched) if watched else "none (this alert has no review date)"
         raise Invalid("review_on", f"only for a failed-trial alert decided {choices}")
-    if not watched:
+    if decision not in watched:
         return None
-    today = local_today(alert.patient)
     if asked is None:
-        plan = session.get(Plan, alert.plan_id) if alert.plan_id is not None else None
-        thresholds = thresholds_of(protocol_of(plan.protocol)) if plan else thresholds_for(None)
-        return default_review_on(today, thresholds.review_after_weeks)
+        return _default_review_on(session, alert)
+    today = local_today(alert.patient)
     if not today < asked <= today + timedelta(days=366):
         raise Invalid("review_on", f"must be after today ({today}) and within a year")
     return asked
+
+
+def _default_review_on(session: Session, alert: Alert) -> date:
+    """Return the review date a watched decision taken today gets by default."""
+    plan = session.get(Plan, alert.plan_id) if alert.plan_id is not None else None
+    thresholds = thresholds_of(protocol_of(plan.protocol)) if plan else thresholds_for(None)
+    return default_review_on(local_today(alert.patient), thresholds.review_after_weeks)
 
 
 def _transition(session: Session, user: User, alert: Alert, to: str, action: str, note):

@@ -182,6 +182,7 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         surgery_date=plan.surgery_date,
         meaningful_context=protocol.meaningful_context,
         outcome_entries=rows.outcome.get(plan.patient_id, []),
+        pathway=protocol.pathway,
     )
     return history, next_due(plan, protocol, today, gate, entries)
 

@@ -217,10 +217,13 @@ def _follow_up(session, patient_id, plan_id, findings, live, history) -> list[Al
         if alert.status != "decided":
             refresh_evidence(session, alert, finding)
             continue
-        if finding.rule_id != "R-FAIL" or alert.decision not in WATCHED_DECISIONS:
+        # Watched: a decision that set a review date (or, stored before review dates, one of
+        # the surgical pathway's watched decisions).
+        watched = alert.review_on is not None or alert.decision in WATCHED_DECISIONS
+        if finding.rule_id != "R-FAIL" or not watched:
             continue
         if items is None:
-            items = readiness_checklist(history.clinical_entries)
+            items = readiness_checklist(history.clinical_entries, history.pathway)
         reason = reraise_reason(
             history.today,
             alert.review_on,

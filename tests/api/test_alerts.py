@@ -100,22 +100,22 @@ def test_only_the_routed_role_acts_and_every_step_is_audited(clinician, physio, 
     assert ack.get_json()["status"] == "acknowledged"
     assert clinician.post(f"/alerts/{red_alert}/acknowledge", json={}).status_code == 409
     no_note = clinician.post(
-        f"/alerts/{red_alert}/decision", json={"decision": "refer_surgical_review"}
+        f"/alerts/{red_alert}/decision", json={"decision": "urgent_investigation"}
     )
     assert no_note.status_code == 422
     decided = clinician.post(
         f"/alerts/{red_alert}/decision",
-        json={"decision": "refer_surgical_review", "note": "Urgent MRI and spinal review today."},
+        json={"decision": "urgent_investigation", "note": "Urgent MRI and spinal review today."},
     )
     body = decided.get_json()
-    assert body["status"] == "decided" and body["decision"] == "refer_surgical_review"
+    assert body["status"] == "decided" and body["decision"] == "urgent_investigation"
     assert [(e["action"], e["actor_id"]) for e in body["events"]] == [
         ("raised", None),
         ("acknowledged", clinician.user["id"]),
-        ("decision:refer_surgical_review", clinician.user["id"]),
+        ("decision:urgent_investigation", clinician.user["id"]),
     ]
     again = clinician.post(
-        f"/alerts/{red_alert}/decision", json={"decision": "discharge", "note": "x"}
+        f"/alerts/{red_alert}/decision", json={"decision": "seen_and_excluded", "note": "x"}
     )
     assert again.status_code == 409
 

@@ -110,7 +110,7 @@ def test_alert_reads_and_actions_are_recorded(admin, clinician, patient):
     )
     decided = clinician.post(
         f"/alerts/{alert_id}/decision",
-        json={"decision": "refer_surgical_review", "note": "Needs a surgeon's view."},
+        json={"decision": "urgent_investigation", "note": "Needs an urgent MRI today."},
     )
     assert decided.status_code == 200
     found = _events(admin, actor_id=clinician.user["id"], patient_id=pid)

@@ -143,7 +143,7 @@ BODIES = {
     ("POST", "/sync"): lambda w: {"cursor": 0, "events": []},
     ("POST", "/alerts/<int:alert_id>/acknowledge"): lambda w: {"note": "Seen; calling today."},
     ("POST", "/alerts/<int:alert_id>/decision"): lambda w: {
-        "decision": "continue_conservative",
+        "decision": "seen_and_excluded",
         "note": "Screened by phone; no red flag confirmed.",
     },
 }

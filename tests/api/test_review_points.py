@@ -112,6 +112,7 @@ def test_the_review_date_raises_again_once_linked_to_the_decision(
     assert shown["follows_id"] == first
     assert [c["id"] for c in shown["chain"]] == [first]
     assert shown["chain"][0]["decision"] == "continue_conservative"
+    assert shown["chain"][0]["decision_label"] == "Continue conservative care"
     assert "review date" in shown["events"][0]["note"]
     old = clinician.get(f"/alerts/{first}").get_json()
     assert old["events"][-1]["action"] == "raised_again"
@@ -124,15 +125,21 @@ def test_new_evidence_raises_again_before_the_review_date(clean_app, clinician, 
     mri = {
         "kind": "imaging",
         "event_date": TODAY.isoformat(),
-        "details": {"modality": "MRI", "finding": "piriformis hypertrophy, sciatic nerve intact"},
+        "details": {
+            "modality": "MRI",
+            "finding": "piriformis hypertrophy, sciatic nerve intact",
+            "mechanical_source": "hypertrophied piriformis",
+        },
     }
     assert clinician.post(f"/patients/{pid}/clinical-events", json=mri).status_code == 201
     after = _sweep(clean_app)
     assert [(a[1], a[2]) for a in after] == [("decided", None), ("open", first)]
     shown = clinician.get(f"/alerts/{after[1][0]}").get_json()
     assert "new evidence" in shown["events"][0]["note"]
-    imaging = {i["key"]: i for i in shown["checklist"]}["imaging"]
-    assert imaging["met"] and "MRI" in imaging["evidence"]
+    # Deep gluteal syndrome's pathway: a plain MRI is not MR neurography, but it names a source.
+    items = {i["key"]: i for i in shown["checklist"]}
+    assert not items["mr_neurography"]["met"]
+    assert items["mechanical_source"]["met"] and "MRI" in items["mechanical_source"]["evidence"]
     assert _sweep(clean_app) == after
 
 

@@ -337,7 +337,7 @@ def test_a_positive_check_after_the_decision_raises_a_new_alert(patient, plan, c
     pid = patient.user["patient_id"]
     first = patient.post(f"/patients/{pid}/red-flag-checks", json=_check(trauma=True)).get_json()
     [decided] = first["alert_ids"]
-    decision = {"decision": "continue_conservative", "note": "Seen in clinic; no fracture."}
+    decision = {"decision": "seen_and_excluded", "note": "Seen in clinic; no fracture."}
     assert clinician.post(f"/alerts/{decided}/decision", json=decision).status_code == 200
     again = patient.post(f"/patients/{pid}/red-flag-checks", json=_check(trauma=True)).get_json()
     assert again["alert_ids"] and again["alert_ids"] != [decided]

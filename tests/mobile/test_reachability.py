@@ -40,7 +40,13 @@ from tests.mobile.conftest_ui import (
     tap,
     x_display,
 )
-from tests.mobile.test_screens import PASSWORD, make_patient, offline
+from tests.mobile.test_screens import (
+    PASSWORD,
+    make_patient,
+    offline,
+    raise_failed_trial,
+    raise_failed_trial_again,
+)
 
 __all__ = ["offline", "stride_app", "x_display"]  # fixtures used by name below
 VISITED: dict[str, set[str]] = {}  # role -> screen names probed
@@ -56,6 +62,7 @@ def people(live_server):
         "postop": make_patient(live_server, "Kit Reach", "hamstring-repair", 20, surgery=True),
         "glider": make_patient(live_server, "Gil Reach", "piriformis-neural-gliding", 14),
         "month": make_patient(live_server, "Mo Reach", "pelvic-floor-downtraining", 30),
+        "pudendal": make_patient(live_server, "Pia Reach", "pelvic-floor-downtraining", 90),
     }
 
 
@@ -626,6 +633,7 @@ def test_a_clinician_reaches_every_control(stride_app, live_server, people):
     decision = open_dialog("DecisionDialog")
     probe(app, "clinician", "the decision dialog")
     close(decision)
+    clinician_decides_a_failed_trial(app, live_server, people["pudendal"])
     tap(alert.ids.record)
     open_screen(app, "event")
     event = screen(app)
@@ -640,6 +648,43 @@ def test_a_clinician_reaches_every_control(stride_app, live_server, people):
     open_screen(app, "patient")
     pump(lambda: screen(app).data, what="the patient detail")
     probe(app, "clinician", "the patient detail")
+
+
+def open_alert_by_id(app, alert_id: int):
+    """Tap an alert in the queue (once the queue shows it); wait until it has loaded."""
+    go_tab(app, "alerts")
+    queue = screen(app)
+    pump(lambda: any(r.alert["id"] == alert_id for r in queue.ids.rows.children), what="queue")
+    tap(next(r for r in reversed(queue.ids.rows.children) if r.alert["id"] == alert_id))
+    open_screen(app, "alert")
+    alert = screen(app)
+    pump(lambda: alert.alert.get("id") == alert_id and alert.patient, what="the alert")
+    return alert
+
+
+def clinician_decides_a_failed_trial(app, live_server, who) -> None:
+    """Probe the decision dialog with and without a review date, and an alert with a chain."""
+    first = raise_failed_trial(live_server, who)
+    alert = open_alert_by_id(app, first)
+    probe(app, "clinician", "a failed-trial alert")
+    tap(alert.ids.decide)
+    decision = open_dialog("DecisionDialog")
+    tap(chip(decision.ids.decision, "refer_decompression"))
+    probe(app, "clinician", "the decision dialog: no review date")
+    tap(chip(decision.ids.decision, "continue_conservative"))
+    probe(app, "clinician", "the decision dialog: a review date")
+    date_picker(app, decision.ids.review_on)
+    decision.ids.note.text = "Six more weeks of down-training."
+    tap(decision.ids.save)
+    pump(lambda: alert.status == "decided", what="the decision")
+    again = raise_failed_trial_again(live_server, first)
+    alert = open_alert_by_id(app, again)
+    pump(lambda: alert.chain_text, what="the chain")
+    probe(app, "clinician", "an alert raised again, with its chain")
+    go_tab(app, "alerts")
+    tap(next(r for r in reversed(screen(app).ids.rows.children) if r.patient == "Robin Reach"))
+    open_screen(app, "alert")
+    pump(lambda: alert.patient and alert.alert.get("id") not in (first, again), what="back")
 
 
 def date_picker(app, field) -> None:
@@ -674,6 +719,9 @@ def test_the_tours_opened_every_screen_of_the_shell(stride_app):
         "the skip reason box",
         "the LEFS",
         "the global impression of change",
+        "the decision dialog: no review date",
+        "the decision dialog: a review date",
+        "an alert raised again, with its chain",
     ):
         assert what in SHOWN, f"no tour showed {what}"
     for mode in ("finished", "ended early", "paused", "resting"):

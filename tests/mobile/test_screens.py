@@ -86,6 +86,47 @@ def make_patient(live_server, name: str, protocol_id: str, days_ago: int, surger
     }
 
 
+def raise_failed_trial(live_server, who: dict) -> int:
+    """Raise an R-FAIL alert on the patient's plan and return its id.
+
+    The finding is the R-FAIL rule's own, judged on a failed 12-week course built in the domain
+    (logging twelve weeks over HTTP would take the tour a minute), with the plan's protocol
+    pathway; it is stored as the sweep stores it (escalation.raise_alerts).
+    """
+    from domain.rules import rule_fail
+    from server.extensions import db
+    from server.models import Plan
+    from server.services.escalation import raise_alerts
+    from server.services.plans import protocol_of
+    from tests.unit.test_rules import trial
+
+    with live_server.app.app_context():
+        plan = db.session.get(Plan, who["plan"]["id"])
+        [finding] = rule_fail(trial(pathway=protocol_of(plan.protocol).pathway))
+        [(alert, _)] = raise_alerts(db.session, plan.patient_id, plan.id, [finding])
+        db.session.commit()
+        return alert.id
+
+
+def raise_failed_trial_again(live_server, alert_id: int) -> int:
+    """Raise a decided R-FAIL alert again as the sweep does on its review date; return the id."""
+    from domain.rules import rule_fail
+    from server.extensions import db
+    from server.models import Alert, Plan
+    from server.services.escalation import live_alerts, raise_again
+    from server.services.plans import protocol_of
+    from tests.unit.test_rules import trial
+
+    with live_server.app.app_context():
+        alert = db.session.get(Alert, alert_id)
+        plan = db.session.get(Plan, alert.plan_id)
+        [finding] = rule_fail(trial(pathway=protocol_of(plan.protocol).pathway))
+        live = live_alerts(db.session, [plan.id])[plan.id]
+        again = raise_again(db.session, alert, finding, "the review date has come", live)
+        db.session.commit()
+        return again.id
+
+
 @pytest.fixture(scope="module")
 def person(live_server):
     """A piriformis patient in week 3: stretches, clamshells and two nerve sliders a day."""
@@ -750,11 +791,11 @@ def test_clinician_works_the_alert_records_a_result_and_decides(stride_app, live
 
     tap(alert.ids.decide)
     decision = open_dialog("DecisionDialog")
-    tap(next(c for c in decision.ids.decision.children if c.value == "continue_conservative"))
+    tap(next(c for c in decision.ids.decision.children if c.value == "seen_and_excluded"))
     decision.ids.note.text = "Seen in clinic today; MRI clear. Safety-net advice given."
     tap(decision.ids.save)
     pump(lambda: alert.notice.startswith("Decision saved") and idle(stride_app))
     assert alert.status == "decided"
     stored = person["clinician"].get(f"/alerts/{alert.alert['id']}")
-    assert (stored["status"], stored["decision"]) == ("decided", "continue_conservative")
+    assert (stored["status"], stored["decision"]) == ("decided", "seen_and_excluded")
     assert stored["events"][-1]["note"] == decision.ids.note.text

@@ -34,8 +34,14 @@ BORN = date(1979, 3, 14)
 RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\bdecision:|\d{4}-\d\d-\d\d|\bR-[A-Z]+")
 
 
-def new_patient(live_server, name: str, days_ago: int, born: date | None = BORN) -> dict:
-    """Create a piriformis patient of the demo team whose plan began `days_ago` days ago."""
+def new_patient(
+    live_server,
+    name: str,
+    days_ago: int,
+    born: date | None = BORN,
+    protocol_id: str = "piriformis-neural-gliding",
+) -> dict:
+    """Create a patient of the demo team whose plan (piriformis) began `days_ago` days ago."""
     physio, clinician = staff(live_server, DEMO_PHYSIO), staff(live_server, DEMO_CLINICIAN)
     email = f"clinician.ui.{name.split()[0].lower()}.{uuid.uuid4().hex[:6]}@example.org"
     body = {
@@ -51,7 +57,7 @@ def new_patient(live_server, name: str, days_ago: int, born: date | None = BORN)
     start = datetime.now(UTC).date() - timedelta(days=days_ago)
     plan = physio.post(
         f"/patients/{created['id']}/plans",
-        {"protocol_id": "piriformis-neural-gliding", "start_date": start.isoformat()},
+        {"protocol_id": protocol_id, "start_date": start.isoformat()},
     )
     me = ApiClient(live_server.url)
     me.sign_in(email, PASSWORD)
@@ -221,18 +227,25 @@ def protocol_ids() -> set[str]:
 
 def test_every_key_the_server_knows_has_plain_words():
     from domain import nerves, postop, redflags
+    from domain.decisions import all_decision_ids
     from domain.protocol import STOP_LEVELS
     from domain.readiness import readiness_checklist
     from mobile.screens import labels
     from server.models.alerts import SEVERITIES, STATUSES
+    from server.protocols.loader import validate_files
     from server.schemas.logs import INJECTION_GUIDANCE, ImagingDetails
-    from server.services.alerts import DECISIONS
+    from tests.unit.shipped_protocols import PROTOCOLS_DIR
+
+    docs, _ = validate_files([str(PROTOCOLS_DIR)])
+    pathway_ids = {
+        d["id"] for doc in docs.values() for d in (doc.get("pathway") or {}).get("decisions", ())
+    }
 
     known = {
         "red-flag question": ({q.key for q in redflags.QUESTIONS}, labels.RED_FLAGS),
         "red-flag group": ({q.group for q in redflags.QUESTIONS}, labels.RED_FLAG_GROUPS),
         "post-op question": ({q.key for q in postop.QUESTIONS}, labels.POSTOP_SIGNS),
-        "decision": (set(DECISIONS), dict(labels.DECISIONS)),
+        "decision": (all_decision_ids() | pathway_ids, dict(labels.DECISIONS)),
         "rule": (rule_ids(), labels.RULES),
         "event kind": ({"imaging", "guided_injection", "exam_finding"}, labels.EVENT_KINDS),
         "modality": (set(ImagingDetails().fields["modality"].validate.choices), labels.MODALITIES),
@@ -427,22 +440,93 @@ def test_the_clinician_decides_and_the_history_says_so_in_words(stride_app, flag
     alert = named(app, "alert")
     tap(alert.ids.decide)
     decision = open_dialog("DecisionDialog")
-    assert [c.text for c in reversed(decision.ids.decision.children)][2] == (
-        "Refer for surgical review"
+    # A red flag's own outcomes, in the server's words: never the surgical-review choices.
+    assert [c.text for c in reversed(decision.ids.decision.children)] == [
+        d["label"] for d in alert.alert["decisions"]
+    ]
+    assert [c.value for c in reversed(decision.ids.decision.children)][0] == (
+        "sent_to_emergency_department"
     )
-    tap(chip(decision.ids.decision, "refer_surgical_review"))
+    assert "Continue conservative care" not in texts(decision)
+    tap(chip(decision.ids.decision, "seen_and_excluded"))
+    assert decision.ids.review_on.get_root_window() is None, "no review date: out of the tree"
     tap(decision.ids.note)
     decision.ids.note.text = "Seen today: cauda equina excluded on MRI; [b]refer[/b] for review."
     tap(decision.ids.save)
     pump(lambda: alert.notice.startswith("Decision saved") and idle(app), what="the decision")
-    assert alert.notice == "Decision saved: Refer for surgical review"
+    words = "Seen: the red flag is excluded (e.g. cauda equina)"
+    assert alert.notice == "Decision saved: " + words
     stored = flagged["clinician"].get(f"/alerts/{alert.alert['id']}")
-    assert (stored["status"], stored["decision"]) == ("decided", "refer_surgical_review")
+    assert (stored["status"], stored["decision"]) == ("decided", "seen_and_excluded")
     last = alert.events_text.splitlines()[-1]
-    assert "Decided: Refer for surgical review. Seen today" in last
+    assert f"Decided: {words}. Seen today" in last
     assert "&bl;b&br;refer" in last, "a note's brackets are text, never markup"
     assert "decision:" not in alert.events_text
     assert not on_screen(alert, "Decide") and not on_screen(alert, "Mark seen")
+
+
+@pytest.fixture(scope="module")
+def pudendal_fail(live_server):
+    """A pudendal neuralgia patient whose 12-week trial failed (an open R-FAIL alert)."""
+    from tests.mobile.test_screens import raise_failed_trial
+
+    who = new_patient(live_server, "Pat Pudendal", 90, protocol_id="pelvic-floor-downtraining")
+    who["alert_id"] = raise_failed_trial(live_server, who)
+    return who
+
+
+def test_a_failed_trial_offers_its_pathway_and_a_review_date_from_the_picker(
+    stride_app, live_server, pudendal_fail
+):
+    from tests.mobile.test_screens import raise_failed_trial_again
+
+    app = stride_app
+    sign_in_clinician(app, live_server.url)
+    alert = open_alert(app, "Pat Pudendal", "R-FAIL")
+    steps = [item.label for item in reversed(alert.ids.checklist.children)]
+    assert steps == [
+        "Nantes criteria on record",
+        "Image-guided pudendal block with at least 50 % relief",
+        "Neuropathic medication reviewed",
+    ]
+    assert on_screen(alert, "Next steps after the failed trial")
+    assert alert.ids.chain.get_root_window() is None, "no earlier alert: no chain section"
+    tap(alert.ids.decide)
+    decision = open_dialog("DecisionDialog")
+    offered = [c.text for c in reversed(decision.ids.decision.children)]
+    assert offered[:3] == [
+        "Review neuropathic medication",
+        "Refer for an image-guided pudendal block",
+        "Refer for pudendal nerve decompression",
+    ]
+    assert "Refer for surgical review" not in offered
+    review = decision.ids.review_on
+    assert review.get_root_window() is None, "nothing chosen yet: no review date"
+    tap(chip(decision.ids.decision, "refer_decompression"))
+    assert review.get_root_window() is None, "a referral for surgery takes no review date"
+    tap(chip(decision.ids.decision, "review_medication"))
+    pump(lambda: review.get_root_window() is not None, what="the review date")
+    default = date.fromisoformat(alert.alert["default_review_on"])
+    assert review.value == default and str(default.day) in review.text
+    later = default + timedelta(days=7)
+    pick_date(app, review, later)
+    assert review.value == later
+    tap(decision.ids.note)
+    decision.ids.note.text = "Start pregabalin; judge again after the titration."
+    tap(decision.ids.save)
+    pump(lambda: alert.notice.startswith("Decision saved") and idle(app), what="the decision")
+    assert alert.notice == "Decision saved: Review neuropathic medication"
+    stored = pudendal_fail["clinician"].get(f"/alerts/{pudendal_fail['alert_id']}")
+    assert (stored["decision"], stored["review_on"]) == ("review_medication", later.isoformat())
+
+    # On the review date the episode comes back: the new alert shows the decided one.
+    again = raise_failed_trial_again(live_server, pudendal_fail["alert_id"])
+    sign_in_clinician(app, live_server.url)  # the morning queue, fresh
+    tap(next(r for r in rows(app) if r.alert["id"] == again))
+    pump(lambda: alert.alert.get("id") == again and alert.chain_text and idle(app), what="chain")
+    assert on_screen(alert, "Earlier alerts of this episode")
+    assert "Review neuropathic medication, review on" in alert.chain_text
+    assert str(later.day) in alert.chain_text and not RAW.search(alert.chain_text)
 
 
 def test_the_course_charts_every_week_and_scrolls_to_the_latest(

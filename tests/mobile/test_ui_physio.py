@@ -237,7 +237,7 @@ def test_no_next_phase_prompt_while_an_urgent_alert_is_open(stride_app, live_ser
     clinician = ApiClient(live_server.url)
     clinician.sign_in(DEMO_CLINICIAN, DEMO_PASSWORD)
     [red] = clinician.get("/alerts", patient_id=who["id"], rule="R-RED")
-    decision = {"decision": "continue_conservative", "note": "Seen in clinic: no cauda equina."}
+    decision = {"decision": "seen_and_excluded", "note": "Seen in clinic: no cauda equina."}
     clinician.post(f"/alerts/{red['id']}/decision", decision)
     tap(stride_app.root.ids.back)
     wait_for(stride_app, "patients")
