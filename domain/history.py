@@ -11,7 +11,7 @@ from domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 Status = Literal["done", "partial", "skipped"]
 SkipReason = Literal["stop_if", "pain", "no_time", "forgot", "unwell", "other"]
 PainContext = Literal["rest", "sitting", "walking", "night", "after_exercise", "other"]
-ClinicalKind = Literal["imaging", "guided_injection", "exam_finding"]
+ClinicalKind = Literal["imaging", "guided_injection", "exam_finding", "intake", "medication_review"]
 CareType = Literal["conservative", "post_operative"]
 
 

@@ -4,6 +4,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from domain.exams import (
+    EXAM_RESULTS,
+    MRI_MODALITIES,
+    exam_name,
+    modality_name,
+    target_name,
+)
 from domain.history import ClinicalEntry
 
 # A diagnostic guided injection counts as positive from this much relief (SPEC 4).
@@ -49,9 +56,7 @@ def _latest(entries: list[ClinicalEntry]) -> ClinicalEntry | None:
 def _imaging(entries: list[ClinicalEntry]) -> ReadinessItem:
     """Check that an MRI (including MR neurography) has been done."""
     mri = [
-        e
-        for e in entries
-        if e.kind == "imaging" and str(e.details.get("modality", "")).upper().startswith("MR")
+        e for e in entries if e.kind == "imaging" and e.details.get("modality") in MRI_MODALITIES
     ]
     label = "Imaging (MRI) done"
     if not (latest := _latest(mri)):
@@ -63,7 +68,7 @@ def _imaging(entries: list[ClinicalEntry]) -> ReadinessItem:
             "entrapment is suspected).",
         )
     finding = latest.details.get("finding") or "no finding recorded"
-    summary = f"{latest.details.get('modality')}: {finding}"
+    summary = f"{modality_name(latest.details.get('modality'))}: {finding}"
     return ReadinessItem("imaging", label, True, latest.event_date, summary)
 
 
@@ -105,10 +110,7 @@ def _injection_summary(entry: ClinicalEntry) -> str:
     d = entry.details
     relief = injection_relief(d)
     relief_text = "relief not computable" if relief is None else f"{relief:.0f} % relief"
-    return (
-        f"{d.get('target', 'unspecified target')}: NPRS {d.get('pain_before')} -> "
-        f"{d.get('pain_after')} ({relief_text})"
-    )
+    return f"{target_name(d)}: NPRS {d.get('pain_before')} -> {d.get('pain_after')} ({relief_text})"
 
 
 def _by(entry: ClinicalEntry) -> str:
@@ -134,9 +136,10 @@ def _mechanical_source(entries: list[ClinicalEntry]) -> ReadinessItem:
         )
     d = latest.details
     if latest.kind == "imaging":
-        how = f"{d.get('modality', 'imaging')}: {d.get('finding', 'no finding recorded')}"
+        how = f"{modality_name(d.get('modality'))}: {d.get('finding', 'no finding recorded')}"
     else:
-        how = f"{d.get('test', 'exam')}: {d.get('result', 'n/a')}"
+        result = d.get("result", "n/a")
+        how = f"{exam_name(d.get('test', 'exam'))}: {EXAM_RESULTS.get(result, result)}"
     summary = f"{d['mechanical_source']} ({how}{_by(latest)})"
     return ReadinessItem("mechanical_source", label, True, latest.event_date, summary)
 
@@ -163,7 +166,7 @@ def _lumbar_spine(entries: list[ClinicalEntry]) -> ReadinessItem:
         e for e in (exam, imaging) if e is not None and e.details["lumbar_spine"] != "excluded"
     ]
     evidence = "; ".join(
-        f"{'examination' if e.kind == 'exam_finding' else e.details.get('modality', 'imaging')}"
+        f"{'examination' if e.kind == 'exam_finding' else modality_name(e.details.get('modality'))}"
         f" {e.event_date}: {e.details['lumbar_spine'].replace('_', ' ')}{_by(e)}"
         for e in (exam, imaging)
         if e is not None

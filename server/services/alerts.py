@@ -6,6 +6,7 @@ from sqlalchemy import case, select
 from sqlalchemy.orm import Session
 
 from domain.readiness import next_steps, readiness_checklist
+from domain.records import record_lines
 from domain.review import WATCHED_DECISIONS, default_review_on
 from domain.ruleset import thresholds_for
 from server.models import Alert, AlertEvent, Plan, PlanEvaluation, User
@@ -34,6 +35,7 @@ def shown(session: Session, alerts: list[Alert]) -> list[Alert]:
             items = readiness_checklist(entries[alert.patient_id])
             alert.current_checklist = [item.as_evidence() for item in items]
             alert.current_next_steps = next_steps(items)
+            alert.current_clinical_record = record_lines(entries[alert.patient_id])
         alert.chain = _chain(session, alert)
     return alerts
 
