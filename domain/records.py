@@ -69,6 +69,8 @@ def exam_text(d: Mapping) -> str:
     text = f"{name}: {EXAM_RESULTS[d['result']]}"
     if d["result"] != "not_done":
         text += f" ({accuracy_text(test)})"
+    if d["result"] == "negative" and test.sensitivity is not None and test.sensitivity < 0.5:
+        text += ": a negative result does not rule it out"
     return text + _tail(d)
 
 

@@ -288,7 +288,7 @@ def clinical_record_lines(alert: dict) -> list[str]:
         if entry is not None:
             text = PREFIXES.get(entry.kind, "") + describe(entry, entries)
             by = f" ({record['recorded_by']})" if record.get("recorded_by") else ""
-            lines.append(f"{date_text(entry.event_date)}: {_plain(text + by)}")
+            lines.append(f"[b]{date_text(entry.event_date)}[/b]: {_plain(text + by)}")
         elif record.get("text"):  # a remark about several records (the piriformis pair)
             lines.append(_plain(record["text"]))
     return lines
