@@ -31,43 +31,46 @@ class ExamTest:
 
 _MARTIN = "Martin 2014"  # Martin HD et al., KSSTA 2014;22:882-8 (endoscopy as reference)
 
-EXAM_TESTS: dict[str, ExamTest] = {
-    t.id: t
-    for t in (
-        ExamTest(
-            "long_stride_walking",
-            "Long-stride walking test",
-            "ischiofemoral_impingement",
-            0.95,
-            0.84,
-            "Gómez-Hoyos 2016",  # Arthroscopy 2016
-        ),
-        ExamTest(
-            "active_piriformis",
-            "Active piriformis test",
-            "deep_gluteal_syndrome",
-            0.78,
-            0.80,
-            _MARTIN,
-        ),
-        ExamTest(
-            "seated_piriformis_stretch",
-            "Seated piriformis stretch test",
-            "deep_gluteal_syndrome",
-            0.52,
-            0.90,
-            _MARTIN,
-        ),
-        # Low sensitivity: a negative straight-leg raise does not rule deep gluteal syndrome out.
-        ExamTest(
-            "straight_leg_raise", "Straight-leg raise", "deep_gluteal_syndrome", 0.15, 0.95, _MARTIN
-        ),
-        ExamTest("ifi_test", "Ischiofemoral impingement test", "ischiofemoral_impingement"),
-        ExamTest("active_knee_flexion_30", "Active knee flexion at 30°", "proximal_hamstring"),
-        ExamTest("active_knee_flexion_90", "Active knee flexion at 90°", "proximal_hamstring"),
-        ExamTest("palpation", "Palpation", None),
-    )
-}
+
+def _by_id(*items) -> dict:
+    """Return catalogue entries keyed by their id, in the order given."""
+    return {item.id: item for item in items}
+
+
+EXAM_TESTS: dict[str, ExamTest] = _by_id(
+    ExamTest(
+        "long_stride_walking",
+        "Long-stride walking test",
+        "ischiofemoral_impingement",
+        0.95,
+        0.84,
+        "Gómez-Hoyos 2016",  # Arthroscopy 2016
+    ),
+    ExamTest(
+        "active_piriformis",
+        "Active piriformis test",
+        "deep_gluteal_syndrome",
+        0.78,
+        0.80,
+        _MARTIN,
+    ),
+    ExamTest(
+        "seated_piriformis_stretch",
+        "Seated piriformis stretch test",
+        "deep_gluteal_syndrome",
+        0.52,
+        0.90,
+        _MARTIN,
+    ),
+    # Low sensitivity: a negative straight-leg raise does not rule deep gluteal syndrome out.
+    ExamTest(
+        "straight_leg_raise", "Straight-leg raise", "deep_gluteal_syndrome", 0.15, 0.95, _MARTIN
+    ),
+    ExamTest("ifi_test", "Ischiofemoral impingement test", "ischiofemoral_impingement"),
+    ExamTest("active_knee_flexion_30", "Active knee flexion at 30°", "proximal_hamstring"),
+    ExamTest("active_knee_flexion_90", "Active knee flexion at 90°", "proximal_hamstring"),
+    ExamTest("palpation", "Palpation", None),
+)
 # Either of the two piriformis tests positive (Martin 2014): more sensitive than each alone.
 PIRIFORMIS_PAIR = ("active_piriformis", "seated_piriformis_stretch")
 PIRIFORMIS_PAIR_ACCURACY = (0.91, 0.80, _MARTIN)
@@ -86,29 +89,26 @@ class PalpationSite:
 
 # The review names the sites around the ischial tuberosity (lateral: IFI; posterior: hamstring;
 # medial: pudendal); the sciatic notch for deep gluteal syndrome is clinical judgement [opinion].
-PALPATION_SITES: dict[str, PalpationSite] = {
-    s.id: s
-    for s in (
-        PalpationSite(
-            "lateral_to_ischial_tuberosity",
-            "lateral to the ischial tuberosity (ischiofemoral space)",
-            "ischiofemoral_impingement",
-        ),
-        PalpationSite(
-            "posterior_ischial_tuberosity",
-            "on the ischial tuberosity, posteriorly (hamstring origin)",
-            "proximal_hamstring",
-        ),
-        PalpationSite(
-            "medial_ischial_tuberosity",
-            "medial to the ischial tuberosity (Alcock's canal)",
-            "pudendal_neuralgia",
-        ),
-        PalpationSite(
-            "sciatic_notch", "over the sciatic notch (deep gluteal space)", "deep_gluteal_syndrome"
-        ),
-    )
-}
+PALPATION_SITES: dict[str, PalpationSite] = _by_id(
+    PalpationSite(
+        "lateral_to_ischial_tuberosity",
+        "lateral to the ischial tuberosity (ischiofemoral space)",
+        "ischiofemoral_impingement",
+    ),
+    PalpationSite(
+        "posterior_ischial_tuberosity",
+        "on the ischial tuberosity, posteriorly (hamstring origin)",
+        "proximal_hamstring",
+    ),
+    PalpationSite(
+        "medial_ischial_tuberosity",
+        "medial to the ischial tuberosity (Alcock's canal)",
+        "pudendal_neuralgia",
+    ),
+    PalpationSite(
+        "sciatic_notch", "over the sciatic notch (deep gluteal space)", "deep_gluteal_syndrome"
+    ),
+)
 
 MODALITIES = {
     "MRI": "MRI",

@@ -27,7 +27,8 @@ DATE_WORDS = {
     "intake": "Date of the intake",
     "medication_review": "Date of the review",
 }
-MODALITIES = list(exams.MODALITIES.items())
+# Chip words: "EMG / nerve conduction studies" takes three lines on a small phone.
+MODALITIES = list({**exams.MODALITIES, "EMG_NCS": "EMG / NCS"}.items())
 GUIDANCE = list(labels.GUIDANCE.items())
 TESTS = [(t.id, t.name) for t in exams.EXAM_TESTS.values()]
 SITES = [(s.id, s.name[:1].upper() + s.name[1:]) for s in exams.PALPATION_SITES.values()]

@@ -366,10 +366,7 @@ def test_the_alert_shows_age_time_and_the_answer_in_words(stride_app, flagged):
 def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(stride_app, flagged):
     app = stride_app
     alert = named(app, "alert")
-    tap(alert.ids.record)
-    event = named(app, "event")
-    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
-    tap(chip(event.ids.kind, "guided_injection"))
+    event = open_form(app, alert, "guided_injection")
     assert not event.ids.guidance.selected, "no guidance is chosen for the clinician"
     tap(event.ids.save)
     assert event.error == (
@@ -439,10 +436,7 @@ def test_recording_an_exam_test_shows_its_accuracy_and_palpation_needs_its_site(
 ):
     app = stride_app
     alert = named(app, "alert")
-    tap(alert.ids.record)
-    event = named(app, "event")
-    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
-    tap(chip(event.ids.kind, "exam_finding"))
+    event = open_form(app, alert, "exam_finding")
     assert not on_screen(event, "Site palpated (required)")
     tap(chip(event.ids.exam_test, "seated_piriformis_stretch"))
     assert on_screen(
@@ -469,6 +463,15 @@ def test_recording_an_exam_test_shows_its_accuracy_and_palpation_needs_its_site(
         "result": "positive",
         "lumbar_spine": "excluded",
     }
+
+
+def open_form(app, alert, kind: str):
+    """Tap "Record result" on the alert and choose the kind of record; return the form."""
+    tap(alert.ids.record)
+    event = named(app, "event")
+    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
+    tap(chip(event.ids.kind, kind))
+    return event
 
 
 def dialogs() -> list[str]:
