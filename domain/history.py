@@ -150,7 +150,7 @@ class PostopCheckEntry:
 
 @dataclass(frozen=True)
 class ClinicalEntry:
-    """A clinician-recorded event: imaging, a diagnostic guided injection or an exam finding."""
+    """A clinician-recorded event: imaging, an injection, an exam test, intake, medication."""
 
     kind: ClinicalKind
     event_date: date
