@@ -12,7 +12,7 @@ from domain.ruleset import DEFAULT_THRESHOLDS, Thresholds
 Status = Literal["done", "partial", "skipped"]
 SkipReason = Literal["stop_if", "pain", "no_time", "forgot", "unwell", "other"]
 PainContext = Literal["rest", "sitting", "walking", "night", "after_exercise", "other"]
-ClinicalKind = Literal["imaging", "guided_injection", "exam_finding"]
+ClinicalKind = Literal["imaging", "guided_injection", "exam_finding", "intake", "medication_review"]
 CareType = Literal["conservative", "post_operative"]
 # The pain contexts a protocol may name as its condition's meaningful task (R-FAIL judges pain
 # there): every context of a pain log but "other".
@@ -154,7 +154,7 @@ class PostopCheckEntry:
 
 @dataclass(frozen=True)
 class ClinicalEntry:
-    """A clinician-recorded event: imaging, a diagnostic guided injection or an exam finding."""
+    """A clinician-recorded event: imaging, an injection, an exam test, intake, medication."""
 
     kind: ClinicalKind
     event_date: date

@@ -4,6 +4,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from domain.exams import (
+    EXAM_RESULTS,
+    exam_name,
+    modality_name,
+    target_name,
+)
 from domain.history import ClinicalEntry
 from domain.pathway import NANTES_CRITERIA, OLD_MODALITIES, SURGICAL_PATHWAY, Pathway, PathwayStep
 
@@ -58,6 +64,13 @@ def _words(value: object) -> str:
     return str(value).replace("_", " ")
 
 
+def _measurement(field: str, value: object) -> str:
+    """Return a measurement in words ("ischiofemoral space 12 mm")."""
+    if field.endswith("_mm") and isinstance(value, int | float):
+        return f"{_words(field[:-3])} {value:g} mm"
+    return f"{_words(field)} {value}"
+
+
 def _imaging(step: PathwayStep, entries: list) -> ReadinessItem:
     """Check that imaging of the step's modality, with its measurements, is on record."""
     want = step.done_when
@@ -71,8 +84,8 @@ def _imaging(step: PathwayStep, entries: list) -> ReadinessItem:
     if not (latest := _latest(found)):
         return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     d = latest.details
-    summary = f"{_words(_modality(d))}: {d.get('finding') or 'no finding recorded'}"
-    measured = [f"{_words(field)} {d[field]}" for field in want.has]
+    summary = f"{modality_name(d.get('modality'))}: {d.get('finding') or 'no finding recorded'}"
+    measured = [_measurement(field, d[field]) for field in want.has]
     if measured:
         summary += " (" + ", ".join(measured) + ")"
     return ReadinessItem(step.id, step.title, True, latest.event_date, summary + _by(latest))
@@ -112,8 +125,7 @@ def _injection_summary(entry: ClinicalEntry) -> str:
     d = entry.details
     relief = injection_relief(d)
     relief_text = "relief not computable" if relief is None else f"{relief:.0f} % relief"
-    target = _words(d.get("target", "unspecified target"))
-    return f"{target}: NPRS {d.get('pain_before')} -> {d.get('pain_after')} ({relief_text})"
+    return f"{target_name(d)}: NPRS {d.get('pain_before')} -> {d.get('pain_after')} ({relief_text})"
 
 
 def _by(entry: ClinicalEntry) -> str:
@@ -134,27 +146,32 @@ def _exam(step: PathwayStep, entries: list) -> ReadinessItem:
     if not (latest := _latest(found)):
         return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     d = latest.details
-    summary = f"{_words(d.get('test', 'exam'))}: {d.get('result', 'n/a')}{_by(latest)}"
+    result = d.get("result", "n/a")
+    summary = f"{exam_name(d.get('test', 'exam'))}: {EXAM_RESULTS.get(result, result)}{_by(latest)}"
     return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
 
 
-def nantes_summary(nantes: Mapping) -> tuple[bool, bool, str]:
+def nantes_summary(nantes: Mapping, entries: Iterable = ()) -> tuple[bool, bool, str]:
     """Return (recorded, all met, words) for an intake's Nantes criteria.
 
     Recorded: every criterion answered yes or no, except relief by the block, which may stay
-    unknown until the block is done (the block step reports it).
+    unknown until the block is done (the block step reports it). A pudendal block on record
+    decides that criterion (domain.nantes).
     """
-    answers = {key: nantes.get(key, "unknown") for key in NANTES_CRITERIA}
+    from domain.nantes import NANTES_CRITERIA as WORDS  # it imports this module
+    from domain.nantes import nantes_of
+
+    status = nantes_of(nantes, entries)
+    answers = status.answers
     recorded = all(
         answers[key] in ("yes", "no") for key in NANTES_CRITERIA if key != "relieved_by_block"
     )
-    met = all(value == "yes" for value in answers.values())
     yes = sum(value == "yes" for value in answers.values())
     words = f"Nantes criteria: {yes} of {len(NANTES_CRITERIA)} met"
-    others = [f"{_words(key)}: {value}" for key, value in answers.items() if value != "yes"]
+    others = [f"{WORDS[key].lower()}: {value}" for key, value in answers.items() if value != "yes"]
     if others:
         words += " (" + "; ".join(others) + ")"
-    return recorded, met, words
+    return recorded, status.met, words
 
 
 def _intake(step: PathwayStep, entries: list) -> ReadinessItem:
@@ -162,7 +179,7 @@ def _intake(step: PathwayStep, entries: list) -> ReadinessItem:
     found = [e for e in entries if e.kind == "intake" and isinstance(e.details.get("nantes"), dict)]
     if not (latest := _latest(found)):
         return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
-    recorded, met, words = nantes_summary(latest.details["nantes"])
+    recorded, met, words = nantes_summary(latest.details["nantes"], entries)
     ok = met if step.done_when.nantes == "met" else recorded
     return ReadinessItem(
         step.id,
@@ -197,9 +214,10 @@ def _mechanical_source(step: PathwayStep, entries: list) -> ReadinessItem:
         return ReadinessItem(step.id, step.title, False, next_step=step.next_step)
     d = latest.details
     if latest.kind == "imaging":
-        how = f"{d.get('modality', 'imaging')}: {d.get('finding', 'no finding recorded')}"
+        how = f"{modality_name(d.get('modality'))}: {d.get('finding', 'no finding recorded')}"
     else:
-        how = f"{d.get('test', 'exam')}: {d.get('result', 'n/a')}"
+        result = d.get("result", "n/a")
+        how = f"{exam_name(d.get('test', 'exam'))}: {EXAM_RESULTS.get(result, result)}"
     summary = f"{d['mechanical_source']} ({how}{_by(latest)})"
     return ReadinessItem(step.id, step.title, True, latest.event_date, summary)
 
@@ -219,7 +237,7 @@ def _lumbar_spine(step: PathwayStep, entries: list) -> ReadinessItem:
         e for e in (exam, imaging) if e is not None and e.details["lumbar_spine"] != "excluded"
     ]
     evidence = "; ".join(
-        f"{'examination' if e.kind == 'exam_finding' else e.details.get('modality', 'imaging')}"
+        f"{'examination' if e.kind == 'exam_finding' else modality_name(e.details.get('modality'))}"
         f" {e.event_date}: {e.details['lumbar_spine'].replace('_', ' ')}{_by(e)}"
         for e in (exam, imaging)
         if e is not None

@@ -88,6 +88,7 @@ class AlertScreen(BaseScreen):
     pain_text = StringProperty("")
     span_text = StringProperty("")
     facts_text = StringProperty("")
+    record_text = StringProperty("")  # the structured clinical records, in words
     events_text = StringProperty("")
     chain_text = StringProperty("")  # the earlier alerts of this episode, with their decisions
     checklist_title = StringProperty("")
@@ -107,6 +108,7 @@ class AlertScreen(BaseScreen):
             self.headline = self.severity = self.status = self.rationale = ""
             self.patient_line = self.status_text = self.facts_text = self.events_text = ""
             self.chain_text = ""
+            self.record_text = ""
             self._show_course(Course(), {})
             self.ids.page.scroll_y = 1
         self.notice = notice
@@ -132,6 +134,7 @@ class AlertScreen(BaseScreen):
         self.status_text = evidence.status_line(alert, now)
         self.rationale = evidence.summary(alert, names)
         self.facts_text = "\n".join(evidence.evidence_lines(alert, now, names))
+        self.record_text = "\n".join(evidence.clinical_record_lines(alert))
         self.can_act = labels.can_act(alert, self.app.role)
         self.cancer_text = CANCER_TEXT[patient.get("cancer_history")]
         self._show_course(course, alert.get("evidence") or {})

@@ -1,70 +1,61 @@
-"""Clinician: record imaging, a diagnostic guided injection result or an exam finding."""
+"""Clinician: record imaging, an injection, an exam test, the intake or a medication review."""
 
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
 
+from domain import exams
+from domain.nantes import NANTES_CRITERIA, nantes_of
 from mobile.core.formatting import as_date
 from mobile.screens import labels
 from mobile.screens.base import BaseScreen, load_kv
+from mobile.screens.eventform import details_of, missing_text, relief_text
 from mobile.screens.patient import patient_today
 from mobile.widgets import datepicker  # noqa: F401  (DateField, used in event.kv)
 
 # Chip words short enough for three chips side by side on a phone.
-KINDS = [("imaging", "Imaging"), ("guided_injection", "Injection"), ("exam_finding", "Exam")]
-MODALITIES = list(labels.MODALITIES.items())
-GUIDANCE = list(labels.GUIDANCE.items())
-# What each kind cannot be saved without, as the form names it to the clinician.
-REQUIRED = {
-    "imaging": (("modality", "the modality"), ("finding", "the finding")),
-    "guided_injection": (
-        ("target", "the injection target"),
-        ("guidance", "the guidance"),
-        ("before", "pain before"),
-        ("after", "pain after"),
-    ),
-    "exam_finding": (("test", "the test"), ("finding", "the result")),
+KINDS = [
+    ("imaging", "Imaging"),
+    ("guided_injection", "Injection"),
+    ("exam_finding", "Exam"),
+    ("intake", "Intake"),
+    ("medication_review", "Medicines"),
+]
+DATE_WORDS = {
+    "imaging": "Date of the imaging",
+    "guided_injection": "Date of the injection",
+    "exam_finding": "Date of the examination",
+    "intake": "Date of the intake",
+    "medication_review": "Date of the review",
 }
+# Chip words: "EMG / nerve conduction studies" takes three lines on a small phone.
+MODALITIES = list({**exams.MODALITIES, "EMG_NCS": "EMG / NCS"}.items())
+GUIDANCE = list(labels.GUIDANCE.items())
+TESTS = [(t.id, t.name) for t in exams.EXAM_TESTS.values()]
+SITES = [(s.id, s.name[:1].upper() + s.name[1:]) for s in exams.PALPATION_SITES.values()]
+RESULTS = [("positive", "Positive"), ("negative", "Negative"), ("not_done", "Not done")]
+TARGETS = list(exams.INJECTION_TARGETS.items())
+YES_NO_UNKNOWN = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known")]
+LUMBAR = [("excluded", "Excluded"), ("not_excluded", "Not excluded")]
 
 
-def details_of(kind: str, f: dict) -> dict:
-    """Return the API `details` of an event from the form's values."""
-    if kind == "imaging":
-        found = {"modality": f["modality"], "finding": f["finding"]}
-        # A graded hamstring tear is what non-operative hamstring care needs on record.
-        for key in ("tendons_torn", "retraction_mm"):
-            if f.get(key) is not None:
-                found[key] = f[key]
-    elif kind == "guided_injection":
-        found = {
-            "target": f["target"],
-            "guidance": f["guidance"],
-            "pain_before": f["before"],
-            "pain_after": f["after"],
-        }
-    else:
-        found = {"test": f["test"], "result": f["finding"]}
-    if kind != "guided_injection" and f.get("source"):
-        found["mechanical_source"] = f["source"]
-    return found
-
-
-def missing_text(kind: str, values: dict) -> str:
-    """Return "Still needed: the date and the guidance." or "" when the form is complete."""
-    missing = [words for key, words in REQUIRED[kind] if values.get(key) in (None, "")]
-    if values.get("date") is None:
-        missing.insert(0, "the date")
-    if not missing:
+def accuracy_line(test_id: str) -> str:
+    """Return what a test looks for and its published accuracy, for the chosen chip."""
+    test = exams.EXAM_TESTS.get(test_id)
+    if test is None:
         return ""
-    listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " and " + missing[-1]
-    return f"Still needed: {listed}."
+    if test.condition is None:
+        return "Choose the site: tenderness there points to the condition named beside it."
+    looks = exams.CONDITIONS[test.condition]
+    if test.sensitivity is None:
+        return f"Looks for {looks}. Accuracy not known: no verified study."
+    return f"Looks for {looks}: {exams.accuracy_text(test)}."
 
 
-def relief_text(before, after) -> str:
-    """Return "71 % relief: positive (positive means at least 50 %)" for an injection."""
-    if before is None or after is None or before == 0:
-        return ""
-    relief = round((before - after) / before * 100)
-    verdict = "positive" if relief >= 50 else "not positive"
-    return f"{relief} % relief: {verdict} (positive means at least 50 %)"
+class NantesRow(BoxLayout):
+    """One Nantes criterion with Yes / No / Not known chips."""
+
+    key = StringProperty("")
+    text = StringProperty("")
 
 
 class EventScreen(BaseScreen):
@@ -72,14 +63,34 @@ class EventScreen(BaseScreen):
 
     patient = DictProperty()
     kind = StringProperty("imaging")
+    test = StringProperty("")
+    target = StringProperty("")
     relief = StringProperty("")
+    accuracy = StringProperty("")
+    nantes_text = StringProperty("")
     patient_name = StringProperty("")
     alert_id = NumericProperty(0)
     today = ObjectProperty(None, allownone=True)  # the patient's today: no later event date
     born = ObjectProperty(None, allownone=True)  # their date of birth: no earlier one
     kinds = KINDS
+    date_words = DATE_WORDS
     modalities = MODALITIES
     guidances = GUIDANCE
+    tests = TESTS
+    sites = SITES
+    results = RESULTS
+    targets = TARGETS
+    yes_no_unknown = YES_NO_UNKNOWN
+    lumbar_choices = LUMBAR
+
+    def on_kv_post(self, _base) -> None:
+        box = self.ids.nantes
+        self.nantes_rows = {}
+        for key, text in NANTES_CRITERIA.items():
+            row = NantesRow(key=key, text=text)
+            row.ids.chips.bind(selected=lambda *_: self.update_nantes())
+            box.add_widget(row)
+            self.nantes_rows[key] = row
 
     def show(self, patient=None, alert_id=0, **_kwargs) -> None:
         """Start an empty form for a patient."""
@@ -97,19 +108,52 @@ class EventScreen(BaseScreen):
 
     def _clear(self) -> None:
         ids = self.ids
-        for field in ("finding", "source", "target", "test"):
+        for field in ("finding", "source", "target_note", "anaesthetic", "task", "note"):
+            ids[field].text = ""
+        for field in ("surgery", "medications", "outcome", "ifs", "qfs", "minutes"):
             ids[field].text = ""
         ids.before.value = ids.after.value = None
         ids.tendons.value = ids.retraction.value = None
         ids.date.value = None
-        ids.guidance.reset()
+        for group in ("guidance", "exam_test", "site", "result", "target", "oedema", "lumbar"):
+            ids[group].reset()
+        ids.cancer.reset()
+        for row in self.nantes_rows.values():
+            row.ids.chips.reset()
         ids.kind.select("imaging")
         ids.modality.select("MRI")
+
+    def choose_test(self, test_id: str) -> None:
+        """Show the chosen test's accuracy (and the palpation sites for palpation)."""
+        self.test = test_id
+        self.accuracy = accuracy_line(test_id)
+        self.recheck()
 
     def update_relief(self) -> None:
         """Show the relief of an injection as it is entered."""
         self.relief = relief_text(self.ids.before.value, self.ids.after.value)
         self.recheck()
+
+    def update_nantes(self) -> None:
+        """Say whether the Nantes criteria entered so far are met."""
+        given = self._nantes()
+        if not given:
+            self.nantes_text = ""
+            return
+        status = nantes_of(given)
+        if status.met:
+            self.nantes_text = "All five criteria met."
+            return
+        yes = 5 - len(status.against) - len(status.unknown)
+        against = f", {len(status.against)} no" if status.against else ""
+        self.nantes_text = f"Not met: {yes} of 5 yes{against}; all five are needed."
+
+    def _nantes(self) -> dict:
+        """Return the criteria answered, the others "unknown"; {} when none is answered."""
+        chosen = {k: row.ids.chips.selected for k, row in self.nantes_rows.items()}
+        if not any(chosen.values()):
+            return {}
+        return {k: value or "unknown" for k, value in chosen.items()}
 
     def recheck(self) -> None:
         """Keep a "Still needed" line true while the clinician fills the form in."""
@@ -125,12 +169,28 @@ class EventScreen(BaseScreen):
             "guidance": ids.guidance.selected,
             "finding": ids.finding.text.strip(),
             "source": ids.source.text.strip(),
-            "target": ids.target.text.strip(),
-            "test": ids.test.text.strip(),
+            "lumbar_spine": ids.lumbar.selected,
+            "test": ids.exam_test.selected,
+            "site": ids.site.selected,
+            "result": ids.result.selected,
+            "note": ids.note.text.strip(),
+            "target": ids.target.selected,
+            "target_note": ids.target_note.text.strip(),
+            "anaesthetic": ids.anaesthetic.text.strip(),
+            "provocative_task": ids.task.text.strip(),
+            "minutes_after": ids.minutes.text.strip(),
             "before": ids.before.value,
             "after": ids.after.value,
             "tendons_torn": ids.tendons.value,
             "retraction_mm": ids.retraction.value,
+            "ischiofemoral_space_mm": ids.ifs.text.strip(),
+            "quadratus_femoris_space_mm": ids.qfs.text.strip(),
+            "quadratus_femoris_oedema": ids.oedema.selected,
+            "cancer_history": ids.cancer.selected,
+            "previous_surgery": ids.surgery.text.strip(),
+            "nantes": self._nantes(),
+            "medications": ids.medications.text.strip(),
+            "outcome": ids.outcome.text.strip(),
         }
 
     def save(self) -> None:

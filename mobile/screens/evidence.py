@@ -9,7 +9,9 @@ from datetime import datetime
 
 from kivy.utils import escape_markup
 
-from mobile.core.formatting import date_text, plural
+from domain.history import ClinicalEntry
+from domain.records import PREFIXES, describe
+from mobile.core.formatting import as_date, date_text, plural
 from mobile.core.outcomes import function_lines
 from mobile.screens.labels import (
     CHECKLIST,
@@ -277,8 +279,30 @@ def checklist_detail(item: dict) -> str:
 
 def _plain(text: str) -> str:
     """Return a readiness text, markup-safe, with its ASCII arrows as the sign they stand for."""
-    text = escape_markup(text).replace(">=", "≥").replace("NPRS ", "pain ")
+    text = escape_markup(text).replace(">=", "≥").replace("<=", "≤").replace("NPRS ", "pain ")
     return text.replace(" -&gt; ", f" {ARROW} ").replace(" -> ", f" {ARROW} ")
+
+
+def _entry(record: dict) -> ClinicalEntry | None:
+    """Return a clinical record sent with an alert as an entry, or None for a remark."""
+    if record.get("kind") not in EVENT_KINDS or not record.get("event_date"):
+        return None
+    return ClinicalEntry(record["kind"], as_date(record["event_date"]), record.get("details") or {})
+
+
+def clinical_record_lines(alert: dict) -> list[str]:
+    """Return the alert's clinical records in words: "Tue 20 Oct: Active piriformis test: ..."."""
+    records = [(r, _entry(r)) for r in alert.get("clinical_record") or () if isinstance(r, dict)]
+    entries = [entry for _, entry in records if entry is not None]
+    lines = []
+    for record, entry in records:
+        if entry is not None:
+            text = PREFIXES.get(entry.kind, "") + describe(entry, entries)
+            by = f" ({record['recorded_by']})" if record.get("recorded_by") else ""
+            lines.append(f"[b]{date_text(entry.event_date)}[/b]: {_plain(text + by)}")
+        elif record.get("text"):  # a remark about several records (the piriformis pair)
+            lines.append(_plain(record["text"]))
+    return lines
 
 
 # -- the figures beside the charts

@@ -5,6 +5,8 @@ every key the domain and the API know and fails on any missing here. `word()` st
 unknown key readably (a newer server), but that is the exception the test catches.
 """
 
+from domain import exams
+from domain.records import KIND_NAMES
 from mobile.core.formatting import date_text, plural
 
 RULES = {
@@ -59,12 +61,9 @@ ACTIONS = {
     "condition_cleared": "No longer present at the daily review",
     "decided": "Decided",
 }
-EVENT_KINDS = {
-    "imaging": "Imaging",
-    "guided_injection": "Guided injection",
-    "exam_finding": "Examination",
-}
-MODALITIES = {"MRI": "MRI", "US": "Ultrasound", "CT": "CT", "X-ray": "X-ray"}
+EVENT_KINDS = KIND_NAMES
+# The modalities offered, and one stored before they were settled ("US").
+MODALITIES = {**exams.MODALITIES, **exams.LEGACY_MODALITIES}
 GUIDANCE = {"ultrasound": "Ultrasound", "fluoroscopy": "Fluoroscopy", "CT": "CT"}
 # A proximal hamstring tear: how many of the three tendons are torn from the sit bone.
 TEAR_GRADES = {

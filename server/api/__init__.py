@@ -4,6 +4,7 @@ from flask_smorest import Api
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from server.api import alerts, audit, auth, health, logs, patients, plans, protocols, sync, users
+from server.schemas.clinical import DETAIL_SCHEMAS
 
 PREFIX = "/api/v1"
 
@@ -36,3 +37,7 @@ def register_api(api: Api) -> None:
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
     for module in (health, auth, users, protocols, patients, plans, logs, sync, alerts, audit):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
+    # A clinical event's `details` is a free object whose shape depends on its kind: named here
+    # so that the OpenAPI document describes each one.
+    for schema in DETAIL_SCHEMAS.values():
+        api.spec.components.schema(schema.__name__, schema=schema)

@@ -42,7 +42,7 @@ class Change:
 
 @dataclass(frozen=True)
 class ClinicalNote:
-    """Imaging, a guided injection or an exam finding entered by the clinician on a plan day."""
+    """A clinical record (imaging, injection, exam test, intake...) entered on a plan day."""
 
     day: int
     kind: str
@@ -109,6 +109,11 @@ def tear(tendons: int, retraction_mm: float, finding: str, modality: str = "MRI"
     return ClinicalNote(0, "imaging", details)
 
 
+def exam(day: int, test: str, result: str, **more) -> ClinicalNote:
+    """Return one examination test from the catalogue (domain/exams.py) and its result."""
+    return ClinicalNote(day, "exam_finding", {"test": test, "result": result, **more})
+
+
 def ramp(first: float, last: float, until: float = 1.0) -> Callable[[float], float]:
     """Return a curve going linearly from first to last, flat after `until`."""
     return lambda t: first + (last - first) * min(t / until, 1.0)
@@ -170,23 +175,20 @@ STORIES = (
         ),
         clinical=(
             ClinicalNote(
-                14,
-                "exam_finding",
-                {
-                    "test": "FAIR test and seated piriformis stretch test",
-                    "result": "Both reproduce the right buttock pain; straight-leg raise negative; "
-                    "no neurological deficit.",
-                    "mechanical_source": None,
-                },
+                0,
+                "intake",
+                {"cancer_history": "no", "previous_surgery": "Appendicectomy at 19."},
             ),
+            exam(14, "active_piriformis", "positive", note="Reproduces the right buttock pain."),
+            exam(14, "seated_piriformis_stretch", "positive"),
+            exam(14, "straight_leg_raise", "negative", note="No neurological deficit."),
             ClinicalNote(
                 70,
                 "imaging",
                 {
-                    "modality": "MRI",
-                    "finding": "MR neurography: increased T2 signal of the right sciatic nerve at "
-                    "the piriformis; no disc herniation, no hamstring or ischiofemoral "
-                    "lesion.",
+                    "modality": "MR_neurography",
+                    "finding": "Increased T2 signal of the right sciatic nerve at the "
+                    "piriformis; no disc herniation, no hamstring or ischiofemoral lesion.",
                     "mechanical_source": None,
                 },
             ),
@@ -194,8 +196,11 @@ STORIES = (
                 80,
                 "guided_injection",
                 {
-                    "target": "right piriformis muscle (local anaesthetic)",
+                    "target": "piriformis",
+                    "anaesthetic": "lidocaine 1 %",
                     "guidance": "ultrasound",
+                    "minutes_after": 30,
+                    "provocative_task": "sitting for 20 minutes",
                     "pain_before": 7,
                     "pain_after": 2,
                 },
@@ -220,6 +225,22 @@ STORIES = (
                 49,
                 "Fewer sets so the programme fits around night shifts; consistency first.",
                 (dose("band-side-steps", sets=2), dose("weighted-side-lying-abduction", sets=2)),
+            ),
+        ),
+        clinical=(
+            exam(0, "long_stride_walking", "positive"),
+            exam(0, "palpation", "positive", site="lateral_to_ischial_tuberosity"),
+            ClinicalNote(
+                0,
+                "imaging",
+                {
+                    "modality": "MRI",
+                    "finding": "Narrowed right ischiofemoral space with oedema of quadratus "
+                    "femoris; hamstring origin normal.",
+                    "ischiofemoral_space_mm": 12,
+                    "quadratus_femoris_space_mm": 8,
+                    "quadratus_femoris_oedema": True,
+                },
             ),
         ),
         born=date(1990, 1, 27),
@@ -316,6 +337,23 @@ STORIES = (
             move(28, "contract-and-release", "Relaxation and breathing routine established."),
             move(57, "daily-function", "Can feel and let go of a gentle contraction."),
         ),
+        clinical=(
+            ClinicalNote(
+                0,
+                "intake",
+                {
+                    "cancer_history": "no",
+                    "nantes": {
+                        "pain_in_pudendal_territory": "yes",
+                        "worse_sitting": "yes",
+                        "not_woken_at_night": "yes",
+                        "no_objective_sensory_loss": "yes",
+                        "relieved_by_block": "unknown",
+                    },
+                },
+            ),
+            exam(0, "palpation", "positive", site="medial_ischial_tuberosity"),
+        ),
         born=date(1972, 7, 30),
     ),
     # Hamstring repair 9-10 weeks ago, on track until yesterday afternoon: slipped on the stairs,
@@ -355,7 +393,7 @@ STORIES = (
                 6,
                 "Partial tear of the semimembranosus origin, 6 mm retraction; the conjoint "
                 "tendon is intact.",
-                modality="US",
+                modality="ultrasound",
             ),
         ),
         changes=(move(28, "heavy-slow-strength", "Isometrics pain-free at 30 s holds."),),

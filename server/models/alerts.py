@@ -51,6 +51,11 @@ class Alert(db.Model):
         return getattr(self, "current_checklist", None) or self.checklist
 
     @property
+    def shown_clinical_record(self) -> list:
+        """R-FAIL: the clinical records in words, set when shown (empty otherwise)."""
+        return getattr(self, "current_clinical_record", None) or []
+
+    @property
     def shown_next_steps(self) -> list:
         """The next steps of the checklist shown (see `shown_checklist`)."""
         current = getattr(self, "current_next_steps", None)

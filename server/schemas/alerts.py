@@ -3,6 +3,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
+from server.schemas.clinical import DETAIL_SCHEMAS
 from server.schemas.common import Day, WholeNumber, id_field, nonblank
 
 
@@ -38,6 +39,21 @@ class ChainLinkSchema(Schema):
     review_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
 
 
+class ClinicalRecordLineSchema(Schema):
+    """One clinical record behind an alert, with its words."""
+
+    kind = fields.String(
+        metadata={
+            "enum": [*DETAIL_SCHEMAS, "note"],
+            "description": "the clinical event's kind ('note': a remark about several records)",
+        }
+    )
+    event_date = fields.Date(allow_none=True)
+    recorded_by = fields.String(allow_none=True, metadata={"description": "name, role"})
+    details = fields.Dict(metadata={"description": "the event's details, as stored"})
+    text = fields.String(metadata={"description": "the record in words, with test accuracies"})
+
+
 class AlertSchema(Schema):
     id = fields.Integer()
     patient_id = fields.Integer()
@@ -56,6 +72,14 @@ class AlertSchema(Schema):
         metadata={"description": "readiness, computed from the current record when shown"},
     )
     next_steps = fields.List(fields.String(), attribute="shown_next_steps")
+    clinical_record = fields.List(
+        fields.Nested(ClinicalRecordLineSchema),
+        attribute="shown_clinical_record",
+        metadata={
+            "description": "R-FAIL: the current structured clinical records, oldest first "
+            "(exam tests with their accuracy, imaging measurements, injections, intake)"
+        },
+    )
     decision = fields.String(allow_none=True)
     decision_label = fields.String(
         allow_none=True, metadata={"description": "the decision taken, in plain words"}

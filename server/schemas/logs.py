@@ -9,13 +9,17 @@ from domain.nerves import NERVE_ANSWERS
 from domain.postop import QUESTIONS as POSTOP_QUESTIONS
 from domain.protocol import STOP_LEVELS
 from domain.redflags import QUESTIONS
+from server.schemas.clinical import (  # noqa: F401 (re-exported)
+    DETAIL_SCHEMAS,
+    INJECTION_GUIDANCE,
+    ImagingDetails,
+)
 from server.schemas.common import (
     SANE_MOMENT,
     Day,
     Nprs,
     WholeNumber,
     id_field,
-    nonblank,
     yes_no,
 )
 
@@ -190,75 +194,20 @@ class ClinicalEventSchema(_EventSchema):
     )
     kind = fields.String(required=True, validate=validate.OneOf(get_args(ClinicalKind)))
     event_date = Day(required=True)
-    details = fields.Dict(required=True)
+    details = fields.Dict(
+        required=True,
+        metadata={
+            "description": "by kind: imaging ImagingDetails, guided_injection "
+            "InjectionDetails, exam_finding ExamFindingDetails, intake IntakeDetails, "
+            "medication_review MedicationReviewDetails (rows stored before these were "
+            "structured list as written)",
+            "oneOf": [
+                {"$ref": f"#/components/schemas/{s.__name__}"} for s in DETAIL_SCHEMAS.values()
+            ],
+        },
+    )
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     recorded_by_id = fields.Integer(dump_only=True)
-
-
-# Whether a spinal source of the pain is excluded (clinical-review section 5: rule out the
-# lumbar spine first); not given = not assessed.
-_lumbar_spine = {
-    "allow_none": True,
-    "validate": validate.OneOf(["excluded", "not_excluded"]),
-    "metadata": {"description": "lumbar spine as a source: excluded or not (absent: not assessed)"},
-}
-_mechanical_source = {
-    "allow_none": True,
-    "validate": validate.Length(max=200),
-    "metadata": {"description": "the mechanical source of the pain (clinicians only)"},
-}
-
-
-class ImagingDetails(Schema):
-    modality = fields.String(required=True, validate=validate.OneOf(["MRI", "CT", "US", "X-ray"]))
-    finding = fields.String(required=True, validate=nonblank(2000))
-    mechanical_source = fields.String(**_mechanical_source)
-    lumbar_spine = fields.String(**_lumbar_spine)
-    # A proximal hamstring tear, graded (non-operative hamstring care needs both on record).
-    tendons_torn = WholeNumber(
-        allow_none=True,
-        validate=validate.Range(0, 3),
-        metadata={"description": "proximal hamstring tendons torn (0-3)"},
-    )
-    retraction_mm = fields.Float(
-        allow_none=True,
-        allow_nan=False,
-        validate=validate.Range(0, 300),
-        metadata={"description": "retraction of the torn tendon end, in millimetres"},
-    )
-
-
-# How an injection was guided: the image guidance the posterior hip pain review names for
-# injections at an entrapment site ("Ultrasound, fluoroscopy, or CT guided injections",
-# reference/posterior-hip-pain-review.txt); the clinical review counts guidance among what makes
-# a diagnostic block interpretable (clinical-review.md, section 7). A landmark (unguided)
-# injection is not a guided one, so it is not offered. Always given: never assumed here.
-INJECTION_GUIDANCE = ("ultrasound", "fluoroscopy", "CT")
-
-
-class InjectionDetails(Schema):
-    target = fields.String(required=True, validate=nonblank(200))
-    guidance = fields.String(
-        required=True,
-        validate=validate.OneOf(INJECTION_GUIDANCE),
-        metadata={"description": "the image guidance used (a diagnostic block needs it known)"},
-    )
-    pain_before = WholeNumber(required=True, validate=Nprs.validate)
-    pain_after = WholeNumber(required=True, validate=Nprs.validate)
-
-
-class ExamFindingDetails(Schema):
-    test = fields.String(required=True, validate=nonblank(200))
-    result = fields.String(required=True, validate=nonblank(2000))
-    mechanical_source = fields.String(**_mechanical_source)
-    lumbar_spine = fields.String(**_lumbar_spine)
-
-
-DETAIL_SCHEMAS = {
-    "imaging": ImagingDetails,
-    "guided_injection": InjectionDetails,
-    "exam_finding": ExamFindingDetails,
-}
 
 
 class LogRangeArgs(Schema):

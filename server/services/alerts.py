@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from domain.decisions import allowed_decisions, decision_label
 from domain.pathway import SURGICAL_PATHWAY, Pathway
 from domain.readiness import next_steps, readiness_checklist
+from domain.records import record_lines
 from domain.review import default_review_on
 from domain.ruleset import thresholds_for
 from server.models import Alert, AlertEvent, Plan, PlanEvaluation, User
@@ -50,6 +51,7 @@ def shown(session: Session, alerts: list[Alert]) -> list[Alert]:
             items = readiness_checklist(entries[alert.patient_id], pathway)
             alert.current_checklist = [item.as_evidence() for item in items]
             alert.current_next_steps = next_steps(items)
+            alert.current_clinical_record = record_lines(entries[alert.patient_id])
         alert.chain = _chain(session, alert, allowed)
     return alerts
 

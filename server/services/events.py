@@ -340,7 +340,20 @@ class EventBatch:
             # Naming the source is what opens a surgical referral: the clinician's call.
             reason = "only a clinician names the mechanical source"
             raise Invalid("details.mechanical_source", reason)
+        if details.get("cancer_history") in ("yes", "no") and self.author.role != "clinician":
+            # It raises red-flag levels, as PUT /patients/{id}/cancer-history does: clinicians.
+            reason = "only a clinician records the history of cancer (or send 'unknown')"
+            raise Invalid("details.cancer_history", reason)
         return {**data, "details": details}
+
+    def _react_clinical_event(self, patient: Patient, outcome: Stored) -> None:
+        row = outcome.record
+        answer = (row["details"] or {}).get("cancer_history") if row["kind"] == "intake" else None
+        if outcome.created and answer in ("yes", "no"):
+            # The intake's answer is the patient's history of cancer that the red-flag check reads.
+            patient.cancer_history = answer == "yes"
+            patient.cancer_history_by_id = self.author.id
+            patient.cancer_history_at = utcnow()
 
     def _raise(self, patient: Patient, plan_id, findings: list[Finding], outcome: Stored) -> None:
         # A new report of a live episode adds its evidence; a repeat of the same UUID does not.

@@ -152,8 +152,9 @@ def test_the_checklist_shown_is_the_current_record_and_names_who_named_the_sourc
         "kind": "exam_finding",
         "event_date": TODAY.isoformat(),
         "details": {
-            "test": "seated piriformis stretch",
-            "result": "positive, reproduces the buttock pain",
+            "test": "seated_piriformis_stretch",
+            "result": "positive",
+            "note": "reproduces the buttock pain",
             "mechanical_source": "piriformis",
         },
     }

@@ -640,6 +640,19 @@ def test_a_clinician_reaches_every_control(stride_app, live_server, people):
     for kind in [c.value for c in reversed(event.ids.kind.children)]:
         tap(chip(event.ids.kind, kind))
         probe(app, "clinician", f"the record-result form: {kind}")
+    # The modes that open more of the form: palpation's sites, an "other" target's words,
+    # the Nantes line once a criterion is answered, the "Still needed" line.
+    tap(chip(event.ids.kind, "exam_finding"))
+    tap(chip(event.ids.exam_test, "palpation"))
+    probe(app, "clinician", "the record-result form: palpation and its sites")
+    tap(chip(event.ids.kind, "guided_injection"))
+    tap(chip(event.ids.target, "other"))
+    probe(app, "clinician", "the record-result form: an injection at another target")
+    tap(chip(event.ids.kind, "intake"))
+    tap(chip(event.nantes_rows["worse_sitting"].ids.chips, "yes"))
+    probe(app, "clinician", "the record-result form: the intake with a Nantes answer")
+    tap(event.ids.save)
+    probe(app, "clinician", "the record-result form: what is still needed")
     date_picker(app, event.ids.date)
     go_tab(app, "patients")
     probe(app, "clinician", "the patients")

@@ -233,7 +233,7 @@ def test_every_key_the_server_knows_has_plain_words():
     from mobile.screens import labels
     from server.models.alerts import SEVERITIES, STATUSES
     from server.protocols.loader import validate_files
-    from server.schemas.logs import INJECTION_GUIDANCE, ImagingDetails
+    from server.schemas.logs import DETAIL_SCHEMAS, INJECTION_GUIDANCE, ImagingDetails
     from tests.unit.shipped_protocols import PROTOCOLS_DIR
 
     docs, _ = validate_files([str(PROTOCOLS_DIR)])
@@ -247,7 +247,7 @@ def test_every_key_the_server_knows_has_plain_words():
         "post-op question": ({q.key for q in postop.QUESTIONS}, labels.POSTOP_SIGNS),
         "decision": (all_decision_ids() | pathway_ids, dict(labels.DECISIONS)),
         "rule": (rule_ids(), labels.RULES),
-        "event kind": ({"imaging", "guided_injection", "exam_finding"}, labels.EVENT_KINDS),
+        "event kind": (set(DETAIL_SCHEMAS), labels.EVENT_KINDS),
         "modality": (set(ImagingDetails().fields["modality"].validate.choices), labels.MODALITIES),
         "guidance": (set(INJECTION_GUIDANCE), labels.GUIDANCE),
         "tear grade": (set(range(4)), labels.TEAR_GRADES),
@@ -303,6 +303,7 @@ def test_every_demo_alert_reads_in_plain_words(swept_server):
                 for i in alert["checklist"]
             ),
             *(event_line(e, now) for e in alert["events"]),
+            *evidence.clinical_record_lines(alert),
         ]
         for text in shown:
             assert text and not RAW.search(text), (alert["rule_id"], text)
@@ -378,15 +379,13 @@ def test_the_alert_shows_age_time_and_the_answer_in_words(stride_app, flagged):
 def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(stride_app, flagged):
     app = stride_app
     alert = named(app, "alert")
-    tap(alert.ids.record)
-    event = named(app, "event")
-    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
-    tap(chip(event.ids.kind, "guided_injection"))
+    event = open_form(app, alert, "guided_injection")
     assert not event.ids.guidance.selected, "no guidance is chosen for the clinician"
     tap(event.ids.save)
     assert event.error == (
         "Still needed: the date, the injection target, the guidance, pain before and pain after."
     )
+    assert event.ids.target_note.get_root_window() is None, "hidden leaves the tree"
     assert flagged["clinician"].get(f"/patients/{flagged['id']}/clinical-events") == []
 
     # The picker never offers a day after the patient's today, as a button or otherwise.
@@ -405,9 +404,15 @@ def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(st
     assert event.ids.date.text == f"{chosen:%a} {chosen.day} {chosen:%b} {chosen.year}"
     assert event.error.startswith("Still needed: the injection target"), event.error
 
-    tap(event.ids.target)
-    assert event.ids.target.focus
-    event.ids.target.text = "Right piriformis muscle"
+    tap(chip(event.ids.target, "other"))
+    assert event.error.startswith("Still needed: the target in words, the guidance"), event.error
+    tap(event.ids.target_note)
+    assert event.ids.target_note.focus
+    event.ids.target_note.text = "Right obturator internus"
+    tap(chip(event.ids.target, "piriformis"))
+    assert event.ids.target_note.get_root_window() is None, "only for 'other'"
+    tap(event.ids.anaesthetic)
+    event.ids.anaesthetic.text = "Lidocaine 1 %"
     tap(chip(event.ids.guidance, "fluoroscopy"))
     for _ in range(8):  # none -> 0 -> ... -> 7
         tap(the(event.ids.before, "+", "RoundButton"))
@@ -415,6 +420,13 @@ def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(st
         tap(the(event.ids.after, "+", "RoundButton"))
     assert (event.ids.before.value, event.ids.after.value) == (7, 2)
     assert event.relief.startswith("71 % relief: positive")
+    tap(event.ids.minutes)
+    event.ids.minutes.text = "3000"
+    tap(event.ids.save)
+    assert event.error == "Still needed: the minutes after the injection (0-1440)."
+    event.ids.minutes.text = "30"
+    tap(event.ids.task)
+    event.ids.task.text = "Sitting for 20 minutes"
     assert not event.error
     tap(event.ids.save)
     pump(lambda: alert.notice and idle(app), what="the alert after saving")
@@ -422,11 +434,57 @@ def test_recording_an_injection_needs_its_guidance_and_a_date_from_the_picker(st
     [stored] = flagged["clinician"].get(f"/patients/{flagged['id']}/clinical-events")
     assert stored["kind"] == "guided_injection" and stored["event_date"] == chosen.isoformat()
     assert stored["details"] == {
-        "target": "Right piriformis muscle",
+        "target": "piriformis",
+        "anaesthetic": "Lidocaine 1 %",
         "guidance": "fluoroscopy",
+        "minutes_after": 30,
+        "provocative_task": "Sitting for 20 minutes",
         "pain_before": 7,
         "pain_after": 2,
     }
+
+
+def test_recording_an_exam_test_shows_its_accuracy_and_palpation_needs_its_site(
+    stride_app, flagged
+):
+    app = stride_app
+    alert = named(app, "alert")
+    event = open_form(app, alert, "exam_finding")
+    assert not on_screen(event, "Site palpated (required)")
+    tap(chip(event.ids.exam_test, "seated_piriformis_stretch"))
+    assert on_screen(
+        event, "Looks for deep gluteal syndrome: sensitivity 52 %, specificity 90 %, Martin 2014."
+    )
+    tap(chip(event.ids.exam_test, "ifi_test"))
+    assert event.accuracy == (
+        "Looks for ischiofemoral impingement. Accuracy not known: no verified study."
+    )
+    tap(chip(event.ids.exam_test, "palpation"))
+    pick_date(app, event.ids.date, today())
+    tap(chip(event.ids.result, "positive"))
+    tap(event.ids.save)
+    assert event.error == "Still needed: the site palpated."
+    tap(chip(event.ids.site, "lateral_to_ischial_tuberosity"))
+    assert not event.error
+    tap(chip(event.ids.lumbar, "excluded"))
+    tap(event.ids.save)
+    pump(lambda: app.root.ids.sm.current == "alert" and idle(app), what="the alert")
+    stored = flagged["clinician"].get(f"/patients/{flagged['id']}/clinical-events")[-1]
+    assert stored["details"] == {
+        "test": "palpation",
+        "site": "lateral_to_ischial_tuberosity",
+        "result": "positive",
+        "lumbar_spine": "excluded",
+    }
+
+
+def open_form(app, alert, kind: str):
+    """Tap "Record result" on the alert and choose the kind of record; return the form."""
+    tap(alert.ids.record)
+    event = named(app, "event")
+    pump(lambda: app.root.ids.sm.current == "event", what="the record-result form")
+    tap(chip(event.ids.kind, kind))
+    return event
 
 
 def dialogs() -> list[str]:
