@@ -148,13 +148,19 @@ def missed_days(
 def neuro_days(
     rng: random.Random, story: Story, day_plans: list[DayPlan], today: date
 ) -> set[date]:
-    """Pick recent days with a neural glide on which tingling followed it."""
+    """Pick recent days with a neural glide on which tingling followed it.
+
+    Never a day of one of the story's stopped exercises: a glide stopped during it gets no
+    question after it, so the episode would be lost whichever way the dice fell.
+    """
     if not story.neuro_days:
         return set()
+    stopped = {today - timedelta(days=days_ago) for days_ago, *_ in story.stops}
     recent = [
         p.date
         for p in day_plans
         if p.date >= today - timedelta(days=5)
+        and p.date not in stopped
         and any(s.category == "neural_glide" for s in p.sessions)
     ]
     return set(rng.sample(recent, min(story.neuro_days, len(recent))))

@@ -181,7 +181,13 @@ STORIES = (
             ),
             exam(14, "active_piriformis", "positive", note="Reproduces the right buttock pain."),
             exam(14, "seated_piriformis_stretch", "positive"),
-            exam(14, "straight_leg_raise", "negative", note="No neurological deficit."),
+            exam(
+                14,
+                "straight_leg_raise",
+                "negative",
+                note="No neurological deficit; lumbar movements do not bring the pain on.",
+                lumbar_spine="excluded",
+            ),
             ClinicalNote(
                 70,
                 "imaging",
@@ -203,6 +209,16 @@ STORIES = (
                     "provocative_task": "sitting for 20 minutes",
                     "pain_before": 7,
                     "pain_after": 2,
+                },
+            ),
+            ClinicalNote(
+                86,
+                "imaging",
+                {
+                    "modality": "EMG_NCS",
+                    "finding": "Slowed conduction of the right sciatic nerve across the "
+                    "sciatic notch; no radiculopathy.",
+                    "mechanical_source": None,
                 },
             ),
         ),
@@ -355,6 +371,56 @@ STORIES = (
             exam(0, "palpation", "positive", site="medial_ischial_tuberosity"),
         ),
         born=date(1972, 7, 30),
+    ),
+    # Pudendal neuralgia, a full adherent trial without relief (R-FAIL). Its pathway is medical
+    # first: the Nantes criteria at intake, then an image-guided pudendal block that relieved the
+    # sitting pain (so the fifth criterion is met); the medication review is the next step.
+    Story(
+        "Elena Marchetti",
+        "Europe/Rome",
+        "pelvic-floor-downtraining",
+        90,
+        "adherent, not improving: pudendal neuralgia, 12+ weeks, NPRS ~6 flat; Nantes criteria "
+        "at intake and an image-guided pudendal block with 67 % relief; medication review next "
+        "(R-FAIL on the pudendal pathway)",
+        pain=ramp(6.2, 6.0),
+        missed=steady(0.08),
+        changes=(
+            move(28, "contract-and-release", "Relaxation and breathing routine established."),
+            move(56, "daily-function", "Can feel and let go of a gentle contraction."),
+        ),
+        clinical=(
+            ClinicalNote(
+                0,
+                "intake",
+                {
+                    "cancer_history": "no",
+                    "previous_surgery": "Vaginal delivery with a perineal tear, 2015.",
+                    "nantes": {
+                        "pain_in_pudendal_territory": "yes",
+                        "worse_sitting": "yes",
+                        "not_woken_at_night": "yes",
+                        "no_objective_sensory_loss": "yes",
+                        "relieved_by_block": "unknown",
+                    },
+                },
+            ),
+            exam(0, "palpation", "positive", site="medial_ischial_tuberosity"),
+            ClinicalNote(
+                84,
+                "guided_injection",
+                {
+                    "target": "pudendal_nerve",
+                    "anaesthetic": "ropivacaine 0.2 %",
+                    "guidance": "CT",
+                    "minutes_after": 45,
+                    "provocative_task": "sitting on a firm chair for 15 minutes",
+                    "pain_before": 6,
+                    "pain_after": 2,
+                },
+            ),
+        ),
+        born=date(1981, 4, 12),
     ),
     # Hamstring repair 9-10 weeks ago, on track until yesterday afternoon: slipped on the stairs,
     # felt a pop at the back of the thigh, pain 8.

@@ -38,7 +38,7 @@ def test_demo_data_produces_every_alert_type(seeded):
         run = run_sweep(db.session, as_of=AS_OF)
         assert run.errors == 0
         rules = {a.rule_id for a in db.session.scalars(select(Alert))}
-        fail = db.session.scalar(select(Alert).where(Alert.rule_id == "R-FAIL"))
+        fails = list(db.session.scalars(select(Alert).where(Alert.rule_id == "R-FAIL")))
     assert rules == {
         "R-RED",
         "R-POSTOP",
@@ -50,22 +50,30 @@ def test_demo_data_produces_every_alert_type(seeded):
         "R-NEURO",
         "R-PHASE",
     }
-    assert fail.route_to == "clinician"
-    assert fail.evidence["weeks_in_care"] >= fail.evidence["trial_weeks"]
-    assert fail.evidence["adherence"]["ratio"] >= 0.7
-    assert fail.evidence["pain"]["series"], "the pain series it judged is kept"
-    checklist = {item["key"]: item["met"] for item in fail.checklist}
-    # The demo's failed trial is deep gluteal syndrome: its checklist is that pathway's steps.
-    # The demo records a plain MRI and a free-text injection target, written before the
-    # structured records, so none of the nerve work-up is complete yet.
-    assert checklist == {
-        "lumbar_spine": False,
-        "peri_sciatic_injection": False,
-        "mr_neurography": False,
-        "emg_ncs": False,
+    checklists = {}
+    for fail in fails:
+        assert fail.route_to == "clinician"
+        assert fail.evidence["weeks_in_care"] >= fail.evidence["trial_weeks"]
+        assert fail.evidence["adherence"]["ratio"] >= 0.7
+        assert fail.evidence["pain"]["series"], "the pain series it judged is kept"
+        checklist = {item["key"]: item["met"] for item in fail.checklist}
+        checklists[next(iter(checklist))] = (checklist, fail.evidence["next_steps"])
+    # Two failed trials, each judged along its condition's pathway. Deep gluteal syndrome: the
+    # work-up recorded over the course (spine excluded at week 2, MR neurography, a
+    # peri-piriformis block, EMG/NCS) is complete but for the mechanical source.
+    dgs, dgs_next = checklists["lumbar_spine"]
+    assert dgs == {
+        "lumbar_spine": True,
+        "peri_sciatic_injection": True,
+        "mr_neurography": True,
+        "emg_ncs": True,
         "mechanical_source": False,
     }
-    assert fail.evidence["next_steps"], "the missing item becomes a next step"
+    assert len(dgs_next) == 1, "the missing item becomes the next step"
+    # Pudendal neuralgia: Nantes at intake and the pudendal block done; medication review next.
+    pudendal, pudendal_next = checklists["nantes"]
+    assert pudendal == {"nantes": True, "pudendal_block": True, "medication_review": False}
+    assert len(pudendal_next) == 1 and "medication" in pudendal_next[0].lower()
 
 
 def test_non_adherent_patient_is_never_sent_to_surgery(seeded):

@@ -88,8 +88,11 @@ def test_pudendal_steps_are_medical_and_tick_with_nantes_block_and_medication(pa
     ]
     items = _items(pudendal, entries)
     assert all(i.met for i in items.values())
-    assert "4 of 5 met" in items["nantes"].evidence
-    assert "relieved by block: unknown" in items["nantes"].evidence
+    # The block on record (75 % relief) answers the intake's "unknown" fifth criterion.
+    assert items["nantes"].evidence.startswith("Nantes criteria: 5 of 5 met")
+    before_block = _items(pudendal, entries[:1])["nantes"]
+    assert before_block.met and "4 of 5 met" in before_block.evidence
+    assert "relieved by an anaesthetic pudendal block: unknown" in before_block.evidence
     assert "75 % relief" in items["pudendal_block"].evidence
     assert "pregabalin" in items["medication_review"].evidence
 
@@ -100,7 +103,7 @@ def test_a_nantes_answer_left_unknown_is_not_on_record(pathway):
         pathway("pelvic-floor-downtraining"), [Entry("intake", day(2), {"nantes": nantes})]
     )
     assert not item["nantes"].met and item["nantes"].next_step
-    assert "worse sitting: unknown" in item["nantes"].evidence
+    assert "worse when sitting: unknown" in item["nantes"].evidence
 
 
 def test_only_a_block_of_the_steps_target_counts_and_the_latest_one(pathway):
@@ -135,8 +138,8 @@ def test_ifi_needs_both_mri_measurements_and_an_ischiofemoral_injection(pathway)
         },
     )
     item = _items(ifi, [one, both])["ifi_measurements"]
-    assert item.met and "ischiofemoral space mm 12" in item.evidence
-    assert "quadratus femoris space mm 8" in item.evidence
+    assert item.met and "ischiofemoral space 12 mm" in item.evidence
+    assert "quadratus femoris space 8 mm" in item.evidence
     assert _items(ifi, [_block(5, "ischiofemoral_space", 6, 2)])["ifi_injection"].met
     assert not _items(ifi, [_block(5, "pudendal_nerve", 6, 0)])["ifi_injection"].met
 
