@@ -24,10 +24,11 @@ def red_flag_findings(entry: RedFlagEntry, cancer_history: bool = False) -> list
     result = triage(entry.answers, cancer_history)
     if result.level == "none":
         return []
-    day = entry.local_date.isoformat()
+    day, when = entry.local_date.isoformat(), entry.local_date
+    asked = " ".join(f'"{QUESTIONS_BY_KEY[key].text}"' for key in result.positives)
     rationale = (
-        f"Red-flag check on {day} answered yes to {len(result.positives)} question(s) "
-        f"({', '.join(result.positives)}); the patient was told: {result.advice}"
+        f"Red-flag check on {when:%a} {when.day} {when:%b}: yes to {asked} "
+        f"The patient was told: {result.advice}"
     )
     evidence = {
         "local_date": day,

@@ -36,7 +36,8 @@ def test_red_flag_raises_an_urgent_alert_in_the_same_request(patient, clinician,
     assert alert["severity"] == "urgent"
     assert alert["route_to"] == "clinician"
     assert alert["status"] == "open"
-    assert "bladder_bowel" in alert["rationale"]
+    assert "problems with your bladder or bowels" in alert["rationale"]
+    assert "bladder_bowel" in alert["evidence"]["positives"]
     assert [e["action"] for e in alert["events"]] == ["raised"]
 
 

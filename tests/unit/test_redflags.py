@@ -325,3 +325,12 @@ def test_rule_red_reads_the_recorded_cancer_history(cancer_history, severity, le
     assert (finding.severity, finding.evidence["level"]) == (severity, level)
     assert finding.evidence["cancer_history"] is bool(cancer_history)
     assert finding.evidence["advice"] == redflags.ADVICE[level]
+
+
+def test_an_r_red_rationale_quotes_the_questions_and_the_day_in_words():
+    entry = RedFlagEntry(date(2026, 11, 18), {**all_no(), "saddle_numbness": True})
+    [finding] = red_flag_findings(entry)
+    question = redflags.QUESTIONS_BY_KEY["saddle_numbness"].text
+    assert finding.rationale.startswith(f'Red-flag check on Wed 18 Nov: yes to "{question}"')
+    assert "saddle_numbness" not in finding.rationale and "2026-11-18" not in finding.rationale
+    assert finding.evidence["positives"] == ["saddle_numbness"], "the evidence keeps the keys"
