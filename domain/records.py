@@ -127,7 +127,7 @@ def intake_text(d: Mapping, entries: Iterable[ClinicalEntry] = ()) -> str:
     cancer = YES_NO_UNKNOWN.get(d.get("cancer_history"), "not known")
     parts = [f"history of cancer: {cancer}"]
     if d.get("previous_surgery"):
-        parts.append(f"previous surgery: {d['previous_surgery']}")
+        parts.append(f"previous surgery: {str(d['previous_surgery']).strip().rstrip('.;')}")
     status = nantes_of(d["nantes"], entries) if d.get("nantes") else None
     if status is not None:
         parts.append(nantes_text(status))

@@ -237,6 +237,16 @@ def exercise_finished(tour: Tour):
     tour.shot("05-exercise-save")
 
 
+def questionnaire(tour: Tour, start: str, name: str):
+    """Open a questionnaire from its Today card, take its picture, and go back to Today."""
+    app = tour.app
+    press(tour.screen().ids[start])
+    yield lambda: tour.screen().name == "outcome" and not app.root.ids.sm.transition.is_active
+    tour.shot(name)
+    app.go_back()
+    yield lambda: tour.screen().name == "today" and not app.root.ids.sm.transition.is_active
+
+
 def patient_steps(tour: Tour):
     """The demo patient's day: exercise, stop signs, glides, checks and urgent advice."""
     app = tour.app
@@ -264,6 +274,8 @@ def patient_steps(tour: Tour):
     tour.shot("02b-week-ahead")
     app.go_back()
     yield tour.SETTLE_S
+    yield from questionnaire(tour, "start_lefs", "02c-activities-lefs")
+    yield from questionnaire(tour, "start_pgic", "02d-change-so-far-pgic")
     today = tour.screen()
     item = next(i for i in today.view.items if any(s.level == "review" for s in i.stop_if))
     today.start(item)
@@ -426,6 +438,8 @@ def staff_steps(tour: Tour):
     press(next(r for r in rows if r.alert["rule_id"] == "R-FAIL"))
     yield lambda: tour.screen().name == "alert" and tour.screen().rationale and tour.idle()
     tour.shot("23-clinician-alert-evidence")
+    yield from scroll_to(tour, tour.screen().ids.record_card)
+    tour.shot("23a-clinician-clinical-record")
     tour.screen().ids.page.scroll_y = 0
     yield tour.SETTLE_S
     tour.shot("24-clinician-readiness")
@@ -437,6 +451,14 @@ def staff_steps(tour: Tour):
     form.ids.kind.select("guided_injection")
     yield tour.SETTLE_S
     tour.shot("25-clinician-record-result")
+    form.ids.kind.select("exam_finding")
+    yield tour.SETTLE_S
+    tour.shot("25-clinician-record-exam")
+    form.ids.kind.select("intake")
+    yield tour.SETTLE_S
+    tour.shot("25-clinician-record-intake")
+    form.ids.kind.select("guided_injection")
+    yield tour.SETTLE_S
     press(form.ids.date)
     yield tour.SETTLE_S
     tour.shot("25-clinician-date-picker")
