@@ -62,7 +62,8 @@ def clinic_phone(live_server):
 def make_patient(live_server, name: str, protocol_id: str, days_ago: int, surgery=False):
     """Create a patient of the demo physio and clinician whose plan began `days_ago` days ago."""
     physio, clinician = staff(live_server, DEMO_PHYSIO), staff(live_server, DEMO_CLINICIAN)
-    email = f"screens.{name.split()[0].lower()}.{os.getpid()}@example.org"
+    slug = ".".join(name.lower().split())  # the whole name: two tests may share a first name
+    email = f"screens.{slug}.{os.getpid()}@example.org"
     created = physio.post(
         "/patients",
         {
