@@ -238,7 +238,8 @@ def _lumbar_spine(step: PathwayStep, entries: list) -> ReadinessItem:
     ]
     evidence = "; ".join(
         f"{'examination' if e.kind == 'exam_finding' else modality_name(e.details.get('modality'))}"
-        f" {e.event_date}: {e.details['lumbar_spine'].replace('_', ' ')}{_by(e)}"
+        f" {e.event_date:%a} {e.event_date.day} {e.event_date:%b}:"
+        f" {e.details['lumbar_spine'].replace('_', ' ')}{_by(e)}"
         for e in (exam, imaging)
         if e is not None
     )
