@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.exams import EXAM_TESTS as exam_catalogue
+
 # What a step can be completed by: a clinical record of one kind, or a standing fact stated on
 # an examination or imaging record (the lumbar spine excluded, a mechanical source named).
 RECORD_KINDS = ("guided_injection", "imaging", "exam_finding", "intake", "medication_review")
@@ -37,16 +39,7 @@ MEASUREMENTS = (
     "tendons_torn",
     "retraction_mm",
 )
-EXAM_TESTS = (
-    "long_stride_walking",
-    "active_piriformis",
-    "seated_piriformis_stretch",
-    "straight_leg_raise",
-    "ifi_test",
-    "active_knee_flexion_30",
-    "active_knee_flexion_90",
-    "palpation",
-)
+EXAM_TESTS = tuple(exam_catalogue)  # the catalogue's test ids (domain/exams.py)
 EXAM_RESULTS = ("positive", "negative")
 # The five essential Nantes criteria (Labat 2008), as the intake records them.
 NANTES_CRITERIA = (
