@@ -244,11 +244,19 @@ def stride_app(x_display, live_server, tmp_path_factory):
 
     Config.set("graphics", "width", str(SIZE[0]))
     Config.set("graphics", "height", str(SIZE[1]))
+    from kivy.core.window import Window
+
     from mobile.app import StrideApp
 
     app = StrideApp(server_url=live_server.url, data_dir=str(tmp_path_factory.mktemp("device")))
     app._run_prepare()  # build and on_start, without entering Kivy's blocking main loop
+    assert Window.children == [app.root], f"the window holds more than this app: {Window.children}"
     pump(lambda: app.root.ids.sm.current == "signin", what="the sign-in screen")
     yield app
     app.stop()
+    # App.stop removes the window's children while it iterates over them, so with a dialog
+    # still open it skips every other one and the old Shell stays in the window, under the
+    # next module's (its screens are then found, and touched, beside the new ones).
+    for child in list(Window.children):
+        Window.remove_widget(child)
     pump(seconds=0.1)

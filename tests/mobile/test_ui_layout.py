@@ -84,13 +84,6 @@ def phone_window_after(stride_app):
         resize(stride_app, PHONE)
 
 
-@pytest.mark.xfail(
-    reason="KNOWN BUG: passes alone and after test_ui_clinician or test_ui_exercise, fails in the "
-    "full suite's order: the probe walks the physio's two panes and finds AlertRows and a second "
-    "Sign out button of another screen still in the tree (touches there reach PatientRows); a "
-    "screen left in a pane's ScreenManager by an earlier module, to find next session",
-    strict=False,
-)
 def test_a_physio_on_a_wide_window_keeps_the_list_beside_the_patient(
     stride_app, live_server, phone_window_after
 ):
@@ -123,13 +116,6 @@ def test_a_physio_on_a_wide_window_keeps_the_list_beside_the_patient(
     assert _rect(screen(app))[2] - _rect(screen(app))[0] == PHONE[0]
 
 
-@pytest.mark.xfail(
-    reason="KNOWN BUG: passes alone and after test_ui_clinician or test_ui_exercise, fails in the "
-    "full suite's order: the probe walks the physio's two panes and finds AlertRows and a second "
-    "Sign out button of another screen still in the tree (touches there reach PatientRows); a "
-    "screen left in a pane's ScreenManager by an earlier module, to find next session",
-    strict=False,
-)
 def test_a_clinician_on_a_wide_window_keeps_the_queue_beside_the_alert(
     stride_app, live_server, phone_window_after
 ):
