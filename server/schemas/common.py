@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 Nprs = fields.Integer(validate=validate.Range(0, 10))
 # Ids are 32-bit integer columns on PostgreSQL: a larger number would overflow the query (a 500).
@@ -16,6 +16,86 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 SANE_MOMENT = validate.Range(
     datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC), max_inclusive=False
 )
+
+
+class StrictSchema(Schema):
+    """Base of every API schema: a value sent in JSON must have the JSON type its field names.
+
+    marshmallow converts on load: its Integer and Float take the text "5", its Boolean takes
+    "yes", "true", 1 and 0. A device or script that sends those has a bug that must show, not
+    be stored, so each loadable field of a subclass is made strict as it is bound (nested lists
+    and dicts included): booleans only true/false, numbers only JSON numbers (never text or
+    true), integers only whole numbers (2.0 is 2, 2.5 is refused).
+    """
+
+    #: False on query-string schemas, whose every value arrives as text and is converted.
+    json_types = True
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        if self.json_types and not field_obj.dump_only:
+            _make_strict(field_obj)
+
+
+class QuerySchema(StrictSchema):
+    """Base of query-string schemas: the values are text, converted to their fields' types."""
+
+    json_types = False
+
+
+def _not_boolean(field: fields.Field, value) -> None:
+    if not isinstance(value, bool):  # 1 == True, so truthy sets cannot tell them apart
+        raise field.make_error("invalid", input=value)
+
+
+def _not_number(field: fields.Field, value) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise field.make_error("invalid", input=value)
+
+
+def _not_integer(field: fields.Field, value) -> None:
+    _not_number(field, value)
+    if isinstance(value, float) and not value.is_integer():
+        raise field.make_error("invalid", input=value)
+
+
+_STRICT_KINDS = (
+    (fields.Boolean, _not_boolean),
+    (fields.Integer, _not_integer),
+    (fields.Number, _not_number),
+)
+
+
+@lru_cache
+def _strict_class(cls: type) -> type:
+    """Return a subclass of `cls` that checks the JSON type first (the OpenAPI type is kept)."""
+    if getattr(cls, "json_type_checked", False):
+        return cls
+    for kind, refuse in _STRICT_KINDS:
+        if issubclass(cls, kind):
+
+            def _deserialize(self, value, attr, data, _refuse=refuse, _cls=cls, **kwargs):
+                _refuse(self, value)
+                return _cls._deserialize(self, value, attr, data, **kwargs)
+
+            attributes = {"_deserialize": _deserialize, "json_type_checked": True}
+            return type(f"Strict{cls.__name__}", (cls,), attributes)
+    return cls
+
+
+def _make_strict(field_obj: fields.Field) -> None:
+    """Make a bound field, and the fields of its items, check JSON types."""
+    stack = [field_obj]
+    while stack:
+        field = stack.pop()
+        # A subclass with no state of its own: swapping the class of this schema's copy of
+        # the field changes how it loads and nothing else (the declared field is untouched).
+        field.__class__ = _strict_class(type(field))
+        if isinstance(field, fields.List):
+            stack.append(field.inner)
+        elif isinstance(field, fields.Tuple):
+            stack.extend(field.tuple_fields)
+        elif isinstance(field, fields.Mapping) and field.value_field is not None:
+            stack.append(field.value_field)  # keys are always text in JSON
 
 
 class YesNo(fields.Boolean):

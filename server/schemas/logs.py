@@ -2,7 +2,7 @@
 
 from typing import get_args
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.history import ClinicalKind, PainContext, SkipReason, Status
 from domain.nerves import NERVE_ANSWERS
@@ -18,6 +18,8 @@ from server.schemas.common import (
     SANE_MOMENT,
     Day,
     Nprs,
+    QuerySchema,
+    StrictSchema,
     WholeNumber,
     id_field,
     yes_no,
@@ -28,7 +30,7 @@ _uuid = fields.UUID(
 )
 
 
-class _EventSchema(Schema):
+class _EventSchema(StrictSchema):
     id = fields.UUID(attribute="client_uuid", required=True, metadata=_uuid.metadata)
     recorded_at = fields.AwareDateTime(
         allow_none=True,
@@ -116,7 +118,7 @@ class PainLogSchema(_EventSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-def _answers_schema(questions, name: str, required: bool) -> type[Schema]:
+def _answers_schema(questions, name: str, required: bool) -> type[StrictSchema]:
     """One yes/no/null answer per question, built from the question set so they never drift."""
     answer = {
         q.key: yes_no(
@@ -126,7 +128,7 @@ def _answers_schema(questions, name: str, required: bool) -> type[Schema]:
         )
         for q in questions
     }
-    schema = Schema.from_dict(answer, name=name)
+    schema = StrictSchema.from_dict(answer, name=name)
 
     class Answers(schema):
         @validates_schema
@@ -157,7 +159,7 @@ class RedFlagCheckSchema(_EventSchema):
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
 
 
-class _TriageResult(Schema):
+class _TriageResult(StrictSchema):
     """What a check's answer tells the device: the level, the advice, the alerts raised."""
 
     level = fields.String(
@@ -210,7 +212,7 @@ class ClinicalEventSchema(_EventSchema):
     recorded_by_id = fields.Integer(dump_only=True)
 
 
-class LogRangeArgs(Schema):
+class LogRangeArgs(QuerySchema):
     date_from = Day(data_key="from")
     date_to = Day(data_key="to")
     limit = WholeNumber(load_default=500, validate=validate.Range(1, 1000))

@@ -1,12 +1,12 @@
 """Accounts, tokens and patients."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from server.models.users import ROLES, STAFF_ROLES
-from server.schemas.common import Day, id_field, nonblank, past_day, validate_timezone
+from server.schemas.common import Day, StrictSchema, id_field, nonblank, past_day, validate_timezone
 
 
-class UserSchema(Schema):
+class UserSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     email = fields.Email(dump_only=True)
     display_name = fields.String(dump_only=True)
@@ -49,31 +49,31 @@ class UserSchema(Schema):
         return user.patient.timezone if user.patient else None
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
 
 
-class TokenSchema(Schema):
+class TokenSchema(StrictSchema):
     token = fields.String()
     expires_at = fields.DateTime()
     user = fields.Nested(UserSchema)
 
 
-class NewStaffSchema(Schema):
+class NewStaffSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=nonblank(120))
     role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
     password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
 
 
-class CareTeamMemberSchema(Schema):
+class CareTeamMemberSchema(StrictSchema):
     id = fields.Integer(attribute="staff.id")
     display_name = fields.String(attribute="staff.display_name")
     role = fields.String(attribute="staff.role")
 
 
-class NewPatientSchema(Schema):
+class NewPatientSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=nonblank(120))
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
@@ -86,7 +86,7 @@ class NewPatientSchema(Schema):
     )
 
 
-class SummarySchema(Schema):
+class SummarySchema(StrictSchema):
     plan_id = fields.Integer(allow_none=True)
     protocol_title = fields.String(allow_none=True)
     weeks_in_care = fields.Integer(allow_none=True)
@@ -101,7 +101,7 @@ class SummarySchema(Schema):
     attention = fields.Integer(metadata={"description": "higher needs attention sooner"})
 
 
-class PatientSchema(Schema):
+class PatientSchema(StrictSchema):
     id = fields.Integer()
     user_id = fields.Integer()
     email = fields.String(attribute="user.email")
@@ -115,7 +115,7 @@ class PatientSchema(Schema):
     date_of_birth = fields.Date(allow_none=True)
 
 
-class CancerHistorySchema(Schema):
+class CancerHistorySchema(StrictSchema):
     cancer_history = fields.Boolean(
         required=True,
         truthy={True},
@@ -124,7 +124,7 @@ class CancerHistorySchema(Schema):
     )
 
 
-class InvitationSchema(Schema):
+class InvitationSchema(StrictSchema):
     link = fields.String(
         metadata={"description": "stride://join?server=...&user=...: tapped or pasted in the app"}
     )
