@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
 from server.schemas.clinical import DETAIL_SCHEMAS
-from server.schemas.common import Day, QuerySchema, StrictSchema, WholeNumber, id_field, nonblank
+from server.schemas.common import Day, QuerySchema, StrictSchema, WholeNumber, id_field, text_field
 
 
 class AlertEventSchema(StrictSchema):
@@ -149,11 +149,12 @@ class DecisionSchema(StrictSchema):
         validate=validate.Length(min=1, max=40),
         metadata={"description": "one of the alert's `decisions` (their `id`)"},
     )
-    note = fields.String(required=True, validate=nonblank(4000))
+    note = text_field(4000, required=True)
     review_on = Day(
         load_default=None,
         metadata={
             "description": "for a decision with sets_review_on: when to judge again "
-            "(default: the alert's default_review_on, the rule set's review_after_weeks)"
+            "(default: the alert's default_review_on, the rule set's review_after_weeks); "
+            "after the patient's today and at most 366 days ahead"
         },
     )

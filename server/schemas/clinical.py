@@ -19,7 +19,7 @@ from domain.exams import (
     YES_NO_UNKNOWN,
 )
 from domain.nantes import NANTES_CRITERIA
-from server.schemas.common import Nprs, StrictSchema, WholeNumber, nonblank, yes_no
+from server.schemas.common import Nprs, StrictSchema, WholeNumber, text_field, yes_no
 
 
 def _choice(choices, description: str, required: bool = True) -> fields.String:
@@ -34,10 +34,10 @@ def _choice(choices, description: str, required: bool = True) -> fields.String:
 
 
 def _text(description: str, max_length: int = 2000, required: bool = False) -> fields.String:
-    return fields.String(
+    return text_field(
+        max_length,
         required=required,
         allow_none=not required,
-        validate=nonblank(max_length),
         metadata={"description": description},
     )
 

@@ -9,6 +9,8 @@ from marshmallow import Schema, ValidationError, fields, validate
 Nprs = fields.Integer(validate=validate.Range(0, 10))
 # Ids are 32-bit integer columns on PostgreSQL: a larger number would overflow the query (a 500).
 MAX_ID = 2**31 - 1
+# The longest schedule one request may ask for (GET /plans/{id}/schedule).
+MAX_SCHEDULE_DAYS = 366
 # Care happens between these dates; beyond them a date is a typo or a probe, and date arithmetic
 # near year 9999 overflows.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)
@@ -126,12 +128,26 @@ def id_field(**kwargs) -> fields.Integer:
     return WholeNumber(validate=validate.Range(1, MAX_ID), **kwargs)
 
 
-class Day(fields.Date):
-    """A calendar date between FIRST_DAY and LAST_DAY."""
+# The same window as a pattern, so that the OpenAPI document states it (JSON Schema has no
+# minimum for a date): years 1900 to 2199.
+DAY_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+
+class Day(fields.Date):
+    """A calendar date between FIRST_DAY and LAST_DAY, documented as such."""
+
+    def __init__(self, *, metadata: dict | None = None, **kwargs):
+        metadata = dict(metadata or {})
+        window = f"{FIRST_DAY} to {LAST_DAY}"
+        described = metadata.get("description")
+        metadata["description"] = f"{described} ({window})" if described else window
+        metadata.setdefault("pattern", DAY_PATTERN)
+        super().__init__(metadata=metadata, **kwargs)
         self.validators.insert(0, _within_care_dates)
+
+
+# For the OpenAPI document of a field that past_day validates.
+NOT_FUTURE = "not after today (a day of leeway covers every time zone)"
 
 
 def past_day(value: date) -> None:
@@ -156,9 +172,31 @@ def validate_timezone(value: str) -> None:
         raise ValidationError("Not a known IANA time zone (e.g. 'Europe/London').")
 
 
-def nonblank(max_length: int) -> validate.Validator:
-    """Return a validator for a required, non-empty text of bounded length."""
-    return validate.And(
+def nonblank(max_length: int) -> list[validate.Validator]:
+    """Return the validators of a required, non-blank text of bounded length, as sent.
+
+    A list rather than `validate.And`, so that the OpenAPI document shows them (minLength,
+    maxLength and a pattern that needs one character that is not whitespace).
+    """
+    return [
         validate.Length(min=1, max=max_length),
-        validate.Regexp(r"\S", error="Must not be blank."),
-    )
+        validate.Regexp(r"\s*\S", error="Must not be blank."),
+    ]
+
+
+class Trimmed(fields.String):
+    """Text checked as sent, then kept without its surrounding whitespace.
+
+    " Knee pain" or a note pasted with a trailing newline is what the person meant; only text
+    that is all whitespace is blank. Limits apply to the text as sent, as the OpenAPI document
+    states them.
+    """
+
+    def deserialize(self, value, attr=None, data=None, **kwargs):
+        output = super().deserialize(value, attr, data, **kwargs)
+        return output.strip() if isinstance(output, str) else output
+
+
+def text_field(max_length: int, **kwargs) -> Trimmed:
+    """Return a field of non-blank text of at most `max_length` characters, trimmed."""
+    return Trimmed(validate=nonblank(max_length), **kwargs)

@@ -25,6 +25,8 @@ from server.schemas.common import (
     yes_no,
 )
 
+# Enforced by the service (server/services/events.py) and stated here for the OpenAPI document.
+NOT_AHEAD = "not after tomorrow in the patient's time zone"
 _uuid = fields.UUID(
     required=True, metadata={"description": "made on the device; a repeat is a no-op"}
 )
@@ -53,7 +55,13 @@ class _EventSchema(StrictSchema):
 class ExerciseLogSchema(_EventSchema):
     plan_id = id_field(required=True)
     exercise_id = fields.String(required=True, validate=validate.Length(1, 64))
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={
+            "description": f"the patient's date of the session: {NOT_AHEAD}, within the plan "
+            "(from its start to its end) and a day on which the exercise and slot are prescribed"
+        },
+    )
     slot = WholeNumber(load_default=1, validate=validate.Range(1, 4))
     sets_done = WholeNumber(required=True, validate=validate.Range(0, 100))
     sets_due = WholeNumber(required=True, validate=validate.Range(1, 100))
@@ -107,7 +115,10 @@ class ExerciseLogSchema(_EventSchema):
 
 
 class PainLogSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={"description": f"{NOT_AHEAD}, not before the patient's care began"},
+    )
     nprs = WholeNumber(required=True, validate=Nprs.validate)
     context = fields.String(required=True, validate=validate.OneOf(get_args(PainContext)))
     tingling = fields.Boolean(load_default=False)
@@ -155,7 +166,7 @@ class PainLogResultSchema(PainLogSchema):
 
 
 class RedFlagCheckSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(required=True, metadata={"description": NOT_AHEAD})
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
 
 
@@ -176,7 +187,12 @@ class RedFlagResultSchema(RedFlagCheckSchema, _TriageResult):
 
 
 class PostopCheckSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={
+            "description": f"{NOT_AHEAD}, on or after the surgery date of a post-operative plan"
+        },
+    )
     answers = fields.Nested(PostopAnswersSchema, required=True)
 
 
@@ -192,10 +208,16 @@ class ExerciseLogResultSchema(ExerciseLogSchema):
 
 class ClinicalEventSchema(_EventSchema):
     id = fields.UUID(
-        attribute="client_uuid", load_default=None, metadata={"description": "optional UUID"}
+        attribute="client_uuid",
+        load_default=None,
+        metadata={
+            "description": "made by the client; send one so that a retry is answered with the "
+            "stored event (200) instead of storing it twice; the same id with other content "
+            "is refused (409); without one, every request stores a new event"
+        },
     )
     kind = fields.String(required=True, validate=validate.OneOf(get_args(ClinicalKind)))
-    event_date = Day(required=True)
+    event_date = Day(required=True, metadata={"description": NOT_AHEAD})
     details = fields.Dict(
         required=True,
         metadata={

@@ -2,7 +2,14 @@
 
 from marshmallow import fields, validate
 
-from server.schemas.common import Day, QuerySchema, StrictSchema, WholeNumber, nonblank
+from server.schemas.common import (
+    MAX_SCHEDULE_DAYS,
+    Day,
+    QuerySchema,
+    StrictSchema,
+    WholeNumber,
+    text_field,
+)
 
 OPS = ("set_dose", "remove_exercise", "restore_exercise", "add_exercise", "move_phase")
 
@@ -11,8 +18,11 @@ class NewPlanSchema(StrictSchema):
     protocol_id = fields.String(required=True, validate=validate.Length(1, 64))
     protocol_version = WholeNumber(validate=validate.Range(1, 100_000))
     start_date = Day(required=True)
-    surgery_date = Day(allow_none=True)
-    end_date = Day(allow_none=True)
+    surgery_date = Day(
+        allow_none=True,
+        metadata={"description": "on or before start_date; required by post-operative protocols"},
+    )
+    end_date = Day(allow_none=True, metadata={"description": "on or after start_date"})
 
 
 class OperationSchema(StrictSchema):
@@ -24,14 +34,17 @@ class OperationSchema(StrictSchema):
 
 
 class PlanAdjustmentSchema(StrictSchema):
-    reason = fields.String(required=True, validate=nonblank(2000))
+    reason = text_field(2000, required=True)
     effective_from = Day(
-        metadata={"description": "first day of the new prescription; default: patient's today"}
+        metadata={
+            "description": "first day of the new prescription; default: patient's today; not "
+            "a past day, nor before the latest revision's effective_from"
+        }
     )
     operations = fields.List(
         fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=50)
     )
-    end_date = Day(allow_none=True)
+    end_date = Day(allow_none=True, metadata={"description": "on or after the plan's start_date"})
     until = Day(
         metadata={
             "description": "a dose change or removal for a set time: its last day; the plan "
@@ -68,8 +81,14 @@ class PlanSchema(StrictSchema):
 
 
 class ScheduleArgs(QuerySchema):
-    date_from = Day(data_key="from")
-    date_to = Day(data_key="to")
+    date_from = Day(data_key="from", metadata={"description": "default: the plan's start"})
+    date_to = Day(
+        data_key="to",
+        metadata={
+            "description": f"on or after `from`, at most {MAX_SCHEDULE_DAYS} days in all "
+            "(default: 7 days)"
+        },
+    )
 
 
 class DoseSchema(StrictSchema):

@@ -3,7 +3,15 @@
 from marshmallow import fields, validate
 
 from server.models.users import ROLES, STAFF_ROLES
-from server.schemas.common import Day, StrictSchema, id_field, nonblank, past_day, validate_timezone
+from server.schemas.common import (
+    NOT_FUTURE,
+    Day,
+    StrictSchema,
+    id_field,
+    past_day,
+    text_field,
+    validate_timezone,
+)
 
 
 class UserSchema(StrictSchema):
@@ -62,7 +70,7 @@ class TokenSchema(StrictSchema):
 
 class NewStaffSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    display_name = fields.String(required=True, validate=nonblank(120))
+    display_name = text_field(120, required=True)
     role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
     password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
 
@@ -75,14 +83,16 @@ class CareTeamMemberSchema(StrictSchema):
 
 class NewPatientSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    display_name = fields.String(required=True, validate=nonblank(120))
+    display_name = text_field(120, required=True)
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
     password = fields.String(load_only=True, validate=validate.Length(10, 256))
     care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
     date_of_birth = Day(
         allow_none=True,
         validate=past_day,
-        metadata={"description": "optional; staff see the patient's age beside alerts"},
+        metadata={
+            "description": f"optional; staff see the patient's age beside alerts; {NOT_FUTURE}"
+        },
     )
 
 
