@@ -42,17 +42,8 @@ def _text(description: str, max_length: int = 2000, required: bool = False) -> f
     )
 
 
-class Number(fields.Float):
-    """A JSON number only: not the text "8" nor true (marshmallow's Float takes both)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 def _mm(description: str, most: float) -> fields.Float:
-    return Number(
+    return fields.Float(  # a JSON number only, as every field of a StrictSchema
         allow_none=True,
         allow_nan=False,
         validate=validate.Range(0, most),

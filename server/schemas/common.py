@@ -100,18 +100,9 @@ def _make_strict(field_obj: fields.Field) -> None:
             stack.append(field.value_field)  # keys are always text in JSON
 
 
-class YesNo(fields.Boolean):
-    """A boolean that takes JSON true/false only: not "yes", "true", 1 or 0 (1 == True)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, bool):
-            raise self.make_error("invalid", input=value)
-        return value
-
-
 def yes_no(**kwargs) -> fields.Boolean:
-    """Return a strict true/false field."""
-    return YesNo(**kwargs)
+    """Return a true/false field (strict, as every field of a StrictSchema)."""
+    return fields.Boolean(**kwargs)
 
 
 class WholeNumber(fields.Integer):

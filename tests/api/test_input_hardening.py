@@ -13,6 +13,7 @@ from datetime import date
 
 import pytest
 
+from domain.redflags import QUESTIONS
 from server.schemas.common import DAY_PATTERN
 from server.schemas.text import NUL_MESSAGE, SURROGATE_MESSAGE
 from tests.api.test_clinical_records import GOOD
@@ -167,6 +168,13 @@ def test_strict_types_hold_for_sync_events_and_other_bodies(patient, clinician, 
     pid = patient.user["patient_id"]
     history = clinician.call("PUT", f"/patients/{pid}/cancer-history", json={"cancer_history": 1})
     assert history.status_code == 422
+    answers = {q.key: False for q in QUESTIONS} | {QUESTIONS[0].key: 1}
+    check = {"id": str(uuid.uuid4()), "local_date": TODAY, "answers": answers}
+    refused = patient.post(f"/patients/{pid}/red-flag-checks", json=check)
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"] == {
+        "answers": {QUESTIONS[0].key: ["Not a valid boolean."]}
+    }
     answers = {"instrument": "pgic", "answers": ["2"]}
     measure = patient.post(f"/patients/{pid}/outcome-measures", json=_pain() | answers)
     assert measure.status_code == 422
