@@ -29,7 +29,7 @@ def show(alert_id):
 
 @blp.route("/alerts/<int:alert_id>/acknowledge", methods=["POST"])
 @blp.auth("physio", "clinician", errors=(404, 409))
-@blp.arguments(AcknowledgeSchema)
+@blp.arguments(AcknowledgeSchema, required=False)  # no body: no note
 @blp.response(200, AlertSchema)
 def acknowledge(data, alert_id):
     """Acknowledge an open alert (the staff it is routed to)."""

@@ -20,6 +20,7 @@ ERROR_REFS = {
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     409: "CONFLICT",
+    415: "UNSUPPORTED_MEDIA_TYPE",
     422: "UNPROCESSABLE_ENTITY",
     429: "TOO_MANY_REQUESTS",
 }
@@ -31,13 +32,20 @@ class StrideBlueprint(Blueprint):
     ARGUMENTS_PARSER = StrideParser()
 
     def arguments(self, schema, *, location="json", **kwargs):
-        """Parse and validate input (422); a JSON body may also fail to parse at all (400)."""
+        """Parse and validate input (422); a body may be unparsable (400) or not JSON (415)."""
         if isinstance(schema, type):
             schema = schema()  # one instance per view, not one per request
         parse = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return parse
-        return lambda func: self.alt_response(400, response=ERROR_REFS[400])(parse(func))
+
+        def decorator(func):
+            func = parse(func)
+            for status in (400, 415):
+                func = self.alt_response(status, response=ERROR_REFS[status])(func)
+            return func
+
+        return decorator
 
     def auth(self, *roles: str, errors: tuple[int, ...] = (), reads_first: bool = False):
         """Require a valid bearer token (and one of `roles`, when given).

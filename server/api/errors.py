@@ -3,7 +3,7 @@
 import logging
 
 from flask import Flask, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from server.extensions import db
@@ -35,6 +35,9 @@ def register_error_handlers(app: Flask) -> None:
         response = error_body(error.code, error.name, message, errors)
         for key, value in (data.get("headers") or {}).items():
             response.headers[key] = value
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 lists the methods the resource does support.
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
         return response
 
     @app.errorhandler(ServiceError)

@@ -1,13 +1,14 @@
 """GET /health: a liveness probe with no token and no database work (the benchmark ceiling)."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
 from server.api.base import StrideBlueprint
+from server.schemas.common import StrictSchema
 
 blp = StrideBlueprint("health", __name__, description="Liveness probe")
 
 
-class HealthSchema(Schema):
+class HealthSchema(StrictSchema):
     status = fields.String(metadata={"enum": ["ok"]})
 
 

@@ -160,12 +160,16 @@ def list_outcome_measures(args, patient_id):
 
 
 @blp.route("/patients/<int:patient_id>/clinical-events", methods=["POST"])
-@blp.auth(*STAFF, errors=(404, 422))
+@blp.auth(*STAFF, errors=(404, 409, 422))
 @blp.arguments(ClinicalEventSchema)
 @blp.response(201, ClinicalEventSchema)
 @blp.alt_response(200, schema=ClinicalEventSchema, success=True, description="Already stored")
 def create_clinical_event(data, patient_id):
-    """Record imaging, a diagnostic guided injection result or an exam finding."""
+    """Record imaging, a diagnostic guided injection result or an exam finding.
+
+    Idempotent by `id`: a retry answers the stored event (200); the same id with other
+    content is refused (409).
+    """
     patient = patient_for(db.session, g.user, patient_id)
     return _stored(logs.record_clinical_event(db.session, g.user, patient, data))
 

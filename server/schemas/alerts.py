@@ -1,13 +1,13 @@
 """Escalation alerts."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from server.models.alerts import SEVERITIES, STATUSES
 from server.schemas.clinical import DETAIL_SCHEMAS
-from server.schemas.common import Day, WholeNumber, id_field, nonblank
+from server.schemas.common import Day, QuerySchema, StrictSchema, WholeNumber, id_field, text_field
 
 
-class AlertEventSchema(Schema):
+class AlertEventSchema(StrictSchema):
     at = fields.DateTime()
     actor_id = fields.Integer(allow_none=True)
     action = fields.String()
@@ -21,7 +21,7 @@ class AlertEventSchema(Schema):
     )
 
 
-class AllowedDecisionSchema(Schema):
+class AllowedDecisionSchema(StrictSchema):
     id = fields.String(metadata={"description": "the value to send as `decision`"})
     label = fields.String(metadata={"description": "the decision in plain words"})
     sets_review_on = fields.Boolean(
@@ -29,7 +29,7 @@ class AllowedDecisionSchema(Schema):
     )
 
 
-class ChainLinkSchema(Schema):
+class ChainLinkSchema(StrictSchema):
     id = fields.Integer()
     rule_id = fields.String()
     created_at = fields.String(metadata={"description": "ISO date-time"})
@@ -39,7 +39,7 @@ class ChainLinkSchema(Schema):
     review_on = fields.String(allow_none=True, metadata={"description": "ISO date"})
 
 
-class ClinicalRecordLineSchema(Schema):
+class ClinicalRecordLineSchema(StrictSchema):
     """One clinical record behind an alert, with its words."""
 
     kind = fields.String(
@@ -54,7 +54,7 @@ class ClinicalRecordLineSchema(Schema):
     text = fields.String(metadata={"description": "the record in words, with test accuracies"})
 
 
-class AlertSchema(Schema):
+class AlertSchema(StrictSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     patient_name = fields.String(attribute="patient.user.display_name")
@@ -119,7 +119,7 @@ class AlertSchema(Schema):
     events = fields.List(fields.Nested(AlertEventSchema))
 
 
-class PatientAlertSchema(Schema):
+class PatientAlertSchema(StrictSchema):
     """What a patient sees of an alert about them: that it exists and where it stands."""
 
     id = fields.Integer()
@@ -131,7 +131,7 @@ class PatientAlertSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class AlertArgs(Schema):
+class AlertArgs(QuerySchema):
     status = fields.String(validate=validate.OneOf(STATUSES))
     severity = fields.String(validate=validate.OneOf(SEVERITIES))
     rule = fields.String(validate=validate.Length(1, 20))
@@ -139,21 +139,22 @@ class AlertArgs(Schema):
     limit = WholeNumber(load_default=200, validate=validate.Range(1, 1000))
 
 
-class AcknowledgeSchema(Schema):
+class AcknowledgeSchema(StrictSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-class DecisionSchema(Schema):
+class DecisionSchema(StrictSchema):
     decision = fields.String(
         required=True,
         validate=validate.Length(min=1, max=40),
         metadata={"description": "one of the alert's `decisions` (their `id`)"},
     )
-    note = fields.String(required=True, validate=nonblank(4000))
+    note = text_field(4000, required=True)
     review_on = Day(
         load_default=None,
         metadata={
             "description": "for a decision with sets_review_on: when to judge again "
-            "(default: the alert's default_review_on, the rule set's review_after_weeks)"
+            "(default: the alert's default_review_on, the rule set's review_after_weeks); "
+            "after the patient's today and at most 366 days ahead"
         },
     )

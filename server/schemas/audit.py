@@ -2,16 +2,16 @@
 
 from datetime import UTC, datetime
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from server.models.audit import OUTCOMES
-from server.schemas.common import WholeNumber, id_field
+from server.schemas.common import QuerySchema, StrictSchema, WholeNumber, id_field
 
 # Beyond these, converting a time to UTC can overflow (a 500); no event is that old or new.
 _SANE = validate.Range(datetime(1900, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC))
 
 
-class AuditArgs(Schema):
+class AuditArgs(QuerySchema):
     actor_id = id_field()
     patient_id = id_field(metadata={"description": "events that touched this patient"})
     action = fields.String(validate=validate.Length(max=40))
@@ -21,7 +21,7 @@ class AuditArgs(Schema):
     limit = WholeNumber(load_default=100, validate=validate.Range(1, 1000))
 
 
-class AuditEventSchema(Schema):
+class AuditEventSchema(StrictSchema):
     id = fields.Integer()
     at = fields.DateTime(metadata={"description": "server time, UTC"})
     actor_id = fields.Integer(allow_none=True)

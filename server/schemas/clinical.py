@@ -7,7 +7,7 @@ Ranges on measurements are design choices that catch typing slips (a space of 12
 read two days later), not clinical limits.
 """
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.exams import (
     EXAM_RESULTS,
@@ -19,7 +19,7 @@ from domain.exams import (
     YES_NO_UNKNOWN,
 )
 from domain.nantes import NANTES_CRITERIA
-from server.schemas.common import Nprs, WholeNumber, nonblank, yes_no
+from server.schemas.common import Nprs, StrictSchema, WholeNumber, text_field, yes_no
 
 
 def _choice(choices, description: str, required: bool = True) -> fields.String:
@@ -34,25 +34,16 @@ def _choice(choices, description: str, required: bool = True) -> fields.String:
 
 
 def _text(description: str, max_length: int = 2000, required: bool = False) -> fields.String:
-    return fields.String(
+    return text_field(
+        max_length,
         required=required,
         allow_none=not required,
-        validate=nonblank(max_length),
         metadata={"description": description},
     )
 
 
-class Number(fields.Float):
-    """A JSON number only: not the text "8" nor true (marshmallow's Float takes both)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 def _mm(description: str, most: float) -> fields.Float:
-    return Number(
+    return fields.Float(  # a JSON number only, as every field of a StrictSchema
         allow_none=True,
         allow_nan=False,
         validate=validate.Range(0, most),
@@ -78,7 +69,7 @@ def _mechanical_source() -> fields.String:
     )
 
 
-class ImagingDetails(Schema):
+class ImagingDetails(StrictSchema):
     """Imaging with its modality, finding and the measurements the pathways read."""
 
     modality = _choice(MODALITIES, "how it was imaged (readiness counts MRI and MR neurography)")
@@ -109,7 +100,7 @@ class ImagingDetails(Schema):
 INJECTION_GUIDANCE = tuple(GUIDANCE)
 
 
-class InjectionDetails(Schema):
+class InjectionDetails(StrictSchema):
     """A diagnostic guided injection: what makes the block interpretable (clinical-review s7).
 
     Anaesthetic, minutes after and the provocative task are optional so that an older app's
@@ -144,7 +135,7 @@ class InjectionDetails(Schema):
             raise ValidationError("only with target 'other'", "target_note")
 
 
-class ExamFindingDetails(Schema):
+class ExamFindingDetails(StrictSchema):
     """One examination test from the catalogue (domain/exams.py) and its result."""
 
     test = _choice(EXAM_TESTS, "the test, from the catalogue (its accuracy is shown with it)")
@@ -163,7 +154,7 @@ class ExamFindingDetails(Schema):
             raise ValidationError("only with the test 'palpation'", "site")
 
 
-NantesSchema = Schema.from_dict(
+NantesSchema = StrictSchema.from_dict(
     {
         key: _choice(YES_NO_UNKNOWN, f"{words} (yes, no or unknown)")
         for key, words in NANTES_CRITERIA.items()
@@ -172,7 +163,7 @@ NantesSchema = Schema.from_dict(
 )
 
 
-class IntakeDetails(Schema):
+class IntakeDetails(StrictSchema):
     """What the clinician records once at intake."""
 
     cancer_history = _choice(
@@ -190,7 +181,7 @@ class IntakeDetails(Schema):
     )
 
 
-class MedicationReviewDetails(Schema):
+class MedicationReviewDetails(StrictSchema):
     """A neuropathic medication review (a step of the pudendal neuralgia pathway)."""
 
     medications = _text("the medications reviewed, with doses", required=True)

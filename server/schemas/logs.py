@@ -2,7 +2,7 @@
 
 from typing import get_args
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from domain.history import ClinicalKind, PainContext, SkipReason, Status
 from domain.nerves import NERVE_ANSWERS
@@ -18,17 +18,21 @@ from server.schemas.common import (
     SANE_MOMENT,
     Day,
     Nprs,
+    QuerySchema,
+    StrictSchema,
     WholeNumber,
     id_field,
     yes_no,
 )
 
+# Enforced by the service (server/services/events.py) and stated here for the OpenAPI document.
+NOT_AHEAD = "not after tomorrow in the patient's time zone"
 _uuid = fields.UUID(
     required=True, metadata={"description": "made on the device; a repeat is a no-op"}
 )
 
 
-class _EventSchema(Schema):
+class _EventSchema(StrictSchema):
     id = fields.UUID(attribute="client_uuid", required=True, metadata=_uuid.metadata)
     recorded_at = fields.AwareDateTime(
         allow_none=True,
@@ -51,7 +55,13 @@ class _EventSchema(Schema):
 class ExerciseLogSchema(_EventSchema):
     plan_id = id_field(required=True)
     exercise_id = fields.String(required=True, validate=validate.Length(1, 64))
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={
+            "description": f"the patient's date of the session: {NOT_AHEAD}, within the plan "
+            "(from its start to its end) and a day on which the exercise and slot are prescribed"
+        },
+    )
     slot = WholeNumber(load_default=1, validate=validate.Range(1, 4))
     sets_done = WholeNumber(required=True, validate=validate.Range(0, 100))
     sets_due = WholeNumber(required=True, validate=validate.Range(1, 100))
@@ -105,7 +115,10 @@ class ExerciseLogSchema(_EventSchema):
 
 
 class PainLogSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={"description": f"{NOT_AHEAD}, not before the patient's care began"},
+    )
     nprs = WholeNumber(required=True, validate=Nprs.validate)
     context = fields.String(required=True, validate=validate.OneOf(get_args(PainContext)))
     tingling = fields.Boolean(load_default=False)
@@ -116,7 +129,7 @@ class PainLogSchema(_EventSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 
 
-def _answers_schema(questions, name: str, required: bool) -> type[Schema]:
+def _answers_schema(questions, name: str, required: bool) -> type[StrictSchema]:
     """One yes/no/null answer per question, built from the question set so they never drift."""
     answer = {
         q.key: yes_no(
@@ -126,7 +139,7 @@ def _answers_schema(questions, name: str, required: bool) -> type[Schema]:
         )
         for q in questions
     }
-    schema = Schema.from_dict(answer, name=name)
+    schema = StrictSchema.from_dict(answer, name=name)
 
     class Answers(schema):
         @validates_schema
@@ -153,11 +166,11 @@ class PainLogResultSchema(PainLogSchema):
 
 
 class RedFlagCheckSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(required=True, metadata={"description": NOT_AHEAD})
     answers = fields.Nested(RedFlagAnswersSchema, required=True)
 
 
-class _TriageResult(Schema):
+class _TriageResult(StrictSchema):
     """What a check's answer tells the device: the level, the advice, the alerts raised."""
 
     level = fields.String(
@@ -174,7 +187,12 @@ class RedFlagResultSchema(RedFlagCheckSchema, _TriageResult):
 
 
 class PostopCheckSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={
+            "description": f"{NOT_AHEAD}, on or after the surgery date of a post-operative plan"
+        },
+    )
     answers = fields.Nested(PostopAnswersSchema, required=True)
 
 
@@ -190,10 +208,16 @@ class ExerciseLogResultSchema(ExerciseLogSchema):
 
 class ClinicalEventSchema(_EventSchema):
     id = fields.UUID(
-        attribute="client_uuid", load_default=None, metadata={"description": "optional UUID"}
+        attribute="client_uuid",
+        load_default=None,
+        metadata={
+            "description": "made by the client; send one so that a retry is answered with the "
+            "stored event (200) instead of storing it twice; the same id with other content "
+            "is refused (409); without one, every request stores a new event"
+        },
     )
     kind = fields.String(required=True, validate=validate.OneOf(get_args(ClinicalKind)))
-    event_date = Day(required=True)
+    event_date = Day(required=True, metadata={"description": NOT_AHEAD})
     details = fields.Dict(
         required=True,
         metadata={
@@ -210,7 +234,7 @@ class ClinicalEventSchema(_EventSchema):
     recorded_by_id = fields.Integer(dump_only=True)
 
 
-class LogRangeArgs(Schema):
+class LogRangeArgs(QuerySchema):
     date_from = Day(data_key="from")
     date_to = Day(data_key="to")
     limit = WholeNumber(load_default=500, validate=validate.Range(1, 1000))

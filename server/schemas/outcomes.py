@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from domain import outcomes
 from server.schemas.common import Day, WholeNumber
-from server.schemas.logs import _EventSchema
+from server.schemas.logs import NOT_AHEAD, _EventSchema
 
 _ANSWERS = (
     f"LEFS: {len(outcomes.LEFS_ITEMS)} answers in item order, each 0 (extreme difficulty or "
@@ -14,7 +14,10 @@ _ANSWERS = (
 
 
 class OutcomeMeasureSchema(_EventSchema):
-    local_date = Day(required=True)
+    local_date = Day(
+        required=True,
+        metadata={"description": f"{NOT_AHEAD}, not before the patient's care began"},
+    )
     instrument = fields.String(
         required=True,
         validate=validate.OneOf(outcomes.INSTRUMENTS),

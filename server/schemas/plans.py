@@ -1,21 +1,31 @@
 """Plans, revisions and the dated schedule."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from server.schemas.common import Day, WholeNumber, nonblank
+from server.schemas.common import (
+    MAX_SCHEDULE_DAYS,
+    Day,
+    QuerySchema,
+    StrictSchema,
+    WholeNumber,
+    text_field,
+)
 
 OPS = ("set_dose", "remove_exercise", "restore_exercise", "add_exercise", "move_phase")
 
 
-class NewPlanSchema(Schema):
+class NewPlanSchema(StrictSchema):
     protocol_id = fields.String(required=True, validate=validate.Length(1, 64))
     protocol_version = WholeNumber(validate=validate.Range(1, 100_000))
     start_date = Day(required=True)
-    surgery_date = Day(allow_none=True)
-    end_date = Day(allow_none=True)
+    surgery_date = Day(
+        allow_none=True,
+        metadata={"description": "on or before start_date; required by post-operative protocols"},
+    )
+    end_date = Day(allow_none=True, metadata={"description": "on or after start_date"})
 
 
-class OperationSchema(Schema):
+class OperationSchema(StrictSchema):
     op = fields.String(required=True, validate=validate.OneOf(OPS))
     exercise_id = fields.String(validate=validate.Length(1, 64))
     phase_id = fields.String(validate=validate.Length(1, 64))
@@ -23,15 +33,18 @@ class OperationSchema(Schema):
     exercise = fields.Dict(metadata={"description": "add_exercise: a full exercise document"})
 
 
-class PlanAdjustmentSchema(Schema):
-    reason = fields.String(required=True, validate=nonblank(2000))
+class PlanAdjustmentSchema(StrictSchema):
+    reason = text_field(2000, required=True)
     effective_from = Day(
-        metadata={"description": "first day of the new prescription; default: patient's today"}
+        metadata={
+            "description": "first day of the new prescription; default: patient's today; not "
+            "a past day, nor before the latest revision's effective_from"
+        }
     )
     operations = fields.List(
         fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=50)
     )
-    end_date = Day(allow_none=True)
+    end_date = Day(allow_none=True, metadata={"description": "on or after the plan's start_date"})
     until = Day(
         metadata={
             "description": "a dose change or removal for a set time: its last day; the plan "
@@ -40,7 +53,7 @@ class PlanAdjustmentSchema(Schema):
     )
 
 
-class RevisionSchema(Schema):
+class RevisionSchema(StrictSchema):
     number = fields.Integer()
     effective_from = fields.Date()
     author_id = fields.Integer()
@@ -51,7 +64,7 @@ class RevisionSchema(Schema):
     adjustments = fields.Dict()
 
 
-class PlanSchema(Schema):
+class PlanSchema(StrictSchema):
     id = fields.Integer()
     patient_id = fields.Integer()
     protocol_id = fields.String(attribute="protocol.protocol_id")
@@ -67,12 +80,18 @@ class PlanSchema(Schema):
     revisions = fields.List(fields.Nested(RevisionSchema))
 
 
-class ScheduleArgs(Schema):
-    date_from = Day(data_key="from")
-    date_to = Day(data_key="to")
+class ScheduleArgs(QuerySchema):
+    date_from = Day(data_key="from", metadata={"description": "default: the plan's start"})
+    date_to = Day(
+        data_key="to",
+        metadata={
+            "description": f"on or after `from`, at most {MAX_SCHEDULE_DAYS} days in all "
+            "(default: 7 days)"
+        },
+    )
 
 
-class DoseSchema(Schema):
+class DoseSchema(StrictSchema):
     sets = fields.Integer()
     reps = fields.Integer()
     hold_s = fields.Integer()
@@ -82,7 +101,7 @@ class DoseSchema(Schema):
     every_n_days = fields.Integer(allow_none=True)
 
 
-class SessionSchema(Schema):
+class SessionSchema(StrictSchema):
     exercise_id = fields.String()
     name = fields.String(attribute="exercise_name")
     category = fields.String()
@@ -91,7 +110,7 @@ class SessionSchema(Schema):
     dose = fields.Nested(DoseSchema)
 
 
-class DaySchema(Schema):
+class DaySchema(StrictSchema):
     date = fields.Date()
     phase_id = fields.String()
     phase_title = fields.String()
@@ -101,6 +120,6 @@ class DaySchema(Schema):
     sessions = fields.List(fields.Nested(SessionSchema))
 
 
-class ScheduleSchema(Schema):
+class ScheduleSchema(StrictSchema):
     plan_id = fields.Integer()
     days = fields.List(fields.Nested(DaySchema))

@@ -1,9 +1,11 @@
 """Protocol versions as the API shows them."""
 
-from marshmallow import Schema, fields
+from marshmallow import fields
+
+from server.schemas.common import StrictSchema
 
 
-class ProtocolSummarySchema(Schema):
+class ProtocolSummarySchema(StrictSchema):
     id = fields.String(attribute="protocol_id")
     version = fields.Integer()
     title = fields.String()

@@ -1,8 +1,8 @@
 """The sync exchange: a batch of device events in, per-event results and changes out."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from server.schemas.common import MAX_ID, WholeNumber, id_field
+from server.schemas.common import MAX_ID, StrictSchema, WholeNumber, id_field
 from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
@@ -13,6 +13,7 @@ from server.schemas.logs import (
 from server.schemas.outcomes import OutcomeMeasureSchema
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
+from server.schemas.text import ANY_INDEX
 
 EVENT_TYPES = (
     "exercise_log",
@@ -24,7 +25,7 @@ EVENT_TYPES = (
 )
 
 
-class SyncEventSchema(Schema):
+class SyncEventSchema(StrictSchema):
     id = fields.UUID(required=True, metadata={"description": "made on the device"})
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     patient_id = id_field(
@@ -33,14 +34,18 @@ class SyncEventSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "the event's fields, without id"})
 
 
-class SyncRequestSchema(Schema):
+class SyncRequestSchema(StrictSchema):
+    # Text that cannot be stored in an event's data refuses that event alone (its result says
+    # so), not the batch: a device would otherwise resend the same batch forever.
+    text_checked_per_item = ("events", ANY_INDEX, "data")
+
     cursor = WholeNumber(load_default=0, validate=validate.Range(0, MAX_ID))
     events = fields.List(
         fields.Nested(SyncEventSchema), load_default=list, validate=validate.Length(max=500)
     )
 
 
-class SyncResultSchema(Schema):
+class SyncResultSchema(StrictSchema):
     id = fields.UUID()
     type = fields.String()
     status = fields.String(metadata={"enum": ["created", "duplicate", "rejected"]})
@@ -68,7 +73,7 @@ def _logs(schema, what: str) -> fields.List:
     return fields.List(fields.Nested(schema), metadata={"description": description})
 
 
-class ChangesSchema(Schema):
+class ChangesSchema(StrictSchema):
     protocol_versions = fields.List(fields.Nested(ProtocolDetailSchema))
     plans = fields.List(fields.Nested(PlanSchema))
     alerts = fields.List(fields.Dict())
@@ -80,7 +85,7 @@ class ChangesSchema(Schema):
     outcome_measures = _logs(OutcomeMeasureSchema, "outcome measures (LEFS and PGIC)")
 
 
-class SyncResponseSchema(Schema):
+class SyncResponseSchema(StrictSchema):
     results = fields.List(fields.Nested(SyncResultSchema))
     changes = fields.Nested(ChangesSchema)
     cursor = fields.Integer()

@@ -1,12 +1,20 @@
 """Accounts, tokens and patients."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from server.models.users import ROLES, STAFF_ROLES
-from server.schemas.common import Day, id_field, nonblank, past_day, validate_timezone
+from server.schemas.common import (
+    NOT_FUTURE,
+    Day,
+    StrictSchema,
+    id_field,
+    past_day,
+    text_field,
+    validate_timezone,
+)
 
 
-class UserSchema(Schema):
+class UserSchema(StrictSchema):
     id = fields.Integer(dump_only=True)
     email = fields.Email(dump_only=True)
     display_name = fields.String(dump_only=True)
@@ -49,44 +57,46 @@ class UserSchema(Schema):
         return user.patient.timezone if user.patient else None
 
 
-class TokenRequestSchema(Schema):
+class TokenRequestSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
 
 
-class TokenSchema(Schema):
+class TokenSchema(StrictSchema):
     token = fields.String()
     expires_at = fields.DateTime()
     user = fields.Nested(UserSchema)
 
 
-class NewStaffSchema(Schema):
+class NewStaffSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    display_name = fields.String(required=True, validate=nonblank(120))
+    display_name = text_field(120, required=True)
     role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
     password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
 
 
-class CareTeamMemberSchema(Schema):
+class CareTeamMemberSchema(StrictSchema):
     id = fields.Integer(attribute="staff.id")
     display_name = fields.String(attribute="staff.display_name")
     role = fields.String(attribute="staff.role")
 
 
-class NewPatientSchema(Schema):
+class NewPatientSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    display_name = fields.String(required=True, validate=nonblank(120))
+    display_name = text_field(120, required=True)
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
     password = fields.String(load_only=True, validate=validate.Length(10, 256))
     care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
     date_of_birth = Day(
         allow_none=True,
         validate=past_day,
-        metadata={"description": "optional; staff see the patient's age beside alerts"},
+        metadata={
+            "description": f"optional; staff see the patient's age beside alerts; {NOT_FUTURE}"
+        },
     )
 
 
-class SummarySchema(Schema):
+class SummarySchema(StrictSchema):
     plan_id = fields.Integer(allow_none=True)
     protocol_title = fields.String(allow_none=True)
     weeks_in_care = fields.Integer(allow_none=True)
@@ -101,7 +111,7 @@ class SummarySchema(Schema):
     attention = fields.Integer(metadata={"description": "higher needs attention sooner"})
 
 
-class PatientSchema(Schema):
+class PatientSchema(StrictSchema):
     id = fields.Integer()
     user_id = fields.Integer()
     email = fields.String(attribute="user.email")
@@ -115,7 +125,7 @@ class PatientSchema(Schema):
     date_of_birth = fields.Date(allow_none=True)
 
 
-class CancerHistorySchema(Schema):
+class CancerHistorySchema(StrictSchema):
     cancer_history = fields.Boolean(
         required=True,
         truthy={True},
@@ -124,7 +134,7 @@ class CancerHistorySchema(Schema):
     )
 
 
-class InvitationSchema(Schema):
+class InvitationSchema(StrictSchema):
     link = fields.String(
         metadata={"description": "stride://join?server=...&user=...: tapped or pasted in the app"}
     )

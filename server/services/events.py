@@ -56,7 +56,7 @@ from server.models.types import utcnow
 from server.protocols.loader import flatten_errors
 from server.schemas.logs import DETAIL_SCHEMAS
 from server.services.changes import record_changes
-from server.services.errors import Invalid
+from server.services.errors import Conflict, Invalid
 from server.services.escalation import raise_alerts
 from server.services.plans import local_today, protocol_of, revisions_of
 
@@ -88,7 +88,7 @@ class Stored:
     record: Mapping | None = None  # the stored row's columns, by name
     row: object = None  # the ORM object, loaded only for single events (the REST endpoints)
     created: bool = False
-    error: Invalid | None = None
+    error: Invalid | Conflict | None = None
     # What the patient is told ("none", "stop", "review", "urgent", "emergency") and why.
     level: str | None = None
     advice: str | None = None
@@ -177,6 +177,8 @@ class EventBatch:
             outcome = Stored(record=record, created=key in new_ids and key not in outcomes)
             if record["patient_id"] != values["patient_id"]:
                 outcome = Stored(error=Invalid("id", "this UUID is already used by another record"))
+            elif not outcome.created and (changed := _changed(table.name, record, values)):
+                outcome = Stored(error=_reused(changed))
             outcomes.setdefault(key, outcome)
         return outcomes
 
@@ -453,6 +455,21 @@ class EventBatch:
                 )
             )
         return [p for p in self._post_op[patient.id] if p.surgery_date and p.surgery_date <= day]
+
+
+# What a retry must repeat to be the same event: staff enter these by hand, so a UUID sent
+# again with other content is a mistake to show (409), not a retry to answer with the old row.
+_SAME_EVENT = {"clinical_events": ("kind", "event_date", "details", "note", "supersedes")}
+
+
+def _changed(table: str, record: Mapping, values: dict) -> list[str]:
+    """Return the fields in which a repeat of a stored event differs from it."""
+    return [name for name in _SAME_EVENT.get(table, ()) if record[name] != values.get(name)]
+
+
+def _reused(changed: list[str]) -> Conflict:
+    reason = "this id is already stored with other content; send a new id for a new event"
+    return Conflict(f"id: {reason} ({', '.join(changed)} differ).", {"json": {"id": [reason]}})
 
 
 def _new_rows(queued, outcomes: dict[uuid.UUID, Stored]) -> list[tuple[int, int]]:

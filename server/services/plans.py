@@ -19,14 +19,12 @@ from domain.schedule import DayPlan, Revision, expand_schedule
 from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.protocols.loader import flatten_errors
 from server.protocols.schema import ExerciseSchema
+from server.schemas.common import MAX_SCHEDULE_DAYS
 from server.services import protocols as protocol_service
 from server.services.access import patient_for, visible_patient_ids, visible_to
 from server.services.changes import record_change
 from server.services.errors import Conflict, Invalid, NotFound
 from server.services.escalation import raise_alerts
-
-MAX_SCHEDULE_DAYS = 366
-
 
 _PARSED: dict[str, Protocol] = {}
 

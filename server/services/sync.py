@@ -17,6 +17,7 @@ from server.schemas.logs import (
     RedFlagCheckSchema,
 )
 from server.schemas.outcomes import OutcomeMeasureSchema
+from server.schemas.text import unstorable_text
 from server.services.access import patient_for, visible_to
 from server.services.errors import ServiceError
 from server.services.events import MODELS, EventBatch
@@ -67,6 +68,9 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
         keys.append(None)
         try:
             patient = _patient(session, user, event, patients)
+            unstorable = unstorable_text(event["data"])  # left to this event by the parser
+            if unstorable:
+                raise ValidationError(unstorable)
             data = _SCHEMAS[event["type"]].load({**event["data"], "id": str(event["id"])})
             keys[-1] = batch.add(event["type"], patient, data)
         except ValidationError as error:

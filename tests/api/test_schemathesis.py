@@ -187,8 +187,19 @@ def test_nul_characters_are_refused_before_they_reach_the_database(patient, clin
     note = {"local_date": "2026-01-01", "nprs": 3, "context": "rest", "note": "a\x00b"}
     event = {"id": "e3e70682-c209-4cac-a29f-6fbed82c07cd", "type": "pain_log", "data": note}
     response = patient.post("/sync", json={"events": [event]})
-    assert response.status_code == 422
-    assert response.get_json()["errors"] == {"json": ["Text must not contain NUL characters."]}
+    # In a batch the event is refused alone (by the field), so the device can drop it.
+    [result] = response.get_json()["results"]
+    assert (result["status"], result["errors"]) == (
+        "rejected",
+        {"note": ["Text must not contain NUL characters."]},
+    )
+    pid = patient.user["patient_id"]
+    direct = patient.post(f"/patients/{pid}/pain-logs", json={**note, "id": event["id"]})
+    assert direct.status_code == 422
+    assert direct.get_json()["errors"] == {
+        "json": {"note": ["Text must not contain NUL characters."]}
+    }
+    assert patient.get(f"/patients/{pid}/pain-logs").get_json() == []
     assert clinician.get("/alerts?rule=%00").status_code == 422
     assert patient.get("/protocols/piriformis%00").status_code == 404
 
