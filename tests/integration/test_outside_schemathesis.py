@@ -8,7 +8,6 @@ with more examples; this run adds what only a real server shows (HTTP parsing, h
 gunicorn, the stateful phase's chains of calls).
 """
 
-import os
 import re
 import sys
 
@@ -16,11 +15,16 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from server.demo import seed_demo
 from server.extensions import db
 from server.models import Alert
-from server.services.sweep import run_sweep
-from tests.integration.test_deployment_load import _free_port, _start, _stop, _wait_for_health
+from tests.conftest import swept_demo
+from tests.integration.test_deployment_load import (
+    _free_port,
+    _start,
+    _stop,
+    _wait_for_health,
+    gunicorn_env,
+)
 from tools import outside_schemathesis as harness
 
 # Failures of classes that other parts of issue 12 fix (item 7: the OpenAPI document states
@@ -36,27 +40,13 @@ PENDING = {
 @pytest.fixture(scope="module")
 def server(app, database_url, tmp_path_factory):
     """Start gunicorn on a free port over the demo data, swept; yield its base URL."""
-    from server.protocols.loader import validate_files
-    from server.services.protocols import load_documents
-
     with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        load_documents(db.session, list(validate_files(None)[0].values()))
-        seed_demo(db.session, None)
-        run_sweep(db.session)
+        swept_demo(db.session)
         assert db.session.scalar(select(Alert.id).limit(1)), "the sweep raised no alert"
         db.session.remove()
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "STRIDE_BIND": f"127.0.0.1:{port}",
-        "STRIDE_WORKERS": "2",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = gunicorn_env(database_url, port)
     log = tmp_path_factory.mktemp("gunicorn") / "web.log"
     web = _start([sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"], env, log)
     try:
