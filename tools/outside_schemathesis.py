@@ -176,13 +176,20 @@ def run(
     results = []
     for suffix, which, selection in rounds:
         started = []
-        for role, pair in tokens.items():
-            name = role + suffix
-            report_path = workdir / f"{name}.json"
-            report_path.unlink(missing_ok=True)
-            args = command(spec, base, pair[which], selection, report_path, seed)
-            started.append(start(name, args, workdir))
-        results.extend(finish(*run_) for run_ in started)
+        try:
+            for role, pair in tokens.items():
+                name = role + suffix
+                report_path = workdir / f"{name}.json"
+                report_path.unlink(missing_ok=True)
+                args = command(spec, base, pair[which], selection, report_path, seed)
+                started.append(start(name, args, workdir))
+            results.extend(finish(*run_) for run_ in started)
+        finally:
+            for _, process, out, _ in started:  # only left running when something raised
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
+                out.close()
     return results
 
 
