@@ -9,8 +9,9 @@ from flask_smorest import Api
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import models  # noqa: F401  (registers the tables for migrations)
-from server.api import register_api
+from server.api import docs, register_api
 from server.api.errors import register_error_handlers
+from server.api.headers import register_security_headers
 from server.config import from_environment
 from server.database import configure_engine
 from server.extensions import db, migrate
@@ -69,6 +70,8 @@ def build_app(test_config: dict | None = None) -> Flask:
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     register_api(api)
     register_error_handlers(app)
+    app.register_blueprint(docs.blp)
+    register_security_headers(app)
 
     from server.cli import register_cli
 

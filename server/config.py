@@ -23,6 +23,9 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (ProxyFix);
         # 0 (the default) trusts none: the client address is the TCP peer's.
         "TRUSTED_PROXIES": int(os.environ.get("STRIDE_TRUSTED_PROXIES", 0)),
+        # Strict-Transport-Security max-age on answers to HTTPS requests (TLS to this server, or
+        # a trusted proxy's X-Forwarded-Proto: https); 0 sends no HSTS header.
+        "HSTS_MAX_AGE": int(os.environ.get("STRIDE_HSTS_MAX_AGE", 365 * 24 * 3600)),
         # Offered as tap-to-call buttons after urgent advice (the app keeps them offline).
         "EMERGENCY_NUMBER": os.environ.get("STRIDE_EMERGENCY_NUMBER", "999"),
         "CLINIC_PHONE": os.environ.get("STRIDE_CLINIC_PHONE", ""),
@@ -34,7 +37,8 @@ def from_environment(instance_path: str) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        # Swagger UI from the installed flask-swagger-ui package (server/api/docs.py), never a CDN.
+        "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": 4 * 1024 * 1024,
     }

@@ -65,6 +65,21 @@ def clean_app(app):
     return app
 
 
+def swept_demo(session) -> None:
+    """Empty every table, then load the protocols and the demo data and sweep it (alerts)."""
+    from server.demo import seed_demo
+    from server.protocols.loader import validate_files
+    from server.services.protocols import load_documents
+    from server.services.sweep import run_sweep
+
+    for table in reversed(db.metadata.sorted_tables):
+        session.execute(table.delete())
+    session.commit()
+    load_documents(session, list(validate_files(None)[0].values()))
+    seed_demo(session, None)
+    run_sweep(session)
+
+
 @pytest.fixture()
 def client(clean_app):
     return clean_app.test_client()

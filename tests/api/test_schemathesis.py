@@ -23,12 +23,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 
 from server import create_app
-from server.demo import seed_demo
 from server.demo.stories import PASSWORD
 from server.extensions import db
 from server.models import Alert, Plan, User
 from server.services import auth
-from server.services.sweep import run_sweep
+from tests.conftest import swept_demo
 
 ROLES = ("patient", "physio", "clinician", "admin")
 LOGINS = {
@@ -57,16 +56,8 @@ def _token(app, role: str) -> str:
 @pytest.fixture(scope="module")
 def world(app):
     """The demo data (with swept alerts), a token per role and the ids of real records."""
-    from server.protocols.loader import validate_files
-    from server.services.protocols import load_documents
-
     with app.app_context():
-        for table in reversed(db.metadata.sorted_tables):
-            db.session.execute(table.delete())
-        db.session.commit()
-        load_documents(db.session, list(validate_files(None)[0].values()))
-        seed_demo(db.session, None)
-        run_sweep(db.session)
+        swept_demo(db.session)
         patient = db.session.scalar(select(User).where(User.email == LOGINS["patient"])).patient
         plan = db.session.scalar(select(Plan).where(Plan.patient_id == patient.id))
         alert = db.session.scalar(select(Alert).where(Alert.patient_id == patient.id)) or (

@@ -61,6 +61,17 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait(timeout=10)
 
 
+def gunicorn_env(database_url: str, port: int) -> dict:
+    """Return the environment of a 2-worker gunicorn on loopback over this run's database."""
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "STRIDE_BIND": f"127.0.0.1:{port}",
+        "STRIDE_WORKERS": "2",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
 def _wait_for_health(base: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -233,13 +244,7 @@ def seeded(clean_app):
 def test_twenty_devices_push_and_pull_against_the_deployment(seeded, database_url, tmp_path):
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "STRIDE_BIND": f"127.0.0.1:{port}",
-        "STRIDE_WORKERS": "2",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = gunicorn_env(database_url, port)
     flask = [sys.executable, "-m", "flask", "--app", "server"]
     gunicorn_cmd = [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"]
     logs = {name: tmp_path / f"{name}.log" for name in ("web", "scheduler", "second")}

@@ -1,0 +1,127 @@
+"""Schemathesis from the outside: its CLI against gunicorn, signed in over HTTP as each role.
+
+The server runs the production recipe (server/gunicorn_conf.py, 2 workers) on this run's fresh
+database (SQLite or PostgreSQL), seeded with the demo data and swept, so alerts exist. The
+harness is tools/outside_schemathesis.py: every check, every phase, a few examples per
+operation, the token-revoking operations last. tests/api/test_schemathesis.py runs in-process
+with more examples; this run adds what only a real server shows (HTTP parsing, headers,
+gunicorn, the stateful phase's chains of calls).
+"""
+
+import re
+import sys
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from server.extensions import db
+from server.models import Alert
+from tests.conftest import swept_demo
+from tests.integration.test_deployment_load import (
+    _free_port,
+    _start,
+    _stop,
+    _wait_for_health,
+    gunicorn_env,
+)
+from tools import outside_schemathesis as harness
+
+# Bounded by examples, not time: the whole run is several minutes on two busy cores, past the
+# suite's 300 s per test.
+pytestmark = pytest.mark.timeout(1800)
+
+# Failures of classes that other parts of issue 12 fix (item 7: the OpenAPI document states
+# every enforced limit; 405 carries Allow). While a class is listed here, finding it makes the
+# run an expected failure that names every case; any other class fails the test. Empty it
+# once those parts are in: from then on the run must find nothing at all.
+PENDING = {
+    "ST202": "issue 12 item 7: schema-valid requests refused (limits missing from OpenAPI)",
+    "ST204": "issue 12 item 7: 405 without an Allow header",
+}
+
+
+@pytest.fixture(scope="module")
+def server(app, database_url, tmp_path_factory):
+    """Start gunicorn on a free port over the demo data, swept; yield its base URL."""
+    with app.app_context():
+        swept_demo(db.session)
+        assert db.session.scalar(select(Alert.id).limit(1)), "the sweep raised no alert"
+        db.session.remove()
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = gunicorn_env(database_url, port)
+    log = tmp_path_factory.mktemp("gunicorn") / "web.log"
+    web = _start([sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"], env, log)
+    try:
+        _wait_for_health(base, web, log)
+        yield base
+    finally:
+        _stop(web)
+    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+
+
+def test_the_docs_page_and_its_assets_come_from_the_server(server):
+    page = requests.get(f"{server}/api/v1/docs", timeout=10)
+    assert page.status_code == 200
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    assert not re.search(r"https?://", page.text), "the docs page names another host"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert len(assets) == 4, assets
+    for url in assets:
+        assert url.startswith("/api/v1/docs/assets/"), url
+        asset = requests.get(server + url, timeout=10)
+        assert asset.status_code == 200, url
+        assert asset.headers["X-Content-Type-Options"] == "nosniff"
+    api = requests.get(f"{server}/api/v1/openapi.json", timeout=10)
+    assert api.headers["Cache-Control"] == "no-store"
+    assert api.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.fixture(scope="module")
+def tokens(server):
+    """Two tokens per role and one for the harness' own test, all signed in over HTTP first.
+
+    First: the runs' generated sign-ins fail, and enough failures throttle this address.
+    """
+    logins = {role: (email, harness.DEMO_PASSWORD) for role, email in harness.DEMO_LOGINS.items()}
+    pairs = harness.tokens_for(server, {}, logins)
+    assert set(pairs) == set(harness.ROLES)
+    return {**pairs, "control": harness.sign_in(server, *logins["patient"])}
+
+
+def test_the_harness_reports_an_undeclared_status_and_a_wrong_body(server, tokens, tmp_path):
+    """A document that leaves out GET /patients/{id}'s 403/404 and misstates /me's body."""
+
+    def edit(document):
+        del document["paths"]["/api/v1/patients/{patient_id}"]["get"]["responses"]["404"]
+        del document["paths"]["/api/v1/patients/{patient_id}"]["get"]["responses"]["403"]
+        me = document["paths"]["/api/v1/me"]["get"]["responses"]["200"]
+        me["content"]["application/json"]["schema"] = {"type": "object", "required": ["nothing"]}
+
+    token = tokens["control"]
+    only = r"/patients/\{patient_id\}$|/me$"
+    [result] = harness.run(server, {"patient": (token, token)}, tmp_path, only=only, edit=edit)
+    assert not result.ok
+    assert "ST103 Undocumented status code: GET /api/v1/patients/{patient_id}" in result.failures
+    assert "ST108 Response violates schema: GET /api/v1/me" in result.failures
+
+
+def test_schemathesis_from_outside_finds_nothing(server, tokens, tmp_path):
+    roles = {role: tokens[role] for role in harness.ROLES}
+    results = harness.run(server, roles, tmp_path)
+    summary = harness.report(results)
+    print(summary)
+    assert [r.name for r in results] == [*harness.ROLES, *(f"{r}-last" for r in harness.ROLES)]
+    unexpected = [
+        f"{r.name}: {line}"
+        for r in results
+        for line in r.failures + r.errors
+        if line.split(" ", 1)[0] not in PENDING
+    ]
+    assert not unexpected, summary
+    assert all(r.ok or r.failures for r in results), summary  # no run ended without a report
+    pending = [f"{r.name}: {line}" for r in results for line in r.failures]
+    if pending:
+        pytest.xfail("only failures that other parts of issue 12 fix:\n" + "\n".join(pending))
