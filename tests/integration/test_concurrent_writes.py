@@ -20,14 +20,14 @@ AT_ONCE = 10
 
 
 def at_once(base: str, token: str, calls) -> list[requests.Response]:
-    """Send each call (method, path, json) from its own thread at the same moment."""
-    sessions = [Api(base, token) for _ in calls]
+    """Send each call (method, path, json[, token]) from its own thread at the same moment."""
+    sessions = [Api(base, call[3] if len(call) > 3 else token) for call in calls]
     for api in sessions:
         assert api.get("/me").status_code == 200  # connected before the barrier
     barrier = threading.Barrier(len(calls))
     answers: list[requests.Response | None] = [None] * len(calls)
 
-    def send(index, api, method, path, body):
+    def send(index, api, method, path, body, *_):
         barrier.wait()
         answers[index] = api.request(method, path, json=body)
 
@@ -47,14 +47,18 @@ def statuses(answers) -> list[int]:
     return sorted(answer.status_code for answer in answers)
 
 
-@pytest.fixture()
-def red_alert(patient, clinician):
-    body = {
+def red_flag_check() -> dict:
+    return {
         "id": str(uuid.uuid4()),
         "local_date": date.today().isoformat(),
         "answers": {q.key: q.key == "bladder_bowel" for q in QUESTIONS},
     }
-    response = patient.post(f"/patients/{patient.user['patient_id']}/red-flag-checks", json=body)
+
+
+@pytest.fixture()
+def red_alert(patient, clinician):
+    path = f"/patients/{patient.user['patient_id']}/red-flag-checks"
+    response = patient.post(path, json=red_flag_check())
     assert response.status_code == 201, response.get_json()
     return response.get_json()["alert_ids"][0]
 
@@ -129,3 +133,31 @@ def test_simultaneous_adjustments_each_build_on_the_last(database_url, tmp_path,
     )
     current = physio.get(f"/plans/{plan['id']}").get_json()
     assert current["current_revision"] == AT_ONCE + 1
+
+
+def test_reports_arriving_with_a_decision_never_reopen_it(
+    database_url, tmp_path, clinician, patient, red_alert
+):
+    assert clinician.post(f"/alerts/{red_alert}/acknowledge", json={}).status_code == 200
+    decide = {"decision": "urgent_investigation", "note": "Urgent MRI today."}
+    reports = f"/patients/{patient.user['patient_id']}/red-flag-checks"
+    calls = [("POST", f"/alerts/{red_alert}/decision", decide)] * (AT_ONCE // 2) + [
+        ("POST", reports, red_flag_check(), patient.token) for _ in range(AT_ONCE // 2)
+    ]
+    with gunicorn(database_url, tmp_path / "web.log", workers=2, threads=5) as base:
+        answers = at_once(base, clinician.token, calls)
+    decisions, reported = answers[: AT_ONCE // 2], answers[AT_ONCE // 2 :]
+    assert statuses(decisions) == [200] + [409] * (AT_ONCE // 2 - 1), [a.text for a in answers]
+    assert statuses(reported) == [201] * (AT_ONCE // 2), [a.text for a in reported]
+    alert = clinician.get(f"/alerts/{red_alert}").get_json()
+    assert alert["status"] == "decided"
+    events = alert["events"]
+    # One unbroken history: each step starts from the status the one before it left.
+    for before, after in zip(events, events[1:], strict=False):
+        assert after["from_status"] == before["to_status"], events
+    assert [e["action"] for e in events].count("decision:urgent_investigation") == 1
+    assert events[-1]["to_status"] == "decided"
+    # A report before the decision added to this alert; one after it is a new episode.
+    joined = [a for a in reported if a.json()["alert_ids"] == [red_alert]]
+    assert len(joined) == [e["action"] for e in events].count("evidence_added")
+    assert all(a.json()["alert_ids"] for a in reported), "a report reached no alert"
