@@ -123,7 +123,8 @@ def alert_for(session: Session, user: User, alert_id: int, lock: bool = False) -
     )
     if lock:
         lock_feed(session)
-        query = query.with_for_update(of=Alert).execution_options(populate_existing=True)
+        query = query.with_for_update(of=Alert, key_share=True)
+        query = query.execution_options(populate_existing=True)
     alert = session.scalar(query)
     if alert is None:
         raise NotFound(f"Alert {alert_id} not found.")

@@ -101,7 +101,7 @@ def _live_alert(session: Session, key: str, lock: bool) -> Alert | None:
     query = select(Alert).where(Alert.open_key == key)
     if lock:
         lock_feed(session)
-        query = query.with_for_update().execution_options(populate_existing=True)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
     return session.scalar(query)
 
 
@@ -226,6 +226,10 @@ def clear_finished_episodes(
     cleared = 0
     for alert in stale:
         del live[alert.open_key]
+        # Read afresh under the row lock (feed lock first, as every alert writer): an
+        # acknowledgement or decision meanwhile is what the event's statuses must name.
+        lock_feed(session)
+        session.refresh(alert, with_for_update={"key_share": True})
         alert.open_key = None
         alert.cleared_at = alert.updated_at = utcnow()
         session.add(
