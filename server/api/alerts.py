@@ -33,7 +33,7 @@ def show(alert_id):
 @blp.response(200, AlertSchema)
 def acknowledge(data, alert_id):
     """Acknowledge an open alert (the staff it is routed to)."""
-    alert = alerts.alert_for(db.session, g.user, alert_id)
+    alert = alerts.alert_for(db.session, g.user, alert_id, lock=True)
     return alerts.acknowledge(db.session, g.user, alert, data.get("note"))
 
 
@@ -43,7 +43,7 @@ def acknowledge(data, alert_id):
 @blp.response(200, AlertSchema)
 def decide(data, alert_id):
     """Decide on an alert with a note (continue, refer, adjust the plan or discharge)."""
-    alert = alerts.alert_for(db.session, g.user, alert_id)
+    alert = alerts.alert_for(db.session, g.user, alert_id, lock=True)
     return alerts.decide(
         db.session, g.user, alert, data["decision"], data["note"], data["review_on"]
     )

@@ -12,8 +12,14 @@ When each event is written, and what a failed write does:
   is sent. If that write fails, a GET answers 500 instead of disclosing a record without a
   trace (a read stores nothing, so retrying loses nothing); POST /sync, whose pushed events are
   already committed, keeps its answer and logs the failure at ERROR.
-- a denied call (403/404) by anyone: written after rolling back whatever the call attempted;
-  a failure to write it is logged, and the caller gets the denial either way.
+- a denied call (403/404) by anyone: written after rolling back whatever the call attempted,
+  with the refusal's message as its `reason`; a failure to write it is logged, and the caller
+  gets the denial either way.
+- each event a /sync push carries is audited like the REST call that stores its kind
+  (`PushAudit`): a staff write (a clinician's MRI result) as `clinical_event.create`, in the
+  push's transaction; an event refused because the caller may not write it, as a refusal.
+- a read of the audit log itself (`audit.read`), naming the patient or actor it was filtered
+  by, so looking up who saw a record leaves a trace too.
 
 Reads by patients of their own record are not audited; their denied attempts are.
 """
@@ -29,6 +35,7 @@ from server.extensions import db
 from server.models import AuditEventPatient, User
 from server.services import audit
 from server.services.errors import ServiceError
+from server.services.events import MODELS
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +50,8 @@ class Rule:
     transaction, and every denial) or DENIALS (denied attempts only).
     created: for a view that creates an object, its type; the answer's "id" is its id.
     patients: where the patients touched are named: "url" (the object in the URL), "answer"
-    (every "patient_id" in the answer) or "answer_ids" (the answer's items are patients).
+    (every "patient_id" in the answer), "answer_ids" (the answer's items are patients) or
+    "filters" (the audit log: the patient and actor it was filtered by; always recorded).
     """
 
     action: str
@@ -83,7 +91,11 @@ RULES: dict[str, Rule] = {
     "users.create": Rule("user.create", CHANGE, "user"),
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
     "auth.delete_token": Rule("auth.sign_out", CHANGE),
+    "audit.index": Rule("audit.read", patients="filters"),
 }
+
+# The REST call that stores each kind of event a /sync push carries: a push is audited like it.
+PUSH_ENDPOINTS = {kind: f"logs.create_{kind}" for kind in MODELS}
 
 # Views that touch no patient record and no account. Signing in is audited by its use case
 # (services.auth.sign_in), which also sees the attempts that never reach a view's token check.
@@ -93,7 +105,6 @@ UNAUDITED = {
     "protocols.index",
     "protocols.show",
     "protocols.show_version",
-    "audit.index",
     "health.health",
 }
 
@@ -143,7 +154,13 @@ class CallAudit:
         try:
             subject = audit.subject_of(db.session, self.view_args)
             audit.record(
-                db.session, self.user, self.rule.action, subject, request.remote_addr, outcome
+                db.session,
+                self.user,
+                self.rule.action,
+                subject,
+                request.remote_addr,
+                outcome,
+                error.message,
             )
             db.session.commit()
         except SQLAlchemyError:
@@ -170,6 +187,8 @@ class CallAudit:
     def _record_read(self, answer) -> None:
         if self.rule.patients == "url":
             subject = audit.subject_of(db.session, self.view_args)
+        elif self.rule.patients == "filters":
+            subject = _filters_of(request.args)
         else:
             subject = audit.Subject(patient_ids=patient_ids_in(answer, self.rule.patients))
             if not subject.patient_ids:
@@ -183,6 +202,62 @@ class CallAudit:
             if request.method == "GET":
                 raise
             log.error("audit: could not record %s; the answer was sent anyway", self.rule.action)
+
+
+def _filters_of(args) -> audit.Subject:
+    """Name what an audit-log read was about: the actor and the patient it was filtered by."""
+    actor, patient = args.get("actor_id", type=int), args.get("patient_id", type=int)
+    return audit.Subject(
+        "user" if actor is not None else None, actor, (patient,) if patient is not None else ()
+    )
+
+
+class PushAudit:
+    """The audit events of the events in one /sync push, each recorded like its REST call.
+
+    An accepted event is recorded when its REST call records a success (a change, such as a
+    clinician's imaging or injection result) or when staff wrote it; a patient's own logs are
+    not, as on REST. These are added to the push's transaction: stored with the events or not
+    at all. An event refused because the caller may not write it (403/404 on REST) is recorded
+    with the reason, after the push's events, in a savepoint: a failure to record it is logged
+    and the push stands. An invalid event is answered in its result and, like a REST 422, not
+    recorded.
+    """
+
+    def __init__(self, user: User, address: str | None):
+        self.user, self.role, self.address = user, user.role, address
+        self._refused: list[tuple[str, int | None, ServiceError]] = []
+
+    def accepted(self, session, kind: str, patient_id: int) -> None:
+        """Record an event the push stored (or had stored already), if its REST call would."""
+        rule = RULES[PUSH_ENDPOINTS[kind]]
+        if rule.kind == CHANGE or self.role != "patient":
+            subject = audit.Subject("patient", patient_id, (patient_id,))
+            audit.record(session, self.user, rule.action, subject, self.address)
+
+    def refused(self, kind: str, patient_id: int | None, error: ServiceError) -> None:
+        """Remember an event refused because the caller may not write it (403 or 404)."""
+        if error.status in (403, 404):
+            self._refused.append((kind, patient_id, error))
+
+    def record_refusals(self, session) -> None:
+        """Record the refused events, in a savepoint of the push's transaction."""
+        if not self._refused:
+            return
+        begin_writing(session)
+        try:
+            with session.begin_nested():
+                for kind, patient_id, error in self._refused:
+                    outcome = "forbidden" if error.status == 403 else "not_found"
+                    owner = (patient_id,) if patient_id is not None else ()
+                    subject = audit.Subject("patient", patient_id, owner)
+                    action = RULES[PUSH_ENDPOINTS[kind]].action
+                    audit.record(
+                        session, self.user, action, subject, self.address, outcome, error.message
+                    )
+        except SQLAlchemyError:
+            log.error("audit: could not record %d refused sync events", len(self._refused))
+        self._refused.clear()
 
 
 def patient_ids_in(answer, mode: str) -> tuple[int, ...]:

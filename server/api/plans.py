@@ -54,8 +54,13 @@ def show(plan_id):
 @blp.arguments(PlanAdjustmentSchema)
 @blp.response(200, PlanSchema)
 def adjust(data, plan_id):
-    """Adjust a plan with a reason; stored as a new immutable revision."""
-    plan = plans.plan_for(db.session, g.user, plan_id)
+    """Adjust a plan with a reason; stored as a new immutable revision.
+
+    Simultaneous adjustments take turns, each building on the revision before it. Send
+    `base_revision` (the plan's `current_revision` as the adjustment was made) to be refused
+    with 409 instead when someone else revised the plan meanwhile: reload it and try again.
+    """
+    plan = plans.plan_for(db.session, g.user, plan_id, lock=True)
     return plans.revise_plan(db.session, g.user, plan, data)
 
 

@@ -1,7 +1,8 @@
 """POST /sync: the app's one round trip."""
 
-from flask import current_app, g
+from flask import current_app, g, request
 
+from server.api.auditing import PushAudit
 from server.api.base import StrideBlueprint
 from server.extensions import db
 from server.schemas.sync import SyncRequestSchema, SyncResponseSchema
@@ -16,4 +17,5 @@ blp = StrideBlueprint("sync", __name__, description="Offline sync")
 @blp.response(200, SyncResponseSchema)
 def push_and_pull(data):
     """Store a batch of device events (each at most once) and return changes after `cursor`."""
-    return sync(db.session, g.user, data, current_app.config["SYNC_PAGE_SIZE"])
+    trail = PushAudit(g.user, request.remote_addr)
+    return sync(db.session, g.user, data, current_app.config["SYNC_PAGE_SIZE"], trail)

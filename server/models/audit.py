@@ -29,6 +29,8 @@ class AuditEvent(db.Model):
     object_type: Mapped[str | None] = mapped_column(String(20))
     object_id: Mapped[int | None]
     address: Mapped[str | None] = mapped_column(String(64))
+    # A refusal's message: why the call (or the event in a /sync push) was refused.
+    reason: Mapped[str | None] = mapped_column(String(200))
 
     patients: Mapped[list["AuditEventPatient"]] = relationship(
         cascade="all, delete-orphan", order_by="AuditEventPatient.patient_id", lazy="selectin"

@@ -32,3 +32,6 @@ class AuditEventSchema(StrictSchema):
     object_id = fields.Integer(allow_none=True)
     patient_ids = fields.List(fields.Integer())
     address = fields.String(allow_none=True, metadata={"description": "the client's address"})
+    reason = fields.String(
+        allow_none=True, metadata={"description": "why a refused call was refused, in words"}
+    )

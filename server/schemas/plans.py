@@ -45,6 +45,13 @@ class PlanAdjustmentSchema(StrictSchema):
         fields.Nested(OperationSchema), load_default=list, validate=validate.Length(max=50)
     )
     end_date = Day(allow_none=True, metadata={"description": "on or after the plan's start_date"})
+    base_revision = WholeNumber(
+        validate=validate.Range(1, 100_000),
+        metadata={
+            "description": "the plan's current_revision this adjustment was made on; if the "
+            "plan has been revised since, the adjustment is refused with 409 (reload, retry)"
+        },
+    )
     until = Day(
         metadata={
             "description": "a dose change or removal for a set time: its last day; the plan "

@@ -14,7 +14,7 @@ from domain.ruleset import thresholds_for
 from server.models import Alert, AlertEvent, Plan, PlanEvaluation, User
 from server.models.types import utcnow
 from server.services.access import require_role, visible_patient_ids
-from server.services.changes import record_change
+from server.services.changes import lock_feed, record_change
 from server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from server.services.escalation import SUBMISSION_RULES, thresholds_of
 from server.services.histories import clinical_entries_of
@@ -109,12 +109,23 @@ def list_alerts(session: Session, user: User, args: dict) -> list[Alert]:
     return shown(session, list(session.scalars(query.limit(args.get("limit", 200)))))
 
 
-def alert_for(session: Session, user: User, alert_id: int) -> Alert:
-    """Return one alert about a patient in the caller's care, or raise NotFound."""
+def alert_for(session: Session, user: User, alert_id: int, lock: bool = False) -> Alert:
+    """Return one alert about a patient in the caller's care, or raise NotFound.
+
+    With `lock` (to act on it), the alert row is locked until commit and read afresh, so the
+    status checked is the one the write replaces: of two simultaneous decisions the second
+    waits, then sees "decided" (PostgreSQL's READ COMMITTED; SQLite's BEGIN IMMEDIATE already
+    lets one writer at a time).
+    """
     require_role(user, "physio", "clinician")
-    alert = session.scalar(
-        select(Alert).where(Alert.id == alert_id, Alert.patient_id.in_(visible_patient_ids(user)))
+    query = select(Alert).where(
+        Alert.id == alert_id, Alert.patient_id.in_(visible_patient_ids(user))
     )
+    if lock:
+        lock_feed(session)
+        query = query.with_for_update(of=Alert, key_share=True)
+        query = query.execution_options(populate_existing=True)
+    alert = session.scalar(query)
     if alert is None:
         raise NotFound(f"Alert {alert_id} not found.")
     return shown(session, [alert])[0]

@@ -52,6 +52,7 @@ def record(
     subject: Subject,
     address: str | None,
     outcome: str = "ok",
+    reason: str | None = None,
 ) -> AuditEvent:
     """Add an audit event to the session; the caller's commit writes it."""
     event = AuditEvent(
@@ -62,6 +63,7 @@ def record(
         object_type=subject.object_type,
         object_id=subject.object_id,
         address=address[:64] if address else None,
+        reason=reason[:200] if reason else None,
     )
     unique = dict.fromkeys(subject.patient_ids)
     event.patients = [AuditEventPatient(patient_id=pid) for pid in unique]

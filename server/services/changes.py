@@ -13,7 +13,7 @@ _FEED_LOCK = 7_465_821
 
 def record_change(session: Session, kind: str, ref_id: int, patient_id: int | None) -> None:
     """Append a change; ids become visible in increasing order so no reader skips one."""
-    _lock_feed(session)
+    lock_feed(session)
     session.add(Change(kind=kind, ref_id=ref_id, patient_id=patient_id))
 
 
@@ -22,11 +22,17 @@ def record_changes(session: Session, kind: str, refs: Iterable[tuple[int, int]])
     rows = [{"kind": kind, "ref_id": ref, "patient_id": patient} for ref, patient in refs]
     if not rows:
         return
-    _lock_feed(session)
+    lock_feed(session)
     session.execute(insert(Change), rows)
 
 
-def _lock_feed(session: Session) -> None:
+def lock_feed(session: Session) -> None:
+    """Take the feed lock (PostgreSQL; held until commit) before any row lock on an alert.
+
+    Every writer that locks an alert row (an acknowledgement, a decision, a report adding
+    evidence) also appends to the feed; taking the feed lock first, always, means no two of
+    them can each hold what the other waits for (a deadlock).
+    """
     if session.get_bind().dialect.name == "postgresql":
         # Serialise feed writers until commit: otherwise a later id could commit before an
         # earlier one and a reader's cursor would jump over the earlier one for ever. (On

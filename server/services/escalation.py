@@ -12,7 +12,7 @@ from domain.redflags import highest
 from domain.ruleset import Thresholds, thresholds_for
 from server.models import Alert, AlertEvent
 from server.models.types import utcnow
-from server.services.changes import record_change
+from server.services.changes import lock_feed, record_change
 
 # R-RED, R-POSTOP and R-STOP are raised inside the request that submits the check or log
 # (services/events.py), R-ENROL inside the refused assignment; the sweep runs the rest.
@@ -64,7 +64,7 @@ def raise_alerts(
         if live is not None:
             existing = live.get(key)
         else:
-            existing = session.scalar(select(Alert).where(Alert.open_key == key))
+            existing = _live_alert(session, key, lock=add_evidence)
         if existing is not None:
             if add_evidence:
                 add_report(session, existing, finding)
@@ -81,13 +81,28 @@ def raise_alerts(
                     session.flush()
             except IntegrityError:
                 # Raised by a concurrent request a moment ago: that alert is the one.
-                existing = session.scalar(select(Alert).where(Alert.open_key == key))
+                existing = _live_alert(session, key, lock=add_evidence)
+                if add_evidence and existing is not None:
+                    add_report(session, existing, finding)
                 results.append((existing, False))
                 continue
         results.append((alert, True))
     if live is None:
         publish(session, [alert for alert, created in results if created])
     return results
+
+
+def _live_alert(session: Session, key: str, lock: bool) -> Alert | None:
+    """Return the alert of a live episode; with `lock`, locked and read afresh to add to it.
+
+    Adding a report may reopen an acknowledged alert: the lock makes a simultaneous decision
+    either come first (the episode is over and the report raises a new alert) or wait.
+    """
+    query = select(Alert).where(Alert.open_key == key)
+    if lock:
+        lock_feed(session)
+        query = query.with_for_update(key_share=True).execution_options(populate_existing=True)
+    return session.scalar(query)
 
 
 def _new_alert(patient_id: int, plan_id: int | None, finding: Finding, key: str) -> Alert:
@@ -211,6 +226,10 @@ def clear_finished_episodes(
     cleared = 0
     for alert in stale:
         del live[alert.open_key]
+        # Read afresh under the row lock (feed lock first, as every alert writer): an
+        # acknowledgement or decision meanwhile is what the event's statuses must name.
+        lock_feed(session)
+        session.refresh(alert, with_for_update={"key_share": True})
         alert.open_key = None
         alert.cleared_at = alert.updated_at = utcnow()
         session.add(

@@ -124,13 +124,23 @@ def _check_enrolment(session: Session, patient: Patient, version, protocol) -> N
         )
 
 
-def plan_for(session: Session, user: User, plan_id: int) -> Plan:
-    """Return a plan the user may see, or raise NotFound."""
-    plan = session.scalar(
-        select(Plan).where(Plan.id == plan_id, Plan.patient_id.in_(visible_patient_ids(user)))
-    )
+def plan_for(session: Session, user: User, plan_id: int, lock: bool = False) -> Plan:
+    """Return a plan the user may see, or raise NotFound.
+
+    With `lock` (to revise it), the plan row is locked until commit and read afresh with its
+    revisions, so a simultaneous adjustment waits and then builds on this one's revision
+    (PostgreSQL; SQLite's BEGIN IMMEDIATE already lets one writer at a time). The lock is
+    FOR NO KEY UPDATE: logs that reference the plan are still stored meanwhile.
+    """
+    query = select(Plan).where(Plan.id == plan_id, Plan.patient_id.in_(visible_patient_ids(user)))
+    if lock:
+        query = query.with_for_update(of=Plan, key_share=True)
+        query = query.execution_options(populate_existing=True)
+    plan = session.scalar(query)
     if plan is None:
         raise NotFound(f"Plan {plan_id} not found.")
+    if lock:
+        session.expire(plan, ["revisions"])  # loaded again, after the lock, when next read
     return plan
 
 
@@ -151,6 +161,12 @@ def revise_plan(
     """
     patient = session.get(Patient, plan.patient_id)
     latest = plan.revisions[-1]
+    base = data.get("base_revision")
+    if base is not None and base != latest.number:
+        raise Conflict(
+            f"The plan was changed meanwhile: it is at revision {latest.number}, this adjustment"
+            f" was made on revision {base}. Reload the plan and try again."
+        )
     today = today or local_today(patient)
     effective = data.get("effective_from") or max(today, plan.start_date)
     if effective < today:
@@ -193,10 +209,11 @@ def revise_plan(
             adjustments=adjustments,
         )
     )
-    record_change(session, "plan", plan.id, plan.patient_id)
     try:
+        record_change(session, "plan", plan.id, plan.patient_id)
         session.commit()
     except IntegrityError:
+        # Only when the plan was not locked (plan_for(lock=True) makes adjustments take turns).
         session.rollback()
         raise Conflict("The plan was changed at the same time; reload it and try again.") from None
     return plan

@@ -1,6 +1,7 @@
 """Sync: store a batch of device events (each at most once) and return what changed."""
 
 from functools import cache
+from typing import Protocol
 
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, or_, select
@@ -19,7 +20,7 @@ from server.schemas.logs import (
 from server.schemas.outcomes import OutcomeMeasureSchema
 from server.schemas.text import unstorable_text
 from server.services.access import patient_for, visible_to
-from server.services.errors import ServiceError
+from server.services.errors import Forbidden, ServiceError
 from server.services.events import MODELS, EventBatch
 
 _SCHEMAS = {
@@ -33,7 +34,8 @@ _SCHEMAS = {
 _PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
 # Feed kind -> key of the pull's `changes` (the plural of the log lists' paths).
 _LOG_KEYS = {kind: f"{kind}s" for kind in MODELS}
-_ROLES = {
+# Who may push each kind of event (a patient their own logs; staff the clinical record).
+PUSH_ROLES = {
     "exercise_log": ("patient",),
     "pain_log": ("patient",),
     "red_flag_check": ("patient",),
@@ -43,9 +45,23 @@ _ROLES = {
 }
 
 
-def sync(session: Session, user: User, request: dict, page_size: int) -> dict:
+class PushTrail(Protocol):
+    """Where a push's events are audited (server.api.auditing.PushAudit)."""
+
+    def accepted(self, session: Session, kind: str, patient_id: int) -> None: ...
+
+    def refused(self, kind: str, patient_id: int | None, error: ServiceError) -> None: ...
+
+    def record_refusals(self, session: Session) -> None: ...
+
+
+def sync(
+    session: Session, user: User, request: dict, page_size: int, trail: PushTrail | None = None
+) -> dict:
     """Push the events, then pull the changes after the cursor, in one transaction."""
-    results = _push(session, user, request["events"])
+    results = _push(session, user, request["events"], trail)
+    if trail is not None:
+        trail.record_refusals(session)
     changes, cursor, has_more = _pull(session, user, request["cursor"], page_size)
     session.commit()
     return {
@@ -57,7 +73,7 @@ def sync(session: Session, user: User, request: dict, page_size: int) -> dict:
     }
 
 
-def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
+def _push(session: Session, user: User, events: list[dict], trail: PushTrail | None) -> list:
     """Check every event, store the valid ones together, and report on each."""
     batch = EventBatch(session, user)
     patients: dict[int, object] = {}
@@ -77,6 +93,8 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
             result.update(status="rejected", message="invalid event", errors=error.messages)
         except ServiceError as error:
             result.update(status="rejected", message=error.message, errors=error.errors)
+            if trail is not None:
+                trail.refused(event["type"], _patient_id(user, event), error)
     outcomes = batch.store()
     for result, key in zip(results, keys, strict=True):
         if key is None:
@@ -87,6 +105,8 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
             result.update(status="rejected", message=error.message, errors=error.errors)
             continue
         result["status"] = "created" if outcome.created else "duplicate"
+        if trail is not None:
+            trail.accepted(session, result["type"], outcome.record["patient_id"])
         # The same UUID twice in one batch: only its first appearance created the row.
         outcome.created = False
         if outcome.level is not None:
@@ -95,15 +115,21 @@ def _push(session: Session, user: User, events: list[dict]) -> list[dict]:
     return results
 
 
+def _patient_id(user: User, event: dict) -> int | None:
+    """Return the id of the patient an event is about: the one it names, or the caller."""
+    patient_id = event.get("patient_id")
+    if patient_id is None and user.patient is not None:
+        return user.patient.id
+    return patient_id
+
+
 def _patient(session: Session, user: User, event: dict, cache: dict):
     """Return the patient an event is about, if the caller may write it."""
-    if user.role not in _ROLES[event["type"]]:
-        raise ServiceError(f"A {user.role} cannot push {event['type']} events.")
-    patient_id = event.get("patient_id")
+    if user.role not in PUSH_ROLES[event["type"]]:
+        raise Forbidden(f"A {user.role} cannot push {event['type']} events.")
+    patient_id = _patient_id(user, event)
     if patient_id is None:
-        if user.patient is None:
-            raise ServiceError("patient_id is required for staff events.")
-        patient_id = user.patient.id
+        raise ServiceError("patient_id is required for staff events.")
     if patient_id not in cache:
         cache[patient_id] = patient_for(session, user, patient_id)
     return cache[patient_id]

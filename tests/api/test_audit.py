@@ -201,9 +201,8 @@ def test_a_read_that_cannot_be_recorded_discloses_nothing(physio, patient):
     assert "email" not in response.get_json()
 
 
-def test_a_sync_keeps_its_answer_when_its_read_cannot_be_recorded(clinician, patient, plan):
-    pid = patient.user["patient_id"]
-    pushed = {
+def _imaging(pid: int) -> dict:
+    return {
         "id": str(uuid.uuid4()),
         "type": "clinical_event",
         "patient_id": pid,
@@ -213,13 +212,30 @@ def test_a_sync_keeps_its_answer_when_its_read_cannot_be_recorded(clinician, pat
             "details": {"modality": "MRI", "finding": "Thickened piriformis."},
         },
     }
+
+
+def test_a_sync_keeps_its_answer_when_its_read_cannot_be_recorded(clinician, patient, plan):
     with audit_writes_failing():
-        response = clinician.post("/sync", json={"cursor": 0, "events": [pushed]})
+        response = clinician.post("/sync", json={"cursor": 0, "events": []})
     assert response.status_code == 200
-    assert response.get_json()["results"][0]["status"] == "created"
-    assert [e["kind"] for e in clinician.get(f"/patients/{pid}/clinical-events").get_json()] == [
-        "imaging"
-    ]
+    assert [p["id"] for p in response.get_json()["changes"]["plans"]] == [plan["id"]]
+
+
+def test_a_staff_push_is_never_stored_without_its_event(admin, clinician, patient):
+    pid = patient.user["patient_id"]
+    pushed = _imaging(pid)
+    with audit_writes_failing():
+        refused = clinician.post("/sync", json={"cursor": 0, "events": [pushed]})
+    assert refused.status_code == 500
+    assert clinician.get(f"/patients/{pid}/clinical-events").get_json() == []
+    retried = clinician.post("/sync", json={"cursor": 0, "events": [pushed]})
+    assert retried.get_json()["results"][0]["status"] == "created"
+    [event] = _events(admin, action="clinical_event.create")
+    assert (event["actor_id"], event["patient_ids"], event["outcome"]) == (
+        clinician.user["id"],
+        [pid],
+        "ok",
+    )
 
 
 def test_only_admins_read_the_audit_log_and_filters_apply(admin, physio, clinician, patient):
@@ -232,5 +248,26 @@ def test_only_admins_read_the_audit_log_and_filters_apply(admin, physio, clinici
     assert older and all(e["id"] < newest["id"] for e in older)
     tomorrow = (utcnow() + timedelta(days=1)).isoformat()
     assert _events(admin, **{"from": tomorrow}) == []
-    assert len(_events(admin, to=tomorrow)) == len(older) + 1
+    # Each of the three reads above is itself in the log now, after the patient.read.
+    assert len(_events(admin, to=tomorrow)) == len(older) + 1 + 3
     assert admin.get("/audit?limit=0").status_code == 422
+
+
+def test_reads_of_the_audit_log_are_recorded_with_their_filters(admin, physio, patient):
+    pid = patient.user["patient_id"]
+    assert physio.get("/audit", **ADDRESS).status_code == 403
+    assert admin.get("/audit", query_string={"patient_id": pid}, **ADDRESS).status_code == 200
+    assert admin.get("/audit", query_string={"actor_id": physio.user["id"]}).status_code == 200
+    reads = _events(admin, action="audit.read")
+    assert [
+        (e["actor_id"], e["outcome"], e["object_type"], e["object_id"], e["patient_ids"])
+        for e in reads
+    ] == [
+        (admin.user["id"], "ok", "user", physio.user["id"], []),
+        (admin.user["id"], "ok", None, None, [pid]),
+        (physio.user["id"], "forbidden", None, None, []),
+    ]
+    assert reads[1]["address"] == reads[2]["address"] == "10.1.2.3"
+    assert reads[2]["reason"] == "This action needs the role admin."
+    # The read that listed these is recorded after its answer, so the next read shows it.
+    assert _events(admin, action="audit.read", limit=1)[0]["id"] > reads[0]["id"]

@@ -8,9 +8,6 @@ request got a 500, and the catch-up sweep ran exactly once (a second scheduler r
 
 import os
 import random
-import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -18,7 +15,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 import requests
@@ -33,56 +29,19 @@ from server.services import auth
 from server.services.accounts import create_patient
 from server.services.plans import create_plan, local_today, schedule_of
 from tests.conftest import exercise_log_data
+from tests.integration.live_server import (
+    GUNICORN,
+    Api,
+    free_port,
+    server_env,
+    start,
+    stop,
+    wait_for_health,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 DEVICES = 20
 SECONDS = float(os.environ.get("STRIDE_LOAD_SECONDS", "15"))
 PASSWORD = "device-password-1"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
-    with open(log, "w") as handle:
-        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def gunicorn_env(database_url: str, port: int) -> dict:
-    """Return the environment of a 2-worker gunicorn on loopback over this run's database."""
-    return {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "STRIDE_BIND": f"127.0.0.1:{port}",
-        "STRIDE_WORKERS": "2",
-        "PYTHONUNBUFFERED": "1",
-    }
-
-
-def _wait_for_health(base: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text()
-        try:
-            if requests.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within 30 s:\n{log.read_text()}")
 
 
 def _wait_for_sweep(deadline_s: float = 40) -> None:
@@ -172,18 +131,6 @@ class Device:
             self.history.append(batch)
 
 
-class Api(requests.Session):
-    """A keep-alive HTTP session that sends one device's token to paths under /api/v1."""
-
-    def __init__(self, base: str, token: str):
-        super().__init__()
-        self.prefix = base + "/api/v1"
-        self.headers["Authorization"] = f"Bearer {token}"
-
-    def request(self, method, url, *args, **kwargs):
-        return super().request(method, self.prefix + url, *args, **kwargs)
-
-
 def _devices(seed: int) -> list[Device]:
     """Sign in every demo patient and enough new ones (with a plan) to make 20 devices."""
     physio = db.session.scalar(select(User).where(User.email == "physio@stride.example"))
@@ -242,11 +189,10 @@ def seeded(clean_app):
 
 
 def test_twenty_devices_push_and_pull_against_the_deployment(seeded, database_url, tmp_path):
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    env = gunicorn_env(database_url, port)
+    env = server_env(database_url, port, workers=2)
     flask = [sys.executable, "-m", "flask", "--app", "server"]
-    gunicorn_cmd = [sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"]
     logs = {name: tmp_path / f"{name}.log" for name in ("web", "scheduler", "second")}
     processes = []
     try:
@@ -254,9 +200,9 @@ def test_twenty_devices_push_and_pull_against_the_deployment(seeded, database_ur
             devices = _devices(seed=5)
             before = {ExerciseLog: _stored(ExerciseLog), PainLog: _stored(PainLog)}
             db.session.remove()
-        processes.append(_start(gunicorn_cmd, env, logs["web"]))
-        processes.append(_start([*flask, "scheduler", "run"], env, logs["scheduler"]))
-        _wait_for_health(base, processes[0], logs["web"])
+        processes.append(start(GUNICORN, env, logs["web"]))
+        processes.append(start([*flask, "scheduler", "run"], env, logs["scheduler"]))
+        wait_for_health(base, processes[0], logs["web"])
         with seeded.app_context():
             _wait_for_sweep()
             db.session.remove()
@@ -271,7 +217,7 @@ def test_twenty_devices_push_and_pull_against_the_deployment(seeded, database_ur
         for thread in threads:
             thread.start()
         # Mid-load, a second scheduler is started by mistake: it must refuse to run.
-        second = _start([*flask, "scheduler", "run"], env, logs["second"])
+        second = start([*flask, "scheduler", "run"], env, logs["second"])
         processes.append(second)
         assert second.wait(timeout=60) != 0, logs["second"].read_text()
         assert "another scheduler" in logs["second"].read_text()
@@ -282,7 +228,7 @@ def test_twenty_devices_push_and_pull_against_the_deployment(seeded, database_ur
         assert processes[1].poll() is None, logs["scheduler"].read_text()
     finally:
         for process in processes:
-            _stop(process)
+            stop(process)
 
     statuses = sum((d.statuses for d in devices), Counter())
     problems = [f"{d.name}: {p}" for d in devices for p in d.problems]

@@ -9,7 +9,6 @@ gunicorn, the stateful phase's chains of calls).
 """
 
 import re
-import sys
 
 import pytest
 import requests
@@ -18,13 +17,7 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Alert
 from tests.conftest import swept_demo
-from tests.integration.test_deployment_load import (
-    _free_port,
-    _start,
-    _stop,
-    _wait_for_health,
-    gunicorn_env,
-)
+from tests.integration.live_server import gunicorn
 from tools import outside_schemathesis as harness
 
 # Bounded by examples, not time: the whole run is several minutes on two busy cores, past the
@@ -48,17 +41,9 @@ def server(app, database_url, tmp_path_factory):
         swept_demo(db.session)
         assert db.session.scalar(select(Alert.id).limit(1)), "the sweep raised no alert"
         db.session.remove()
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = gunicorn_env(database_url, port)
     log = tmp_path_factory.mktemp("gunicorn") / "web.log"
-    web = _start([sys.executable, "-m", "gunicorn", "-c", "server/gunicorn_conf.py"], env, log)
-    try:
-        _wait_for_health(base, web, log)
+    with gunicorn(database_url, log, workers=2) as base:
         yield base
-    finally:
-        _stop(web)
-    assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
 
 
 def test_the_docs_page_and_its_assets_come_from_the_server(server):
