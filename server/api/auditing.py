@@ -83,6 +83,10 @@ RULES: dict[str, Rule] = {
     "users.create": Rule("user.create", CHANGE, "user"),
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
     "auth.delete_token": Rule("auth.sign_out", CHANGE),
+    "mfa.start": Rule("mfa.enrolment_start", CHANGE),
+    "mfa.confirm": Rule("mfa.enrolment_confirm", CHANGE),
+    "mfa.renew_recovery_codes": Rule("mfa.recovery_codes_renew", CHANGE),
+    "mfa.reset": Rule("user.mfa_reset", CHANGE),
 }
 
 # Views that touch no patient record and no account. Signing in is audited by its use case
@@ -90,6 +94,7 @@ RULES: dict[str, Rule] = {
 UNAUDITED = {
     "auth.create_token",
     "auth.me",
+    "mfa.show",
     "protocols.index",
     "protocols.show",
     "protocols.show_version",
