@@ -27,7 +27,7 @@ def explain(error, server_url: str, code_sent: bool = False) -> str:
             f"Cannot reach the server at {server_url}. Check your connection, and the "
             "invitation or the server address under Advanced."
         )
-    if error.status == 401 and code_sent:
+    if error.status == 401 and code_sent and "password" not in error.message:
         return "That code is wrong or was already used. Enter the code the app shows now."
     if error.status == 401:
         return "That email and password do not match an account. Please try again."

@@ -41,6 +41,19 @@ def staff_mfa(live_server):
     live_server.app.config["MFA_STAFF"] = False
 
 
+def test_a_wrong_code_and_a_wrong_password_are_told_apart(stride_app):
+    # stride_app first: importing the screen before it would open Kivy's window at 800x600.
+    from mobile.core.api import ApiError
+    from mobile.screens.signin import explain, spaced_key
+
+    url = "https://clinic.example.org"
+    code = ApiError(401, "Wrong or already used code: wait for the next one.")
+    password = ApiError(401, "Wrong email or password.")
+    assert explain(code, url, code_sent=True).startswith("That code is wrong")
+    assert explain(password, url, code_sent=True).startswith("That email and password")
+    assert spaced_key("JBSWY3DPEHPK3PXP") == "JBSW Y3DP EHPK 3PXP"
+
+
 def _sign_in_with_password(app, live_server) -> None:
     signed_out(app)
     screen = form(app)
@@ -76,7 +89,10 @@ def test_a_physio_enrols_from_the_key_on_screen_and_keeps_the_recovery_codes(
     assert len(codes) == 10 and all(len(code) == 11 for code in codes)
     assert on_show(screen.ids.recovery_saved)
     tap(screen.ids.recovery_saved)
-    pump(lambda: current(app) == "patients" and idle(app), what="the physio's patients")
+    pump(
+        lambda: current(app) == "patients" and idle(app),
+        what=lambda: f"the patients, not {current(app)} (idle: {idle(app)})",
+    )
     assert not screen.recovery_codes and not screen.code_needed
     KEYS[EMAIL] = key.replace(" ", "")
 
@@ -97,4 +113,7 @@ def test_the_enrolled_physio_signs_in_with_a_code_and_a_wrong_one_is_named(
     next_code = pyotp.TOTP(secret).at(datetime.now(UTC), counter_offset=1)
     type_into(screen.ids.code, next_code)
     tap(screen.ids.submit)
-    pump(lambda: current(app) == "patients" and idle(app), what="the physio's patients")
+    pump(
+        lambda: current(app) == "patients" and idle(app),
+        what=lambda: f"the patients, not {current(app)} (idle: {idle(app)})",
+    )
