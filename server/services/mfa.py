@@ -164,8 +164,9 @@ def enrol_with_secret(session: Session, user: User, secret: str) -> list[str]:
     reads the demo's documentation can make its codes.
     """
     _require_staff(user)
+    pyotp.TOTP(secret).now()  # refuses a key that is not base32 before it is stored
     reset(session, user)
-    factor = MfaFactor(user_id=user.id, secret=pyotp.TOTP(secret).secret)
+    factor = MfaFactor(user_id=user.id, secret=secret)
     session.add(factor)
     return _confirm(session, factor)
 
