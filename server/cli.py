@@ -7,10 +7,13 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 from flask_migrate.cli import db as migrate_cli
+from sqlalchemy import select
 
 from server.extensions import db
+from server.models import User
 from server.models.users import ROLES
 from server.protocols.loader import validate_files
+from server.services import audit, auth, mfa
 from server.services import protocols as protocol_service
 from server.services.accounts import create_user
 from server.services.errors import ServiceError
@@ -41,6 +44,19 @@ def create_user_command(role, email, display_name, password):
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@users_cli.command("reset-mfa")
+@click.option("--email", required=True)
+def reset_mfa_command(email):
+    """Remove an account's second factor and revoke its tokens (the last admin lost the phone)."""
+    user = db.session.scalar(select(User).where(User.email == auth.normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"no account with the email {email}")
+    mfa.reset(db.session, user)
+    audit.record(db.session, None, "user.mfa_reset", audit.Subject("user", user.id), "cli")
+    auth.revoke_all(db.session, user)
+    click.echo(f"reset the second factor of {user.email}: it enrols again at its next sign-in")
 
 
 @protocols_cli.command("validate")

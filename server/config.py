@@ -20,6 +20,9 @@ def from_environment(instance_path: str) -> dict:
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ACCOUNT", 5)),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ADDRESS", 20)),
         "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        # Admins always sign in with a second factor (TOTP); with STRIDE_MFA_STAFF=1 physios
+        # and clinicians must too (services/mfa.py).
+        "MFA_STAFF": os.environ.get("STRIDE_MFA_STAFF", "0").strip().lower() in ("1", "true"),
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust (ProxyFix);
         # 0 (the default) trusts none: the client address is the TCP peer's.
         "TRUSTED_PROXIES": int(os.environ.get("STRIDE_TRUSTED_PROXIES", 0)),

@@ -13,6 +13,9 @@ from server.extensions import db
 PG_URL = os.environ.get("STRIDE_TEST_DATABASE_URL")
 BACKEND = os.environ.get("STRIDE_TEST_BACKEND", "sqlite")
 PASSWORD = "correct horse battery"
+# The test admin's authenticator key (admins always need a second factor): its codes are
+# made with pyotp, as an authenticator app makes them.
+ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 @pytest.fixture(scope="session")
@@ -108,8 +111,20 @@ class Caller:
         return self.call("DELETE", path, **kwargs)
 
 
-def sign_in(client, email, password=PASSWORD) -> Caller:
-    response = client.post("/api/v1/auth/tokens", json={"email": email, "password": password})
+def totp_now(secret: str) -> str:
+    """Return the code an authenticator app with this key shows now."""
+    import pyotp
+
+    return pyotp.TOTP(secret).now()
+
+
+def sign_in(client, email, password=PASSWORD, totp_secret: str | None = None) -> Caller:
+    """Sign in; with `totp_secret`, answer the second-factor request with its current code."""
+    body = {"email": email, "password": password}
+    response = client.post("/api/v1/auth/tokens", json=body)
+    if response.status_code == 202 and totp_secret:
+        body["code"] = totp_now(totp_secret)
+        response = client.post("/api/v1/auth/tokens", json=body)
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     return Caller(client, body["user"], body["token"])
@@ -118,17 +133,19 @@ def sign_in(client, email, password=PASSWORD) -> Caller:
 @pytest.fixture()
 def admin(client, clean_app):
     from server.services.accounts import create_user
+    from server.services.mfa import enrol_with_secret
 
     with clean_app.app_context():
-        create_user(
+        user = create_user(
             db.session,
             email="admin@example.org",
             display_name="Ada Admin",
             role="admin",
             password=PASSWORD,
         )
+        enrol_with_secret(db.session, user, ADMIN_TOTP_SECRET)
         db.session.commit()
-    return sign_in(client, "admin@example.org")
+    return sign_in(client, "admin@example.org", totp_secret=ADMIN_TOTP_SECRET)
 
 
 @pytest.fixture()

@@ -26,6 +26,14 @@ class ApiError(Exception):
         return self.status is None
 
 
+class SecondFactorNeeded(ApiError):
+    """The password was right and the account needs a code (after enrolling, with `enrolment`)."""
+
+    def __init__(self, answer: dict):
+        super().__init__(202, answer.get("message") or "Enter the code from your authenticator.")
+        self.enrolment = answer.get("enrolment") or None
+
+
 class ApiClient:
     """Call the API of one server, optionally with a bearer token."""
 
@@ -43,9 +51,17 @@ class ApiClient:
         # outage instead of waiting for its next step.
         self.on_reached = on_reached
 
-    def sign_in(self, email: str, password: str) -> dict:
-        """Exchange email and password for a token; keep the token and return the answer."""
-        body = self._call("POST", "/auth/tokens", {"email": email, "password": password})
+    def sign_in(self, email: str, password: str, code: str | None = None) -> dict:
+        """Exchange email and password (and a staff code) for a token; keep it, return the answer.
+
+        Raises SecondFactorNeeded when the server asks for a code from an authenticator app.
+        """
+        credentials = {"email": email, "password": password}
+        if code:
+            credentials["code"] = code
+        body = self._call("POST", "/auth/tokens", credentials)
+        if isinstance(body, dict) and "second_factor" in body and "token" not in body:
+            raise SecondFactorNeeded(body)
         self.token = body["token"]
         return body
 

@@ -3,12 +3,16 @@
 A patient never has to know a server address: the invitation link or code from the clinic
 fills it in, with the email. Staff, and anyone whose clinic gave a plain address, open
 "Advanced" to type it. The red-flag check stays one tap away without an account.
+
+Staff whose account needs a second factor get a code field after the password; one who must
+enrol first is shown the key (and its otpauth:// address) as text to type into an
+authenticator app, and after the first code the recovery codes, once, before going in.
 """
 
 from kivy.properties import BooleanProperty, StringProperty
 
 from domain.invitations import InvalidInvitation, parse_invitation
-from mobile.core.api import ApiClient
+from mobile.core.api import ApiClient, SecondFactorNeeded
 from mobile.core.urgent import KNOWN_CONTACTS
 from mobile.screens.background import run_async
 from mobile.screens.base import BaseScreen, load_kv
@@ -16,16 +20,23 @@ from mobile.screens.base import BaseScreen, load_kv
 ROLES = ("patient", "physio", "clinician")
 
 
-def explain(error, server_url: str) -> str:
+def explain(error, server_url: str, code_sent: bool = False) -> str:
     """Turn a failed sign-in into a sentence a patient can act on."""
     if error.status is None:
         return (
             f"Cannot reach the server at {server_url}. Check your connection, and the "
             "invitation or the server address under Advanced."
         )
+    if error.status == 401 and code_sent and "password" not in error.message:
+        return "That code is wrong or was already used. Enter the code the app shows now."
     if error.status == 401:
         return "That email and password do not match an account. Please try again."
     return error.message
+
+
+def spaced_key(secret: str) -> str:
+    """Return an authenticator key in groups of four, as people type it."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
 def host_of(url: str) -> str:
@@ -41,10 +52,17 @@ class SignInScreen(BaseScreen):
     password_shown = BooleanProperty(False)
     invitation_error = StringProperty("")
     invitation_note = StringProperty("")  # what an accepted invitation filled in
+    code_needed = BooleanProperty(False)  # the server asked for an authenticator code
+    code_prompt = StringProperty("")
+    enrolment_key = StringProperty("")  # to type into an authenticator app, spaced
+    enrolment_uri = StringProperty("")
+    recovery_codes = StringProperty("")  # shown once after enrolling, before going in
+    _entering = None  # the sign-in held while the recovery codes are on show
 
     def show(self, server_url: str = "", auto=None, reason: str = "", **_kwargs) -> None:
         """Fill the server address; sign in at once when credentials came on the command line."""
         self.error = reason
+        self.code_needed, self.enrolment_key, self.enrolment_uri = False, "", ""
         if server_url:
             self.server_url = self.ids.server.text = server_url
         if auto:
@@ -81,6 +99,7 @@ class SignInScreen(BaseScreen):
         """Check the fields and sign in in the background."""
         url = self.ids.server.text.strip().rstrip("/")
         email, password = self.ids.email.text.strip(), self.ids.password.text
+        code = "".join(self.ids.code.text.split()) if self.code_needed else ""
         if not url:
             self.advanced = True
             self.error = "Use the invitation from your clinic, or enter the server address."
@@ -88,19 +107,24 @@ class SignInScreen(BaseScreen):
         if not (email and password):
             self.error = "Enter your email and your password."
             return
+        if self.code_needed and not code:
+            self.error = "Enter the 6-digit code from your authenticator app."
+            return
         if not url.startswith(("http://", "https://")):
             url = "https://" + url
         self.error, self.busy = "", True
 
         def work():
             client = ApiClient(url)
-            answer = client.sign_in(email, password)
+            answer = client.sign_in(email, password, code or None)
             user, timezone = answer["user"], None
             if user["role"] == "patient" and user.get("patient_id"):
                 timezone = client.get(f"/patients/{user['patient_id']}").get("timezone")
             return answer, timezone
 
-        run_async(work, lambda result: self._signed_in(url, *result), self._failed)
+        run_async(
+            work, lambda result: self._signed_in(url, *result), lambda e: self._failed(e, code)
+        )
 
     def _signed_in(self, url: str, answer: dict, timezone) -> None:
         self.busy = False
@@ -108,15 +132,35 @@ class SignInScreen(BaseScreen):
         if user["role"] not in ROLES:
             self.error = "This app is for patients, physiotherapists and clinicians."
             return
-        self.ids.password.text = self.invitation_note = ""
-        self.password_shown = False
+        self.ids.password.text = self.invitation_note = self.ids.code.text = ""
+        self.password_shown = self.code_needed = False
+        self.enrolment_key = self.enrolment_uri = ""
         if user.get("contacts"):  # the numbers to call stay known after a sign-out
             self.app.store.set_setting(KNOWN_CONTACTS, user["contacts"])
+        self._entering = (url, answer, timezone)
+        if answer.get("recovery_codes"):  # shown once: go in after they were noted
+            self.recovery_codes = "\n".join(answer["recovery_codes"])
+            return
         self.app.signed_in(url, answer, timezone)
 
-    def _failed(self, error) -> None:
+    def recovery_codes_saved(self) -> None:
+        """Go in after the recovery codes were written down."""
+        self.recovery_codes = ""
+        self.app.signed_in(*self._entering)
+
+    def _failed(self, error, code_sent: str = "") -> None:
         self.busy = False
-        self.error = explain(error, self.ids.server.text.strip())
+        if isinstance(error, SecondFactorNeeded):
+            self._ask_for_code(error)
+            return
+        self.error = explain(error, self.ids.server.text.strip(), bool(code_sent))
+
+    def _ask_for_code(self, needed: SecondFactorNeeded) -> None:
+        """Show the code field, and the key to enrol with when the account has none yet."""
+        self.error, self.code_needed, self.code_prompt = "", True, needed.message
+        enrolment = needed.enrolment or {}
+        self.enrolment_key = spaced_key(enrolment.get("secret", ""))
+        self.enrolment_uri = enrolment.get("uri", "")
 
 
 load_kv("signin")

@@ -92,6 +92,10 @@ RULES: dict[str, Rule] = {
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
     "auth.delete_token": Rule("auth.sign_out", CHANGE),
     "audit.index": Rule("audit.read", patients="filters"),
+    "mfa.start": Rule("mfa.enrolment_start", CHANGE),
+    "mfa.confirm": Rule("mfa.enrolment_confirm", CHANGE),
+    "mfa.renew_recovery_codes": Rule("mfa.recovery_codes_renew", CHANGE),
+    "mfa.reset": Rule("user.mfa_reset", CHANGE),
 }
 
 # The REST call that stores each kind of event a /sync push carries: a push is audited like it.
@@ -102,6 +106,7 @@ PUSH_ENDPOINTS = {kind: f"logs.create_{kind}" for kind in MODELS}
 UNAUDITED = {
     "auth.create_token",
     "auth.me",
+    "mfa.show",
     "protocols.index",
     "protocols.show",
     "protocols.show_version",

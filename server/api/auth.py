@@ -1,12 +1,13 @@
 """Sign in, sign out, and who am I."""
 
-from flask import g, request
+from flask import current_app, g, jsonify, request
 from flask_smorest import abort
 
 from server.api.base import StrideBlueprint, login_limits, ttl
 from server.extensions import db
+from server.schemas.mfa import SecondFactorSchema
 from server.schemas.users import TokenRequestSchema, TokenSchema, UserSchema
-from server.services import auth
+from server.services import auth, mfa
 from server.services.ratelimit import TooManyAttempts
 
 blp = StrideBlueprint("auth", __name__, description="Bearer tokens and the current user")
@@ -16,19 +17,43 @@ blp = StrideBlueprint("auth", __name__, description="Bearer tokens and the curre
 @blp.errors(401, 429)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
+@blp.alt_response(202, schema=SecondFactorSchema, description="A second factor is needed")
 def create_token(data):
     """Exchange email and password for a bearer token.
 
     After too many failures for the account or from the address, answers 429 with
-    Retry-After (seconds) without checking the password.
+    Retry-After (seconds) without checking the password. Staff with a second factor get 202
+    until they send `code` too; see the 202 answer.
     """
     try:
         raw, token = auth.sign_in(
-            db.session, data["email"], data["password"], ttl(), request.remote_addr, login_limits()
+            db.session,
+            data["email"],
+            data["password"],
+            ttl(),
+            request.remote_addr,
+            login_limits(),
+            code=data.get("code"),
+            mfa_staff=current_app.config["MFA_STAFF"],
         )
     except TooManyAttempts as locked:
         abort(429, message=locked.message, headers={"Retry-After": str(locked.retry_after)})
-    return {"token": raw, "expires_at": token.expires_at, "user": token.user}
+    except mfa.SecondFactorNeeded as needed:
+        return second_factor_answer(needed)
+    answer = {"token": raw, "expires_at": token.expires_at, "user": token.user}
+    if token.recovery_codes:
+        answer["recovery_codes"] = token.recovery_codes
+    return answer
+
+
+def second_factor_answer(needed: mfa.SecondFactorNeeded):
+    """Answer 202: the password was right and a code (after enrolment, maybe) is needed."""
+    body = {
+        "second_factor": "enrol" if needed.enrolment else "code",
+        "message": needed.message,
+        "enrolment": needed.enrolment,
+    }
+    return jsonify(SecondFactorSchema().dump(body)), 202
 
 
 @blp.route("/auth/tokens", methods=["DELETE"])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.demo.diary import simulate
-from server.demo.stories import PASSWORD, STAFF, STORIES, Story
+from server.demo.stories import ADMIN_TOTP_SECRET, PASSWORD, STAFF, STORIES, Story
 from server.models import ProtocolVersion, User
 from server.protocols.loader import validate_files
 from server.schemas.logs import (
@@ -23,6 +23,7 @@ from server.services import protocols as protocol_service
 from server.services.accounts import create_patient, create_user, record_cancer_history
 from server.services.auth import email_taken
 from server.services.errors import Invalid
+from server.services.mfa import enrol_with_secret
 from server.services.plans import create_plan, local_today, protocol_of, revise_plan, schedule_of
 
 ALREADY_SEEDED = "demo data already present; nothing changed"
@@ -54,6 +55,8 @@ def seed_demo(session: Session, today: str | None) -> list[str]:
             password=PASSWORD,
         )
         lines.append(f"created {member.role} {member.email}")
+        if member.role == "admin":
+            enrol_with_secret(session, staff[member.key], ADMIN_TOTP_SECRET)
     session.commit()
     for story in STORIES:
         lines.append(_seed_patient(session, rng, staff, story, story_today))
@@ -167,6 +170,10 @@ def _summary() -> list[str]:
     """Return the closing block: every login, then one line per patient story."""
     lines = ["", "Demo logins (email / password / role):"]
     lines += [f"  {member.email} / {PASSWORD} / {member.role}" for member in STAFF]
+    lines += [
+        f"  admins also give a code from an authenticator app with the key {ADMIN_TOTP_SECRET}"
+        " (README: Demo data)"
+    ]
     lines += [f"  {story.email} / {PASSWORD} / patient" for story in STORIES]
     lines += ["", "Patient stories:"]
     lines += [f"  {story.name}: {story.summary}" for story in STORIES]

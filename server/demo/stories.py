@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 PASSWORD = "stride-demo-1"
+# The demo admin's authenticator key (admins always sign in with a second factor): type it
+# into an authenticator app, or print the current code with
+#   .venv/bin/python -c "import pyotp; print(pyotp.TOTP('STRIDEDEMOADMINKEY234567ABCDEFGH').now())"
+ADMIN_TOTP_SECRET = "STRIDEDEMOADMINKEY234567ABCDEFGH"
 DOMAIN = "stride.example"
 
 

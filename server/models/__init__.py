@@ -10,6 +10,7 @@ from server.models.logs import (
     PostopCheck,
     RedFlagCheck,
 )
+from server.models.mfa import MfaFactor, MfaRecoveryCode
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
 from server.models.sweeps import PlanEvaluation, SweepRun
@@ -26,6 +27,8 @@ __all__ = [
     "ClinicalEvent",
     "ExerciseLog",
     "LoginAttempt",
+    "MfaFactor",
+    "MfaRecoveryCode",
     "OutcomeMeasure",
     "PainLog",
     "Patient",

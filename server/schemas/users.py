@@ -60,12 +60,21 @@ class UserSchema(StrictSchema):
 class TokenRequestSchema(StrictSchema):
     email = fields.String(required=True, validate=validate.Length(min=3, max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(max=256))
+    code = fields.String(
+        load_only=True,
+        validate=validate.Length(max=32),
+        metadata={"description": "staff with a second factor: an authenticator or recovery code"},
+    )
 
 
 class TokenSchema(StrictSchema):
     token = fields.String()
     expires_at = fields.DateTime()
     user = fields.Nested(UserSchema)
+    recovery_codes = fields.List(
+        fields.String(),
+        metadata={"description": "only on the sign-in that completed MFA enrolment; shown once"},
+    )
 
 
 class NewStaffSchema(StrictSchema):

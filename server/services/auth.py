@@ -12,7 +12,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from server.models import AuthToken, Patient, User
 from server.models.types import utcnow
-from server.services import audit, ratelimit
+from server.services import audit, mfa, ratelimit
 from server.services.errors import Invalid, NotFound, Unauthorized
 from server.services.ratelimit import Limits
 
@@ -54,12 +54,18 @@ def sign_in(
     ttl: timedelta,
     address: str | None = None,
     limits: Limits | None = None,
+    code: str | None = None,
+    mfa_staff: bool = False,
 ) -> tuple[str, AuthToken]:
     """Check credentials and issue a new token; the same error for every kind of failure.
 
     With `limits`, an account or address over its limit is refused with TooManyAttempts
     before the password is looked at, so a locked account never tells whether it was right.
     Every attempt is recorded for the limits and in the audit log.
+
+    Staff who need a second factor (services.mfa) get SecondFactorNeeded without a `code`
+    (neither a failure nor a success for the limits); a wrong code is a failed sign-in. The
+    sign-in that completes an enrolment leaves the new recovery codes on `token.recovery_codes`.
     """
     email, address = normalise_email(email), (address or "")[:64] or None
     if limits is not None:
@@ -70,6 +76,10 @@ def sign_in(
             raise ratelimit.TooManyAttempts(wait)
     try:
         user = authenticate(session, email, password)
+        recovery_codes = mfa.check_at_sign_in(session, user, code, mfa_staff, address)
+    except mfa.SecondFactorNeeded as needed:
+        mfa.record_request(session, needed, address)
+        raise
     except Unauthorized:
         session.rollback()
         if limits is not None:
@@ -78,6 +88,7 @@ def sign_in(
         session.commit()
         raise
     raw, token = issue_token(session, user, ttl)
+    token.recovery_codes = recovery_codes  # not stored: shown once, in this answer
     if limits is not None:
         ratelimit.record_attempt(session, email, address, True, limits)
     _audit_attempt(session, email, user, address, "ok")

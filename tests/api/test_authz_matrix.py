@@ -49,6 +49,8 @@ STAFF_WRITE = expect(403, physio_a=OK, physio_none=404, clinician_a=OK, clinicia
 STAFF_LIST = expect(403, physio_a=OK, physio_none=OK, clinician_a=OK, clinician_none=OK)
 # A's alert is a red flag, routed to the clinician: A's physio sees it but does not act on it.
 ALERT_ACT = expect(403, physio_none=404, clinician_a=OK, clinician_none=404)
+# A second factor is for staff accounts, each their own.
+STAFF_SELF = expect(OK, patient_a=403, patient_b=403)
 
 EXPECTED = {
     ("GET", "/health"): PUBLIC,
@@ -57,6 +59,11 @@ EXPECTED = {
     ("GET", "/me"): SIGNED_IN,
     ("POST", "/users"): ADMIN_ONLY,
     ("DELETE", "/users/<int:user_id>/tokens"): ADMIN_ONLY,
+    ("DELETE", "/users/<int:user_id>/mfa"): ADMIN_ONLY,
+    ("GET", "/me/mfa"): STAFF_SELF,
+    ("POST", "/me/mfa"): STAFF_SELF,
+    ("POST", "/me/mfa/confirmation"): STAFF_SELF,
+    ("POST", "/me/mfa/recovery-codes"): STAFF_SELF,
     ("GET", "/audit"): ADMIN_ONLY,
     ("GET", "/protocols"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>"): SIGNED_IN,
@@ -141,6 +148,8 @@ BODIES = {
         "answers": [3],
     },
     ("PUT", "/patients/<int:patient_id>/cancer-history"): lambda w: {"cancer_history": False},
+    ("POST", "/me/mfa/confirmation"): lambda w: {"code": "000000"},
+    ("POST", "/me/mfa/recovery-codes"): lambda w: {"code": "000000"},
     ("POST", "/sync"): lambda w: {"cursor": 0, "events": []},
     ("POST", "/alerts/<int:alert_id>/acknowledge"): lambda w: {"note": "Seen; calling today."},
     ("POST", "/alerts/<int:alert_id>/decision"): lambda w: {

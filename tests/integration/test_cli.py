@@ -112,3 +112,29 @@ def test_sweep_run_reports_what_it_did(clean_app):
     assert "0 errors" in result.output and "new alerts" in result.output
     with clean_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(SweepRun)) == 1
+
+
+def test_users_reset_mfa_lets_an_admin_who_lost_the_phone_enrol_again(clean_app):
+    import pyotp
+
+    from server.models import AuditEvent, MfaFactor
+    from server.services.accounts import create_user
+    from server.services.mfa import enrol_with_secret
+
+    with clean_app.app_context():
+        user = create_user(
+            db.session, email="boss@example.org", display_name="B", role="admin", password="x" * 12
+        )
+        enrol_with_secret(db.session, user, pyotp.random_base32())
+        db.session.commit()
+        user_id = user.id
+    runner = clean_app.test_cli_runner()
+    done = runner.invoke(args=["users", "reset-mfa", "--email", "Boss@example.org"])
+    assert done.exit_code == 0, done.output
+    assert "enrols again at its next sign-in" in done.output
+    missing = runner.invoke(args=["users", "reset-mfa", "--email", "nobody@example.org"])
+    assert missing.exit_code == 1 and "no account with the email" in missing.output
+    with clean_app.app_context():
+        assert db.session.get(MfaFactor, user_id) is None
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.mfa_reset"))
+        assert (event.actor_id, event.object_id, event.address) == (None, user_id, "cli")
