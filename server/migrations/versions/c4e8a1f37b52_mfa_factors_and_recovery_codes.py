@@ -16,7 +16,7 @@ import server.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'c4e8a1f37b52'
-down_revision = 'b7d41c2e9a15'
+down_revision = 'c3a9f4d27b18'
 branch_labels = None
 depends_on = None
 
