@@ -1,11 +1,13 @@
 """Second factors: the challenge at sign-in, enrolment, recovery codes."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from server.schemas.common import StrictSchema
 
 CODE_DESCRIPTION = "the 6-digit code the authenticator app shows now"
 
 
-class EnrolmentSchema(Schema):
+class EnrolmentSchema(StrictSchema):
     secret = fields.String(
         metadata={"description": "base32 key to type into an authenticator app (shown once)"}
     )
@@ -15,7 +17,7 @@ class EnrolmentSchema(Schema):
     period = fields.Constant(30, metadata={"description": "seconds each code lasts"})
 
 
-class SecondFactorSchema(Schema):
+class SecondFactorSchema(StrictSchema):
     second_factor = fields.String(
         metadata={
             "enum": ["code", "enrol"],
@@ -27,7 +29,7 @@ class SecondFactorSchema(Schema):
     enrolment = fields.Nested(EnrolmentSchema, allow_none=True)
 
 
-class CodeSchema(Schema):
+class CodeSchema(StrictSchema):
     code = fields.String(
         required=True,
         validate=validate.Length(min=1, max=32),
@@ -35,14 +37,14 @@ class CodeSchema(Schema):
     )
 
 
-class RecoveryCodesSchema(Schema):
+class RecoveryCodesSchema(StrictSchema):
     recovery_codes = fields.List(
         fields.String(),
         metadata={"description": "one-time codes for when the phone is lost; shown once only"},
     )
 
 
-class MfaStatusSchema(Schema):
+class MfaStatusSchema(StrictSchema):
     enrolled = fields.Boolean()
     required = fields.Boolean(metadata={"description": "whether this account's role needs one"})
     recovery_codes_left = fields.Integer()
