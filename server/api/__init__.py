@@ -3,7 +3,20 @@
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from server.api import alerts, audit, auth, health, logs, patients, plans, protocols, sync, users
+from server.api import (
+    alerts,
+    audit,
+    auth,
+    careteams,
+    health,
+    logs,
+    passwords,
+    patients,
+    plans,
+    protocols,
+    sync,
+    users,
+)
 from server.schemas.clinical import DETAIL_SCHEMAS
 
 PREFIX = "/api/v1"
@@ -35,7 +48,8 @@ def register_api(api: Api) -> None:
     """Register every resource blueprint on the API."""
     converters = api._app.url_map.converters  # set before any rule is added
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
-    for module in (health, auth, users, protocols, patients, plans, logs, sync, alerts, audit):
+    blueprints = (health, auth, passwords, users, protocols, patients, careteams, plans, logs, sync)
+    for module in (*blueprints, alerts, audit):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     # A clinical event's `details` is a free object whose shape depends on its kind: named here
     # so that the OpenAPI document describes each one.

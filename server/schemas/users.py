@@ -19,6 +19,11 @@ class UserSchema(Schema):
         metadata={"description": "the patient's IANA time zone (patients only)"},
     )
     created_at = fields.DateTime(dump_only=True)
+    active = fields.Boolean(
+        attribute="is_active",
+        dump_only=True,
+        metadata={"description": "false: disabled by an admin (no sign-in, no token works)"},
+    )
     cancer_history = fields.Method(
         "_cancer_history",
         dump_only=True,
@@ -60,11 +65,78 @@ class TokenSchema(Schema):
     user = fields.Nested(UserSchema)
 
 
+NEW_PASSWORD = (
+    "at least 12 characters; not a common password, not your email or name (NIST SP 800-63B)"
+)
+
+
+def new_password_field(**metadata):
+    """Return a field for a password being chosen (the rules are checked by the service)."""
+    description = metadata.pop("description", NEW_PASSWORD)
+    return fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(12, 256),
+        metadata={"description": description, **metadata},
+    )
+
+
 class NewStaffSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=nonblank(120))
     role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
+    password = new_password_field(
+        description="an initial password: the new user must choose their own at first sign-in"
+    )
+
+
+class SignInRefusedSchema(Schema):
+    """A 403 from sign-in: the password was right but the account may not sign in."""
+
+    code = fields.Integer(metadata={"description": "403"})
+    status = fields.String()
+    message = fields.String()
+    reason = fields.String(metadata={"enum": ["account_disabled", "password_change_required"]})
+    change_token = fields.String(
+        metadata={
+            "description": "password_change_required only: send it to POST "
+            "/auth/password-change with a new password; good once, for ten minutes"
+        }
+    )
+    expires_at = fields.DateTime(metadata={"description": "when change_token stops working"})
+
+
+class PasswordChangeSchema(Schema):
+    change_token = fields.String(required=True, validate=validate.Length(1, 100))
+    new_password = new_password_field()
+
+
+class ActivationSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(1, 40),
+        metadata={"description": "the one-time code from staff (hyphens and case do not matter)"},
+    )
+    new_password = new_password_field()
+
+
+class OwnPasswordSchema(Schema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=256)
+    )
+    new_password = new_password_field()
+
+
+class OneTimeCodeSchema(Schema):
+    code = fields.String(
+        metadata={"description": "shown once: the user types it in the app with a new password"}
+    )
+    expires_at = fields.DateTime()
+
+
+class CareTeamChangeSchema(Schema):
+    staff_id = id_field(required=True)
 
 
 class CareTeamMemberSchema(Schema):
@@ -77,7 +149,6 @@ class NewPatientSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = fields.String(required=True, validate=nonblank(120))
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
-    password = fields.String(load_only=True, validate=validate.Length(10, 256))
     care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
     date_of_birth = Day(
         allow_none=True,
@@ -136,9 +207,12 @@ class InvitationSchema(Schema):
 
 
 class NewPatientResultSchema(PatientSchema):
-    initial_password = fields.String(
-        allow_none=True,
-        metadata={"description": "Only when the server generated it; shown once."},
+    activation = fields.Nested(
+        OneTimeCodeSchema,
+        metadata={
+            "description": "shown once: the patient activates with it and chooses a password "
+            "(POST /auth/activation); staff never know the password"
+        },
     )
     invitation = fields.Nested(
         InvitationSchema,
