@@ -76,7 +76,10 @@ def new_password_field(**metadata):
     return fields.String(
         required=True,
         load_only=True,
-        validate=validate.Length(12, 256),
+        validate=[
+            validate.Length(min=12, error="must be at least {min} characters"),
+            validate.Length(max=256, error="must be at most {max} characters"),
+        ],
         metadata={"description": description, **metadata},
     )
 
