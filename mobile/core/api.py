@@ -14,11 +14,14 @@ API_PREFIX = "/api/v1"
 class ApiError(Exception):
     """A failed call: `status` is the HTTP status, or None when the server was not reached."""
 
-    def __init__(self, status: int | None, message: str, errors: dict | None = None):
+    def __init__(
+        self, status: int | None, message: str, errors: dict | None = None, body: dict | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors or {}
+        self.body = body or {}  # the whole error answer (sign-in's 403 carries a reason)
 
     @property
     def offline(self) -> bool:
@@ -48,6 +51,20 @@ class ApiClient:
         body = self._call("POST", "/auth/tokens", {"email": email, "password": password})
         self.token = body["token"]
         return body
+
+    def activate(self, email: str, code: str, new_password: str) -> dict:
+        """Choose a password with a one-time code from the clinic; keep the token, as sign_in."""
+        body = {"email": email, "code": code, "new_password": new_password}
+        answer = self._call("POST", "/auth/activation", body)
+        self.token = answer["token"]
+        return answer
+
+    def finish_password_change(self, change_token: str, new_password: str) -> dict:
+        """Replace a password an admin gave, with sign-in's change token; keep the new token."""
+        body = {"change_token": change_token, "new_password": new_password}
+        answer = self._call("POST", "/auth/password-change", body)
+        self.token = answer["token"]
+        return answer
 
     def sign_out(self) -> None:
         """Revoke the token on the server and forget it here."""
@@ -129,7 +146,7 @@ def _http_error(status: int, raw: bytes) -> ApiError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         errors = body.get("errors") if isinstance(body.get("errors"), dict) else None
-        return ApiError(status, body["message"], errors)
+        return ApiError(status, body["message"], errors, body)
     return ApiError(status, f"The server answered with HTTP {status}.")
 
 
