@@ -65,8 +65,10 @@ def sign_in(
     """Check credentials and issue a new token; the same error for every kind of failure.
 
     With `limits`, an account or address over its limit is refused with TooManyAttempts
-    before the password is looked at, so a locked account never tells whether it was right.
-    Every attempt is recorded for the limits and in the audit log.
+    before the password is looked at, so a throttled attempt never tells whether it was right.
+    A right password of a disabled account, or of one whose password an admin chose, raises
+    SignInRefused instead of issuing a token. Every attempt is recorded for the limits and
+    in the audit log.
     """
     email, address = normalise_email(email), (address or "")[:64] or None
     if limits is not None:

@@ -118,6 +118,8 @@ def change_password(
 
 def reset(session: Session, admin: User, user: User, ttl: timedelta) -> tuple[str, object]:
     """Make a user's password unusable and give a one-time code to choose a new one."""
+    if user.id == admin.id:
+        raise Conflict("Change your own password with PUT /me/password, not a reset.")
     if not user.is_active:
         raise Conflict("The account is disabled: enable it before resetting its password.")
     user.password_hash = NO_PASSWORD

@@ -212,9 +212,9 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(client, admin, physio):
     assert [o for o, i in _actions(admin, "user.enable") if i == pid] == ["ok"]
 
 
-def test_an_admin_cannot_disable_themselves(admin):
-    answer = admin.post(f"/users/{admin.user['id']}/disable")
-    assert answer.status_code == 409
+def test_an_admin_cannot_disable_or_reset_themselves(admin):
+    assert admin.post(f"/users/{admin.user['id']}/disable").status_code == 409
+    assert admin.post(f"/users/{admin.user['id']}/reset-code").status_code == 409
     assert admin.get("/me").status_code == 200
 
 
