@@ -16,10 +16,20 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
         "TOKEN_TTL": timedelta(hours=int(os.environ.get("STRIDE_TOKEN_TTL_HOURS", 24 * 14))),
         "SYNC_PAGE_SIZE": 500,
-        # Failed sign-ins allowed per window, per account and per client address (then 429).
-        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ACCOUNT", 5)),
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ADDRESS", 20)),
-        "LOGIN_FAILURE_WINDOW": timedelta(minutes=15),
+        # Sign-in throttling (services/ratelimit.py, figures in docs/deploy.md): failures free
+        # per (account, address) and per account from unknown addresses before delays start,
+        # the longest delay, and the failures per hour one address may make across accounts.
+        "LOGIN_FREE_FAILURES": int(os.environ.get("STRIDE_LOGIN_FREE_FAILURES", 5)),
+        "LOGIN_FREE_FAILURES_PER_ACCOUNT": int(
+            os.environ.get("STRIDE_LOGIN_FREE_FAILURES_PER_ACCOUNT", 10)
+        ),
+        "LOGIN_MAX_DELAY": int(os.environ.get("STRIDE_LOGIN_MAX_DELAY_SECONDS", 15 * 60)),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("STRIDE_LOGIN_MAX_PER_ADDRESS", 300)),
+        # How long an activation code (new patient) and a reset code (from an admin) stay good.
+        "ACTIVATION_CODE_TTL": timedelta(
+            hours=int(os.environ.get("STRIDE_ACTIVATION_CODE_TTL_HOURS", 24 * 7))
+        ),
+        "RESET_CODE_TTL": timedelta(hours=int(os.environ.get("STRIDE_RESET_CODE_TTL_HOURS", 24))),
         # Admins always sign in with a second factor (TOTP); with STRIDE_MFA_STAFF=1 physios
         # and clinicians must too (services/mfa.py).
         "MFA_STAFF": os.environ.get("STRIDE_MFA_STAFF", "0").strip().lower() in ("1", "true"),

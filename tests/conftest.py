@@ -16,6 +16,8 @@ PASSWORD = "correct horse battery"
 # The test admin's authenticator key (admins always need a second factor): its codes are
 # made with pyotp, as an authenticator app makes them.
 ADMIN_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+# What an admin gives a new staff member; they replace it with PASSWORD at first sign-in.
+INITIAL_PASSWORD = "given by the admin 1"
 
 
 @pytest.fixture(scope="session")
@@ -148,6 +150,33 @@ def admin(client, clean_app):
     return sign_in(client, "admin@example.org", totp_secret=ADMIN_TOTP_SECRET)
 
 
+def first_sign_in(client, email, initial=INITIAL_PASSWORD, password=PASSWORD) -> Caller:
+    """Sign in with an admin's initial password, choose `password` as sign-in asks, go on."""
+    asked = client.post("/api/v1/auth/tokens", json={"email": email, "password": initial})
+    assert asked.status_code == 403, asked.get_json()
+    assert asked.get_json()["reason"] == "password_change_required"
+    changed = client.post(
+        "/api/v1/auth/password-change",
+        json={"change_token": asked.get_json()["change_token"], "new_password": password},
+    )
+    assert changed.status_code == 201, changed.get_json()
+    return Caller(client, changed.get_json()["user"], changed.get_json()["token"])
+
+
+def activate(client, created: dict, password=PASSWORD) -> Caller:
+    """Activate a patient as they do in the app: their email, the code from staff, a password."""
+    response = client.post(
+        "/api/v1/auth/activation",
+        json={
+            "email": created["email"],
+            "code": created["activation"]["code"],
+            "new_password": password,
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return Caller(client, response.get_json()["user"], response.get_json()["token"])
+
+
 @pytest.fixture()
 def make_staff(client, admin):
     def make(role, email):
@@ -157,11 +186,11 @@ def make_staff(client, admin):
                 "email": email,
                 "display_name": email.split("@")[0],
                 "role": role,
-                "password": PASSWORD,
+                "password": INITIAL_PASSWORD,
             },
         )
         assert response.status_code == 201, response.get_json()
-        return sign_in(client, email)
+        return first_sign_in(client, email)
 
     return make
 
@@ -186,12 +215,11 @@ def make_patient(client, physio):
                 "email": email,
                 "display_name": email.split("@")[0],
                 "timezone": timezone,
-                "password": PASSWORD,
                 "care_team": list(care_team),
             },
         )
         assert response.status_code == 201, response.get_json()
-        return sign_in(client, email)
+        return activate(client, response.get_json())
 
     return make
 

@@ -391,7 +391,7 @@ def postop_steps(tour: Tour):
 
 
 def physio_steps(tour: Tour):
-    """The patient detail's charts and log; a new patient, their first password, assigning."""
+    """The patient detail's charts and log; a new patient, their activation code, assigning."""
     detail = tour.screen()
     for name, widget in (("charts", detail.ids.bars), ("log", detail.ids.feed)):
         detail.ids.page.scroll_to(widget, animate=False)

@@ -14,11 +14,14 @@ API_PREFIX = "/api/v1"
 class ApiError(Exception):
     """A failed call: `status` is the HTTP status, or None when the server was not reached."""
 
-    def __init__(self, status: int | None, message: str, errors: dict | None = None):
+    def __init__(
+        self, status: int | None, message: str, errors: dict | None = None, body: dict | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.message = message
         self.errors = errors or {}
+        self.body = body or {}  # the whole error answer (sign-in's 403 carries a reason)
 
     @property
     def offline(self) -> bool:
@@ -59,11 +62,24 @@ class ApiClient:
         credentials = {"email": email, "password": password}
         if code:
             credentials["code"] = code
-        body = self._call("POST", "/auth/tokens", credentials)
+        return self._signed_in(self._call("POST", "/auth/tokens", credentials))
+
+    def _signed_in(self, body) -> dict:
+        """Keep the token of a sign-in's answer, or raise SecondFactorNeeded for its 202."""
         if isinstance(body, dict) and "second_factor" in body and "token" not in body:
             raise SecondFactorNeeded(body)
         self.token = body["token"]
         return body
+
+    def activate(self, email: str, code: str, new_password: str) -> dict:
+        """Choose a password with a one-time code from the clinic; keep the token, as sign_in."""
+        body = {"email": email, "code": code, "new_password": new_password}
+        return self._signed_in(self._call("POST", "/auth/activation", body))
+
+    def finish_password_change(self, change_token: str, new_password: str) -> dict:
+        """Replace a password an admin gave, with sign-in's change token; keep the new token."""
+        body = {"change_token": change_token, "new_password": new_password}
+        return self._signed_in(self._call("POST", "/auth/password-change", body))
 
     def sign_out(self) -> None:
         """Revoke the token on the server and forget it here."""
@@ -145,7 +161,7 @@ def _http_error(status: int, raw: bytes) -> ApiError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         errors = body.get("errors") if isinstance(body.get("errors"), dict) else None
-        return ApiError(status, body["message"], errors)
+        return ApiError(status, body["message"], errors, body)
     return ApiError(status, f"The server answered with HTTP {status}.")
 
 

@@ -1,4 +1,6 @@
-"""Staff: create a patient account, show its first password and invitation once, then assign."""
+"""Staff: create a patient account, show its activation code and invitation once, then assign."""
+
+from datetime import datetime
 
 from kivy.clock import Clock
 from kivy.metrics import dp
@@ -62,7 +64,8 @@ class NewPatientDialog(StaffDialog):
     team_choices = ListProperty()
     account = DictProperty()
     created_line = StringProperty("")
-    password = StringProperty("")
+    activation_code = StringProperty("")
+    activation_expiry = StringProperty("")
     invitation = StringProperty("")
 
     def __init__(self, screen, patients: list[dict], me: int, when_created, **kwargs):
@@ -85,11 +88,13 @@ class NewPatientDialog(StaffDialog):
     def _saved(self, patient: dict) -> None:
         self.busy = self.screen.busy = False
         self.account = patient
-        self.created_line = f"{patient['display_name']} can now sign in as {patient['email']}."
-        self.password = patient.get("initial_password") or ""
+        self.created_line = f"{patient['display_name']} can now activate {patient['email']}."
+        activation = patient.get("activation") or {}
+        self.activation_code = activation.get("code", "")
+        self.activation_expiry = expiry_text(activation.get("expires_at"))
         self.invitation = invitation_text(patient.get("invitation"))
         self.mode = "created"
-        self.ids.scroll.scroll_y = 1  # the password first, not where the form was scrolled
+        self.ids.scroll.scroll_y = 1  # the code first, not where the form was scrolled
         self.when_created(patient)
 
     def assign(self) -> None:
@@ -98,6 +103,17 @@ class NewPatientDialog(StaffDialog):
 
         self.dismiss()
         AssignDialog(self.screen, self.account, on_done=self.screen.assigned).open()
+
+
+def expiry_text(expires_at: str | None) -> str:
+    """Return when an activation code stops working, as a person reads it."""
+    if not expires_at:
+        return "for a limited time"
+    try:
+        when = datetime.fromisoformat(expires_at)
+    except ValueError:
+        return "for a limited time"
+    return "until " + when.strftime("%a %-d %b %Y")
 
 
 def invitation_text(invitation: dict | None) -> str:

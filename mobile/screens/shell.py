@@ -24,6 +24,7 @@ HOME = {role: tabs[0][0] for role, tabs in TABS.items()}
 # name -> module:class, imported on first use so start-up loads only what it shows
 SCREENS = {
     "signin": "signin:SignInScreen",
+    "password": "password:ChoosePasswordScreen",
     "today": "today:TodayScreen",
     "week": "week:WeekScreen",
     "exercise": "exercise:ExerciseScreen",

@@ -39,6 +39,24 @@ def spaced_key(secret: str) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+def timezone_of(client: ApiClient, user: dict) -> str | None:
+    """Return a signed-in patient's time zone (None for staff)."""
+    if user["role"] == "patient" and user.get("patient_id"):
+        return client.get(f"/patients/{user['patient_id']}").get("timezone")
+    return None
+
+
+def enter(app, url: str, answer: dict, timezone) -> str:
+    """Open the app for a signed-in account; return why not ("" when it opened)."""
+    user = answer["user"]
+    if user["role"] not in ROLES:
+        return "This app is for patients, physiotherapists and clinicians."
+    if user.get("contacts"):  # the numbers to call stay known after a sign-out
+        app.store.set_setting(KNOWN_CONTACTS, user["contacts"])
+    app.signed_in(url, answer, timezone)
+    return ""
+
+
 def host_of(url: str) -> str:
     """Return a server address as a person reads it (no https://)."""
     return url.removeprefix("https://").removeprefix("http://")
@@ -80,7 +98,7 @@ class SignInScreen(BaseScreen):
         self.ids.invitation.text = self.invitation_error = self.error = ""
         self.invitation_note = (
             f"Invitation accepted: {invitation.user} at {host_of(invitation.server)}. "
-            "Now enter the password your clinic gave you."
+            "First time here? Tap Activate and type the code your clinic gave you."
         )
 
     def toggle_advanced(self) -> None:
@@ -95,63 +113,87 @@ class SignInScreen(BaseScreen):
         """Open the red-flag check without an account: its advice needs no server."""
         self.go("redflag")
 
-    def submit(self) -> None:
-        """Check the fields and sign in in the background."""
+    def activate(self) -> None:
+        """Open the activation form for the invitation's (or the typed) server and email."""
+        url, email = self._account()
+        if url and email:
+            self.invitation_note = ""
+            self.go("password", mode="activate", server_url=url, email=email)
+
+    def _account(self) -> tuple[str, str]:
+        """Return the server (with its scheme) and email typed, or ("", "") with the error set."""
         url = self.ids.server.text.strip().rstrip("/")
-        email, password = self.ids.email.text.strip(), self.ids.password.text
-        code = "".join(self.ids.code.text.split()) if self.code_needed else ""
+        email = self.ids.email.text.strip()
         if not url:
             self.advanced = True
             self.error = "Use the invitation from your clinic, or enter the server address."
+            return "", ""
+        if not email:
+            self.error = "Enter your email."
+            return "", ""
+        if not url.startswith(("http://", "https://")):
+            url = "https://" + url
+        return url, email
+
+    def submit(self) -> None:
+        """Check the fields and sign in in the background."""
+        url, email = self._account()
+        password = self.ids.password.text
+        if not url:
             return
-        if not (email and password):
+        if not password:
             self.error = "Enter your email and your password."
             return
+        code = "".join(self.ids.code.text.split()) if self.code_needed else ""
         if self.code_needed and not code:
             self.error = "Enter the 6-digit code from your authenticator app."
             return
-        if not url.startswith(("http://", "https://")):
-            url = "https://" + url
         self.error, self.busy = "", True
 
         def work():
             client = ApiClient(url)
             answer = client.sign_in(email, password, code or None)
-            user, timezone = answer["user"], None
-            if user["role"] == "patient" and user.get("patient_id"):
-                timezone = client.get(f"/patients/{user['patient_id']}").get("timezone")
-            return answer, timezone
+            return answer, timezone_of(client, answer["user"])
 
         run_async(
-            work, lambda result: self._signed_in(url, *result), lambda e: self._failed(e, code)
+            work,
+            lambda result: self._signed_in(url, *result),
+            lambda error: self._failed(error, url, email, code),
         )
 
     def _signed_in(self, url: str, answer: dict, timezone) -> None:
         self.busy = False
-        user = answer["user"]
-        if user["role"] not in ROLES:
+        if answer["user"]["role"] not in ROLES:
             self.error = "This app is for patients, physiotherapists and clinicians."
             return
-        self.ids.password.text = self.invitation_note = self.ids.code.text = ""
-        self.password_shown = self.code_needed = False
+        self._forget_password()
+        self.ids.code.text = ""
+        self.code_needed = False
         self.enrolment_key = self.enrolment_uri = ""
-        if user.get("contacts"):  # the numbers to call stay known after a sign-out
-            self.app.store.set_setting(KNOWN_CONTACTS, user["contacts"])
         self._entering = (url, answer, timezone)
         if answer.get("recovery_codes"):  # shown once: go in after they were noted
             self.recovery_codes = "\n".join(answer["recovery_codes"])
             return
-        self.app.signed_in(url, answer, timezone)
+        self.error = enter(self.app, url, answer, timezone)
 
     def recovery_codes_saved(self) -> None:
         """Go in after the recovery codes were written down."""
         self.recovery_codes = ""
-        self.app.signed_in(*self._entering)
+        self.error = enter(self.app, *self._entering)
 
-    def _failed(self, error, code_sent: str = "") -> None:
+    def _forget_password(self) -> None:
+        self.ids.password.text = self.invitation_note = ""
+        self.password_shown = False
+
+    def _failed(self, error, url: str, email: str, code_sent: str = "") -> None:
         self.busy = False
         if isinstance(error, SecondFactorNeeded):
             self._ask_for_code(error)
+            return
+        if error.status == 403 and error.body.get("reason") == "password_change_required":
+            self._forget_password()
+            token = error.body.get("change_token", "")
+            self.go("password", mode="change", server_url=url, email=email, change_token=token)
             return
         self.error = explain(error, self.ids.server.text.strip(), bool(code_sent))
 

@@ -7,9 +7,11 @@ from server.api import (
     alerts,
     audit,
     auth,
+    careteams,
     health,
     logs,
     mfa,
+    passwords,
     patients,
     plans,
     protocols,
@@ -47,7 +49,8 @@ def register_api(api: Api) -> None:
     """Register every resource blueprint on the API."""
     converters = api._app.url_map.converters  # set before any rule is added
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
-    for module in (health, auth, mfa, users, protocols, patients, plans, logs, sync, alerts, audit):
+    blueprints = (health, auth, mfa, passwords, users, protocols, patients, careteams, plans)
+    for module in (*blueprints, logs, sync, alerts, audit):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     # A clinical event's `details` is a free object whose shape depends on its kind: named here
     # so that the OpenAPI document describes each one.

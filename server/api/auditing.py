@@ -90,6 +90,12 @@ RULES: dict[str, Rule] = {
     "alerts.decide": Rule("alert.decide", CHANGE),
     "users.create": Rule("user.create", CHANGE, "user"),
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
+    "users.index": Rule("user.list", patients="answer"),
+    "users.disable": Rule("user.disable", CHANGE),
+    "users.enable": Rule("user.enable", CHANGE),
+    "users.reset": Rule("user.reset_password", CHANGE),
+    "careteams.add": Rule("care_team.add", CHANGE),
+    "careteams.remove": Rule("care_team.remove", CHANGE),
     "auth.delete_token": Rule("auth.sign_out", CHANGE),
     "audit.index": Rule("audit.read", patients="filters"),
     "mfa.start": Rule("mfa.enrolment_start", CHANGE),
@@ -101,10 +107,15 @@ RULES: dict[str, Rule] = {
 # The REST call that stores each kind of event a /sync push carries: a push is audited like it.
 PUSH_ENDPOINTS = {kind: f"logs.create_{kind}" for kind in MODELS}
 
-# Views that touch no patient record and no account. Signing in is audited by its use case
-# (services.auth.sign_in), which also sees the attempts that never reach a view's token check.
+# Views that touch no patient record and no account. Signing in and choosing a password are
+# audited by their use cases (services.auth.sign_in, services.credentials), which also see
+# the attempts that never reach a view's token check.
 UNAUDITED = {
     "auth.create_token",
+    # Audited by their use cases (services/credentials.py), failures included.
+    "passwords.activate",
+    "passwords.finish_change",
+    "passwords.change",
     "auth.me",
     "mfa.show",
     "protocols.index",

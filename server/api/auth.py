@@ -6,8 +6,9 @@ from flask_smorest import abort
 from server.api.base import StrideBlueprint, login_limits, ttl
 from server.extensions import db
 from server.schemas.mfa import SecondFactorSchema
-from server.schemas.users import TokenRequestSchema, TokenSchema, UserSchema
+from server.schemas.users import SignInRefusedSchema, TokenRequestSchema, TokenSchema, UserSchema
 from server.services import auth, mfa
+from server.services.auth import SignInRefused
 from server.services.ratelimit import TooManyAttempts
 
 blp = StrideBlueprint("auth", __name__, description="Bearer tokens and the current user")
@@ -15,6 +16,11 @@ blp = StrideBlueprint("auth", __name__, description="Bearer tokens and the curre
 
 @blp.route("/auth/tokens", methods=["POST"])
 @blp.errors(401, 429)
+@blp.alt_response(
+    403,
+    schema=SignInRefusedSchema,
+    description="The password was right, but the account is disabled or must change it first",
+)
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 @blp.alt_response(202, schema=SecondFactorSchema, description="A second factor is needed")
@@ -22,26 +28,43 @@ def create_token(data):
     """Exchange email and password for a bearer token.
 
     After too many failures for the account or from the address, answers 429 with
-    Retry-After (seconds) without checking the password. Staff with a second factor get 202
-    until they send `code` too; see the 202 answer.
+    Retry-After (seconds) without checking the password. A right password of a disabled
+    account, or of one whose password an admin chose, answers 403 with a `reason`; the
+    latter carries a `change_token` for POST /auth/password-change. Staff with a second
+    factor get 202 until they send `code` too; see the 202 answer.
     """
+    return signed_in(
+        auth.sign_in,
+        db.session,
+        data["email"],
+        data["password"],
+        ttl(),
+        request.remote_addr,
+        login_limits(),
+        code=data.get("code"),
+        mfa_staff=current_app.config["MFA_STAFF"],
+    )
+
+
+def signed_in(use_case, *args, **kwargs):
+    """Run a use case that signs in; answer its token, its 202 for a code, 403 or 429."""
     try:
-        raw, token = auth.sign_in(
-            db.session,
-            data["email"],
-            data["password"],
-            ttl(),
-            request.remote_addr,
-            login_limits(),
-            code=data.get("code"),
-            mfa_staff=current_app.config["MFA_STAFF"],
-        )
+        raw, token = use_case(*args, **kwargs)
     except TooManyAttempts as locked:
         abort(429, message=locked.message, headers={"Retry-After": str(locked.retry_after)})
     except mfa.SecondFactorNeeded as needed:
         return second_factor_answer(needed)
+    except SignInRefused as refusal:
+        body = {"code": 403, "status": "Forbidden", "message": refusal.message}
+        body["reason"] = refusal.reason
+        if refusal.change_token:
+            body["change_token"] = refusal.change_token
+            body["expires_at"] = refusal.expires_at.isoformat()
+        response = jsonify(body)
+        response.status_code = 403
+        return response
     answer = {"token": raw, "expires_at": token.expires_at, "user": token.user}
-    if token.recovery_codes:
+    if getattr(token, "recovery_codes", None):
         answer["recovery_codes"] = token.recovery_codes
     return answer
 

@@ -124,7 +124,8 @@ def login_limits() -> Limits:
     """Return the sign-in rate limits of this app."""
     config = current_app.config
     return Limits(
-        per_account=config["LOGIN_MAX_FAILURES_PER_ACCOUNT"],
+        free_per_pair=config["LOGIN_FREE_FAILURES"],
+        free_per_account=config["LOGIN_FREE_FAILURES_PER_ACCOUNT"],
         per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
-        window=config["LOGIN_FAILURE_WINDOW"],
+        max_delay=config["LOGIN_MAX_DELAY"],
     )

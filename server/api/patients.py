@@ -27,10 +27,15 @@ blp = StrideBlueprint("patients", __name__, description="Patients and their care
 @blp.arguments(NewPatientSchema)
 @blp.response(201, NewPatientResultSchema)
 def create(data):
-    """Create a patient account with its invitation; a staff creator joins its care team."""
-    patient, generated = create_patient(db.session, g.user, data)
-    patient.initial_password = generated  # shown once, never stored in clear
-    patient.invitation = invitation_for(patient, current_app.config["PUBLIC_URL"], request.url_root)
+    """Create a patient account with its invitation and one-time activation code.
+
+    A staff creator joins its care team. Staff never choose the patient's password: the
+    patient chooses it in the app with the code (POST /auth/activation).
+    """
+    config = current_app.config
+    patient, (raw, code) = create_patient(db.session, g.user, data, config["ACTIVATION_CODE_TTL"])
+    patient.activation = {"code": raw, "expires_at": code.expires_at}  # shown once
+    patient.invitation = invitation_for(patient, config["PUBLIC_URL"], request.url_root)
     return patient
 
 

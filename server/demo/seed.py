@@ -104,10 +104,10 @@ def _seed_patient(
             "email": story.email,
             "display_name": story.name,
             "timezone": story.timezone,
-            "password": PASSWORD,
             "care_team": [clinician.id],
             "date_of_birth": story.born,
         },
+        password=PASSWORD,  # the documented demo password; real patients activate with a code
     )
     today = story_today or local_today(patient)
     start, surgery = story.plan_dates(today)

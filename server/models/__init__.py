@@ -14,9 +14,10 @@ from server.models.mfa import MfaFactor, MfaRecoveryCode
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
 from server.models.sweeps import PlanEvaluation, SweepRun
-from server.models.users import AuthToken, CareTeamMember, Patient, User
+from server.models.users import AccountCode, AuthToken, CareTeamMember, Patient, User
 
 __all__ = [
+    "AccountCode",
     "Alert",
     "AlertEvent",
     "AuditEvent",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.extensions import db
@@ -22,6 +22,9 @@ class User(db.Model):
     # Loaded only to check a password, not with every request's user.
     password_hash: Mapped[str] = mapped_column(String(255), deferred=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set when an admin chose the password (a new staff account): sign-in then only lets the
+    # owner choose their own (services/credentials.py).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     patient: Mapped["Patient | None"] = relationship(
@@ -39,6 +42,29 @@ class AuthToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+CODE_PURPOSES = ("activation", "reset", "password_change")
+
+
+class AccountCode(db.Model):
+    """A one-time secret that lets its user choose a password: an activation or reset code
+    given by staff, or the short-lived change token of a sign-in that must change the password.
+    """
+
+    __tablename__ = "account_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    # Only a SHA-256 of the code is stored, like tokens.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column()
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
 

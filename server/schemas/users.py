@@ -27,6 +27,11 @@ class UserSchema(StrictSchema):
         metadata={"description": "the patient's IANA time zone (patients only)"},
     )
     created_at = fields.DateTime(dump_only=True)
+    active = fields.Boolean(
+        attribute="is_active",
+        dump_only=True,
+        metadata={"description": "false: disabled by an admin (no sign-in, no token works)"},
+    )
     cancer_history = fields.Method(
         "_cancer_history",
         dump_only=True,
@@ -77,11 +82,81 @@ class TokenSchema(StrictSchema):
     )
 
 
+NEW_PASSWORD = (
+    "at least 12 characters; not a common password, not your email or name (NIST SP 800-63B)"
+)
+
+
+def new_password_field(**metadata):
+    """Return a field for a password being chosen (the rules are checked by the service)."""
+    description = metadata.pop("description", NEW_PASSWORD)
+    return fields.String(
+        required=True,
+        load_only=True,
+        validate=[
+            validate.Length(min=12, error="must be at least {min} characters"),
+            validate.Length(max=256, error="must be at most {max} characters"),
+        ],
+        metadata={"description": description, **metadata},
+    )
+
+
 class NewStaffSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = text_field(120, required=True)
     role = fields.String(required=True, validate=validate.OneOf(("admin", *STAFF_ROLES)))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 256))
+    password = new_password_field(
+        description="an initial password: the new user must choose their own at first sign-in"
+    )
+
+
+class SignInRefusedSchema(StrictSchema):
+    """A 403 from sign-in: the password was right but the account may not sign in."""
+
+    code = fields.Integer(metadata={"description": "403"})
+    status = fields.String()
+    message = fields.String()
+    reason = fields.String(metadata={"enum": ["account_disabled", "password_change_required"]})
+    change_token = fields.String(
+        metadata={
+            "description": "password_change_required only: send it to POST "
+            "/auth/password-change with a new password; good once, for ten minutes"
+        }
+    )
+    expires_at = fields.DateTime(metadata={"description": "when change_token stops working"})
+
+
+class PasswordChangeSchema(StrictSchema):
+    change_token = fields.String(required=True, validate=validate.Length(1, 100))
+    new_password = new_password_field()
+
+
+class ActivationSchema(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(min=3, max=254))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(1, 40),
+        metadata={"description": "the one-time code from staff (hyphens and case do not matter)"},
+    )
+    new_password = new_password_field()
+
+
+class OwnPasswordSchema(StrictSchema):
+    current_password = fields.String(
+        required=True, load_only=True, validate=validate.Length(max=256)
+    )
+    new_password = new_password_field()
+
+
+class OneTimeCodeSchema(StrictSchema):
+    code = fields.String(
+        metadata={"description": "shown once: the user types it in the app with a new password"}
+    )
+    expires_at = fields.DateTime()
+
+
+class CareTeamChangeSchema(StrictSchema):
+    staff_id = id_field(required=True)
 
 
 class CareTeamMemberSchema(StrictSchema):
@@ -94,7 +169,6 @@ class NewPatientSchema(StrictSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     display_name = text_field(120, required=True)
     timezone = fields.String(load_default="UTC", validate=validate_timezone)
-    password = fields.String(load_only=True, validate=validate.Length(10, 256))
     care_team = fields.List(id_field(), load_default=list, validate=validate.Length(max=20))
     date_of_birth = Day(
         allow_none=True,
@@ -155,9 +229,12 @@ class InvitationSchema(StrictSchema):
 
 
 class NewPatientResultSchema(PatientSchema):
-    initial_password = fields.String(
-        allow_none=True,
-        metadata={"description": "Only when the server generated it; shown once."},
+    activation = fields.Nested(
+        OneTimeCodeSchema,
+        metadata={
+            "description": "shown once: the patient activates with it and chooses a password "
+            "(POST /auth/activation); staff never know the password"
+        },
     )
     invitation = fields.Nested(
         InvitationSchema,

@@ -10,25 +10,32 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain.passwords import password_problem
 from server.models import AuthToken, Patient, User
 from server.models.types import utcnow
-from server.services import audit, mfa, ratelimit
-from server.services.errors import Invalid, NotFound, Unauthorized
+from server.services import audit, codes, mfa, ratelimit
+from server.services.errors import Forbidden, Invalid, NotFound, Unauthorized
 from server.services.ratelimit import Limits
 
 # OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("stride-timing-equaliser")
-MIN_PASSWORD_LENGTH = 10
+# Stored for an account nobody has a password for yet (a patient before activation, a reset):
+# not an argon2 hash, so no password ever matches it.
+NO_PASSWORD = "!"
 
 
-def hash_password(password: str) -> str:
-    """Return an argon2id hash of a password that meets the length rule."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
-    if len(password) > 256:
-        raise Invalid("password", "must be at most 256 characters")
+def hash_password(password: str, email: str = "", name: str = "", field="password") -> str:
+    """Return an argon2id hash of a password that NIST SP 800-63B's rules accept."""
+    problem = password_problem(password, email, name)
+    if problem:
+        raise Invalid(field, problem)
     return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """Tell whether a password is the user's current one."""
+    return _verify(user.password_hash, password)
 
 
 def _verify(password_hash: str, password: str) -> bool:
@@ -60,8 +67,11 @@ def sign_in(
     """Check credentials and issue a new token; the same error for every kind of failure.
 
     With `limits`, an account or address over its limit is refused with TooManyAttempts
-    before the password is looked at, so a locked account never tells whether it was right.
-    Every attempt is recorded for the limits and in the audit log.
+    before the password is looked at, so a throttled attempt never tells whether it was right.
+    A right password of a disabled account, or of one whose password an admin chose, raises
+    SignInRefused instead of issuing a token (before any second factor: the password change
+    gives no token, and the sign-in after it asks for the code). Every attempt is recorded for
+    the limits and in the audit log.
 
     Staff who need a second factor (services.mfa) get SecondFactorNeeded without a `code`
     (neither a failure nor a success for the limits); a wrong code is a failed sign-in. The
@@ -76,37 +86,88 @@ def sign_in(
             raise ratelimit.TooManyAttempts(wait)
     try:
         user = authenticate(session, email, password)
+    except Unauthorized:
+        _failed_attempt(session, email, address, limits)
+        raise
+    refuse_unless_ready(session, user, email, address, limits)
+    try:
         recovery_codes = mfa.check_at_sign_in(session, user, code, mfa_staff, address)
     except mfa.SecondFactorNeeded as needed:
         mfa.record_request(session, needed, address)
         raise
     except Unauthorized:
-        session.rollback()
-        if limits is not None:
-            ratelimit.record_attempt(session, email, address, False, limits)
-        _audit_attempt(session, email, None, address, "failed")
-        session.commit()
+        _failed_attempt(session, email, address, limits)
         raise
-    raw, token = issue_token(session, user, ttl)
-    token.recovery_codes = recovery_codes  # not stored: shown once, in this answer
     if limits is not None:
         ratelimit.record_attempt(session, email, address, True, limits)
+    raw, token = issue_token(session, user, ttl)
+    token.recovery_codes = recovery_codes  # not stored: shown once, in this answer
     _audit_attempt(session, email, user, address, "ok")
     session.commit()
     return raw, token
 
 
+def _failed_attempt(session: Session, email: str, address, limits: Limits | None) -> None:
+    """Count and audit a wrong password or code (nothing the attempt wrote is kept)."""
+    session.rollback()
+    if limits is not None:
+        ratelimit.record_attempt(session, email, address, False, limits)
+    _audit_attempt(session, email, None, address, "failed")
+    session.commit()
+
+
 def authenticate(session: Session, email: str, password: str) -> User:
-    """Return the active account these credentials open, or raise Unauthorized."""
+    """Return the account these credentials open (maybe disabled), or raise Unauthorized."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         _verify(_DUMMY_HASH, password)  # spend the same time as a real check
         raise Unauthorized("Wrong email or password.")
-    if not _verify(user.password_hash, password) or not user.is_active:
+    if not _verify(user.password_hash, password):
         raise Unauthorized("Wrong email or password.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     return user
+
+
+class SignInRefused(Forbidden):
+    """The password was right, but the account may not sign in: `reason` says why.
+
+    reason "account_disabled": an admin disabled it. reason "password_change_required": an
+    admin chose the password; `change_token` (good for ten minutes, once) lets the owner
+    choose their own at POST /auth/password-change, and nothing else.
+    """
+
+    def __init__(self, reason: str, message: str, change_token=None, expires_at=None):
+        super().__init__(message)
+        self.reason, self.change_token, self.expires_at = reason, change_token, expires_at
+
+
+def refuse_unless_ready(
+    session: Session, user: User, email: str, address, limits: Limits | None = None
+) -> None:
+    """Refuse (and audit) the sign-in of a disabled account or one that must change its password.
+
+    The password was right: for the limits that is a success (as before this check existed).
+    """
+    if user.is_active and not user.must_change_password:
+        return
+    if limits is not None:
+        ratelimit.record_attempt(session, email, address, True, limits)
+    if not user.is_active:
+        refusal = SignInRefused(
+            "account_disabled", "This account is disabled; ask your clinic's administrator."
+        )
+    else:
+        raw, code = codes.issue(session, user, "password_change", codes.CHANGE_TOKEN_TTL)
+        refusal = SignInRefused(
+            "password_change_required",
+            "Choose your own password before signing in (the one you have was set for you).",
+            raw,
+            code.expires_at,
+        )
+    _audit_attempt(session, email, user, address, "forbidden")
+    session.commit()
+    raise refusal
 
 
 def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, AuthToken]:

@@ -98,7 +98,8 @@ def test_a_patient_reading_their_own_record_leaves_no_event(admin, patient, plan
         assert patient.get(path).status_code == 200
     assert patient.post("/sync", json={"cursor": 0, "events": []}).status_code == 200
     assert _events(admin, actor_id=patient.user["id"], action="patient.read") == []
-    assert {e["action"] for e in _events(admin, actor_id=patient.user["id"])} == {"auth.sign_in"}
+    # Their only events: activating the account (the fixture's first sign-in).
+    assert {e["action"] for e in _events(admin, actor_id=patient.user["id"])} == {"auth.activate"}
 
 
 def test_alert_reads_and_actions_are_recorded(admin, clinician, patient):
@@ -138,6 +139,7 @@ def test_changes_to_plans_and_accounts_are_recorded(admin, physio, patient, clin
         ("user.revoke_tokens", admin.user["id"], "user", patient_user),
         ("plan.adjust", physio.user["id"], "plan", plan["id"]),
         ("plan.create", physio.user["id"], "plan", plan["id"]),
+        ("auth.activate", patient_user, "user", patient_user),
         ("patient.create", physio.user["id"], "patient", pid),
     ]
     [created] = _events(admin, action="user.create", actor_id=admin.user["id"], limit=1)

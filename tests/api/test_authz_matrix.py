@@ -51,19 +51,31 @@ STAFF_LIST = expect(403, physio_a=OK, physio_none=OK, clinician_a=OK, clinician_
 ALERT_ACT = expect(403, physio_none=404, clinician_a=OK, clinician_none=404)
 # A second factor is for staff accounts, each their own.
 STAFF_SELF = expect(OK, patient_a=403, patient_b=403)
+CARE_TEAM = expect(403, physio_a=OK, physio_none=404, clinician_a=OK, clinician_none=404, admin=OK)
 
 EXPECTED = {
     ("GET", "/health"): PUBLIC,
     ("POST", "/auth/tokens"): PUBLIC,
     ("DELETE", "/auth/tokens"): SIGNED_IN,
     ("GET", "/me"): SIGNED_IN,
+    # Without a token; the bodies' codes are wrong, so everyone gets the same 401.
+    ("POST", "/auth/activation"): {role: 401 for role in ROLES},
+    ("POST", "/auth/password-change"): {role: 401 for role in ROLES},
+    ("PUT", "/me/password"): SIGNED_IN,
     ("POST", "/users"): ADMIN_ONLY,
+    ("GET", "/users"): ADMIN_ONLY,
     ("DELETE", "/users/<int:user_id>/tokens"): ADMIN_ONLY,
     ("DELETE", "/users/<int:user_id>/mfa"): ADMIN_ONLY,
     ("GET", "/me/mfa"): STAFF_SELF,
     ("POST", "/me/mfa"): STAFF_SELF,
     ("POST", "/me/mfa/confirmation"): STAFF_SELF,
     ("POST", "/me/mfa/recovery-codes"): STAFF_SELF,
+    ("POST", "/users/<int:user_id>/disable"): ADMIN_ONLY,
+    ("POST", "/users/<int:user_id>/enable"): ADMIN_ONLY,
+    ("POST", "/users/<int:user_id>/reset-code"): ADMIN_ONLY,
+    # A's care team changes by A's staff or an admin (it adds and removes a spare physio).
+    ("POST", "/patients/<int:patient_id>/care-team"): CARE_TEAM,
+    ("DELETE", "/patients/<int:patient_id>/care-team/<int:staff_id>"): CARE_TEAM,
     ("GET", "/audit"): ADMIN_ONLY,
     ("GET", "/protocols"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>"): SIGNED_IN,
@@ -118,6 +130,20 @@ def _unique_email():
 
 BODIES = {
     ("POST", "/auth/tokens"): lambda w: {"email": "a@example.org", "password": PASSWORD},
+    ("POST", "/auth/activation"): lambda w: {
+        "email": _unique_email(),
+        "code": "AAAA-BBBB-CCCC",
+        "new_password": "a fine new password",
+    },
+    ("POST", "/auth/password-change"): lambda w: {
+        "change_token": "not-a-change-token",
+        "new_password": "a fine new password",
+    },
+    # A wrong current password: allowed callers get a 422 and nobody's password changes.
+    ("PUT", "/me/password"): lambda w: {
+        "current_password": "not the password",
+        "new_password": "a fine new password",
+    },
     ("POST", "/users"): lambda w: {
         "email": _unique_email(),
         "display_name": "New Staff",
@@ -127,9 +153,9 @@ BODIES = {
     ("POST", "/patients"): lambda w: {
         "email": _unique_email(),
         "display_name": "New Patient",
-        "password": PASSWORD,
         "care_team": [w["physio_a"]],
     },
+    ("POST", "/patients/<int:patient_id>/care-team"): lambda w: {"staff_id": w["spare"]},
     ("POST", "/patients/<int:patient_id>/plans"): lambda w: {
         "protocol_id": "piriformis-neural-gliding",
         "start_date": _today(-3),
@@ -241,10 +267,13 @@ def world(app):
             "clinician_none": staff("clinician", "clinician-none@example.org"),
         }
         physio_b = staff("physio", "physio-b@example.org")
+        # Disabled, reset, added to and removed from A's care team by the account routes.
+        spare = staff("physio", "physio-spare@example.org")
         db.session.commit()
         team_a = [users["physio_a"].id, users["clinician_a"].id]
-        patient_a, _ = create_patient(db.session, users["physio_a"], _person("a", team_a))
-        patient_b, _ = create_patient(db.session, physio_b, _person("b", []))
+        person_a, person_b = _person("a", team_a), _person("b", [])
+        patient_a, _ = create_patient(db.session, users["physio_a"], person_a, password=PASSWORD)
+        patient_b, _ = create_patient(db.session, physio_b, person_b, password=PASSWORD)
         users.update(patient_a=patient_a.user, patient_b=patient_b.user)
         start = date.today() - timedelta(days=10)
         plan = create_plan(
@@ -255,6 +284,7 @@ def world(app):
         )
         world = {role: user.id for role, user in users.items()}
         world.update(patient_id=patient_a.id, plan_id=plan.id, a_user_id=patient_a.user_id)
+        world["spare"] = spare.id
     world["client"] = client
     as_a, pid = _caller(app, world, "patient_a"), world["patient_id"]
     logged = as_a.post(f"/patients/{pid}/exercise-logs", json=_exercise_log(world["plan_id"]))
@@ -269,7 +299,7 @@ def world(app):
 
 
 def _person(name, team):
-    return dict(email=f"{name}@example.org", display_name=name, password=PASSWORD, care_team=team)
+    return dict(email=f"{name}@example.org", display_name=name, care_team=team)
 
 
 def _caller(app, world, role) -> Caller:
@@ -281,11 +311,14 @@ def _caller(app, world, role) -> Caller:
 
 
 def _path(rule: str, world) -> str:
+    # Disabling or resetting patient A would change the answers of the routes after it.
+    spared = rule.endswith(("/disable", "/enable", "/reset-code"))
     values = {
         "patient_id": world["patient_id"],
         "plan_id": world["plan_id"],
         "alert_id": world["alert_id"],
-        "user_id": world["a_user_id"],
+        "user_id": world["spare"] if spared else world["a_user_id"],
+        "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
         "version": 4,
     }

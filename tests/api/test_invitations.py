@@ -56,24 +56,45 @@ def test_a_configured_public_address_wins_and_the_code_drops_https(physio, publi
     assert (read.server, read.user) == (invitation["server"], invitation["user"])
 
 
-def test_the_generated_password_and_the_invitation_sign_the_patient_in(client, physio):
+def test_the_invitation_and_the_activation_code_let_the_patient_choose_a_password(client, physio):
     created = _create(physio, "ivy.three@example.org")
-    assert created["initial_password"], "no password given: the server made one"
+    assert "initial_password" not in created, "staff never see a patient's password"
     read = parse_invitation(created["invitation"]["code"])
-    patient = sign_in(client, read.user, created["initial_password"])
+    activated = client.post(
+        "/api/v1/auth/activation",
+        json={
+            "email": read.user,
+            "code": created["activation"]["code"],
+            "new_password": "ivy's own secret",
+        },
+    )
+    assert activated.status_code == 201, activated.get_json()
+    assert activated.get_json()["user"]["patient_id"] == created["id"]
+    patient = sign_in(client, read.user, "ivy's own secret")
     assert patient.user["patient_id"] == created["id"]
 
 
-def test_a_patient_with_a_chosen_password_still_gets_an_invitation(physio):
-    created = _create(physio, "ivy.four@example.org", password="chosen password 1")
-    assert created["initial_password"] is None
+def test_staff_cannot_choose_a_patients_password(client, physio):
+    refused = physio.post(
+        "/patients",
+        json={"email": "ivy.four@example.org", "display_name": "Ivy", "password": "chosen pw 1234"},
+    )
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"]["json"] == {"password": ["Unknown field."]}
+    created = _create(physio, "ivy.four@example.org")
     assert created["invitation"]["user"] == "ivy.four@example.org"
+    # Before activation no password at all opens the account.
+    for guess in ("", "chosen pw 1234", created["activation"]["code"]):
+        answer = client.post(
+            "/api/v1/auth/tokens", json={"email": "ivy.four@example.org", "password": guess}
+        )
+        assert answer.status_code == 401
 
 
 def test_the_invitation_is_only_in_the_create_result(physio):
     created = _create(physio, "ivy.five@example.org")
     shown = physio.get(f"/patients/{created['id']}").get_json()
-    assert "invitation" not in shown and "initial_password" not in shown
+    assert "invitation" not in shown and "activation" not in shown
 
 
 def test_the_openapi_document_describes_the_invitation(client):

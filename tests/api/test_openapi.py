@@ -3,7 +3,15 @@
 SPEC_PATHS = {
     "/api/v1/auth/tokens": {"post", "delete"},
     "/api/v1/me": {"get"},
-    "/api/v1/users": {"post"},
+    "/api/v1/users": {"post", "get"},
+    "/api/v1/users/{user_id}/disable": {"post"},
+    "/api/v1/users/{user_id}/enable": {"post"},
+    "/api/v1/users/{user_id}/reset-code": {"post"},
+    "/api/v1/auth/activation": {"post"},
+    "/api/v1/auth/password-change": {"post"},
+    "/api/v1/me/password": {"put"},
+    "/api/v1/patients/{patient_id}/care-team": {"post"},
+    "/api/v1/patients/{patient_id}/care-team/{staff_id}": {"delete"},
     "/api/v1/protocols": {"get"},
     "/api/v1/protocols/{protocol_id}": {"get"},
     "/api/v1/protocols/{protocol_id}/versions/{version}": {"get"},
@@ -34,7 +42,12 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     for path, operations in spec["paths"].items():
         for method, operation in operations.items():
-            public = {("/api/v1/auth/tokens", "post"), ("/api/v1/health", "get")}
+            public = {
+                ("/api/v1/auth/tokens", "post"),
+                ("/api/v1/auth/activation", "post"),
+                ("/api/v1/auth/password-change", "post"),
+                ("/api/v1/health", "get"),
+            }
             if method == "parameters" or (path, method) in public:
                 continue
             assert operation.get("security") == [{"bearerAuth": []}], (path, method)

@@ -10,7 +10,6 @@ def _new_patient(**extra):
         "email": "born@example.org",
         "display_name": "Bea Born",
         "timezone": "Europe/London",
-        "password": "a-long-enough-password",
         **extra,
     }
 

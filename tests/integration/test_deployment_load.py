@@ -143,8 +143,8 @@ def _devices(seed: int) -> list[Device]:
                 "email": f"device{number}@example.org",
                 "display_name": f"Device {number}",
                 "timezone": "Europe/London",
-                "password": PASSWORD,
             },
+            password=PASSWORD,
         )
         start = local_today(patient) - timedelta(days=20)
         create_plan(

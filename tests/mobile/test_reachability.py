@@ -318,6 +318,14 @@ def test_signed_out_the_sign_in_screen_is_reachable(stride_app):
     probe(app, "signed out", "sign-in, password shown")
     tap(form.ids.reveal_password)
     tap(form.ids.advanced)
+    # The activation form: the clinic's code and a new password.
+    email_before, form.ids.email.text = form.ids.email.text, "reach.activate@example.org"
+    tap(form.ids.activate)
+    open_screen(app, "password")
+    probe(app, "signed out", "the activation form")
+    tap(screen(app).ids.back)
+    open_screen(app, "signin")
+    form.ids.email.text = email_before
     # The red-flag check without an account, and its urgent advice.
     tap(form.ids.safety_check)
     open_screen(app, "redflag")
@@ -574,7 +582,7 @@ def physio_enrols(app) -> None:
     form.ids.email.text = f"noor.reach.{uuid.uuid4().hex[:8]}@example.org"
     tap(form.ids.create)
     pump(lambda: form.mode == "created" and idle(app), what="the new account")
-    probe(app, "physio", "the new patient's first password")
+    probe(app, "physio", "the new patient's activation code")
     tap(form.ids.done)
     open_screen(app, "patients")
     tap(next(r for r in reversed(screen(app).ids.rows.children) if r.name == "Noor Reach"))

@@ -70,10 +70,10 @@ def make_patient(live_server, name: str, protocol_id: str, days_ago: int, surger
             "email": email,
             "display_name": name,
             "timezone": "UTC",
-            "password": PASSWORD,
             "care_team": [clinician.get("/me")["id"]],
         },
     )
+    ApiClient(live_server.url).activate(email, created["activation"]["code"], PASSWORD)
     start = datetime.now(UTC).date() - timedelta(days=days_ago)
     plan = {"protocol_id": protocol_id, "start_date": start.isoformat()}
     if surgery:

@@ -1,7 +1,7 @@
 """The physio's work in a real window against the real server, touched as a finger does.
 
 One app for the module (conftest_ui's `stride_app`): the tests run in order as one working
-session. The physio creates a patient, reads the first password off the screen, assigns a
+session. The physio creates a patient, reads the activation code off the screen, assigns a
 post-operative protocol with dates from the picker, finds the patient in the list, sees the pain
 entry that patient sends in the log, and changes a dose for two weeks. Then, for a patient with
 an urgent alert open, the next-phase prompt waits until the alert is decided.
@@ -91,7 +91,7 @@ def test_a_refused_form_names_each_field_beside_it_and_stores_nothing(
     assert len(physio.get("/patients")) == before, "a refused form stores nothing"
 
 
-def test_the_physio_creates_a_patient_and_reads_the_first_password_once(stride_app, live_server):
+def test_the_physio_creates_a_patient_and_reads_the_activation_code_once(stride_app, live_server):
     form = open_dialog("NewPatientDialog")
     tap(form.ids.display_name)
     form.ids.display_name.text = "Sam Taylor"
@@ -103,12 +103,12 @@ def test_the_physio_creates_a_patient_and_reads_the_first_password_once(stride_a
     tap(clinician)
     tap(form.ids.create)
     pump(lambda: form.mode == "created" and idle(stride_app), what="the new account")
-    password = form.ids.password.text
-    assert password and on_screen(form, f"Sam Taylor can now sign in as {NEW_EMAIL}.")
+    code = form.ids.activation_code.text
+    assert code and on_screen(form, f"Sam Taylor can now activate {NEW_EMAIL}.")
     if form.account.get("invitation"):
         assert NEW_EMAIL in form.ids.invitation.text
     patient = ApiClient(live_server.url)
-    patient.sign_in(NEW_EMAIL, password)  # what the screen showed is the real password
+    patient.activate(NEW_EMAIL, code, "sam chooses this one")  # the code shown is the real one
     assert patient.get("/me")["display_name"] == "Sam Taylor"
     team = {m["role"] for m in form.account["care_team"]}
     assert team == {"physio", "clinician"}, "the chosen clinician joins the care team"

@@ -5,6 +5,8 @@ One app per process (conftest_ui's module-scoped `stride_app`) against the real 
 HTTP; the tests run in order. Every control is touched through the Window (`tap`).
 """
 
+import os
+
 import pytest
 
 from domain import redflags
@@ -13,12 +15,15 @@ from tests.mobile.conftest import DEMO_PASSWORD, DEMO_PHYSIO
 from tests.mobile.conftest_ui import idle, on_screen, pump, stride_app, tap, x_display
 from tests.mobile.test_screens import CLINIC_PHONE, UNREACHABLE, clinic_phone, dialled
 
+DEMO_ADMIN = "admin@stride.example"
+PATIENTS_OWN = "my knees are fine"
+
 # Fixtures used by name below (clinic_phone: the server offers a clinic number, autouse).
 __all__ = ["clinic_phone", "dialled", "stride_app", "x_display"]
 
 
 def invited(live_server, name: str) -> dict:
-    """Create a patient as staff do, with no password given: the server makes one up."""
+    """Create a patient as staff do: an invitation and a one-time activation code, no password."""
     physio = ApiClient(live_server.url)
     physio.sign_in(DEMO_PHYSIO, DEMO_PASSWORD)
     created = physio.post(
@@ -111,9 +116,7 @@ def test_a_malformed_invitation_says_what_is_wrong_and_changes_nothing(stride_ap
     assert not on_show(screen.ids.invitation_note)
 
 
-def test_a_patient_signs_in_with_only_the_invitation_link_and_the_first_password(
-    stride_app, live_server
-):
+def test_a_patient_activates_with_only_the_invitation_link_and_the_code(stride_app, live_server):
     app, created = stride_app, invited(live_server, "link")
     screen = form(app)
     screen.ids.server.text = UNREACHABLE  # whatever the app had: the invitation decides
@@ -125,9 +128,7 @@ def test_a_patient_signs_in_with_only_the_invitation_link_and_the_first_password
     )
     assert not on_show(screen.ids.server), "the address stays behind Advanced"
     assert screen.ids.email.text == created["email"]
-    type_into(screen.ids.password, created["initial_password"])
-    tap(screen.ids.submit)
-    pump(lambda: current(app) == "today" and idle(app), what="Today after the first sign-in")
+    activate_with(app, created["activation"]["code"])
     session = app.store.get_session()
     assert session["server_url"] == live_server.url
     assert session["user"]["patient_id"] == created["id"]
@@ -142,10 +143,66 @@ def test_another_patient_types_the_code_instead(stride_app, live_server):
     assert code == f"{live_server.url}/{created['email']}", "a plain-HTTP server keeps http://"
     type_into(screen.ids.invitation, code)
     tap(screen.ids.use_invitation)
-    type_into(screen.ids.password, created["initial_password"])
-    tap(screen.ids.submit)
-    pump(lambda: current(app) == "today" and idle(app), what="Today after the first sign-in")
+    activate_with(app, created["activation"]["code"].lower().replace("-", " "))
     assert app.store.get_session()["user"]["patient_id"] == created["id"]
+    # The password chosen on the phone is the one that signs in from now on.
+    assert ApiClient(live_server.url).sign_in(created["email"], PATIENTS_OWN)["user"]["id"]
+
+
+def activate_with(app, code: str) -> None:
+    """Tap Activate, type the clinic's code, choose a password, save: land on Today."""
+    tap(form(app).ids.activate)
+    pump(lambda: current(app) == "password", what="the activation form")
+    chooser = app.root.ids.sm.get_screen("password")
+    assert on_show(chooser.ids.code), "activation asks for the code"
+    type_into(chooser.ids.code, code)
+    type_into(chooser.ids.new_password, "password1234")
+    tap(chooser.ids.submit)
+    assert "too common" in chooser.ids.error_label.text, "the rules are explained at once"
+    assert on_show(chooser.ids.error_label)
+    type_into(chooser.ids.new_password, PATIENTS_OWN)
+    tap(chooser.ids.submit)
+    pump(lambda: current(app) == "today" and idle(app), what="Today after activating")
+
+
+def test_new_staff_choose_their_own_password_at_first_sign_in(stride_app, live_server):
+    app = stride_app
+    signed_out(app)
+    admin = ApiClient(live_server.url)
+    admin.sign_in(DEMO_ADMIN, DEMO_PASSWORD)
+    email = f"new.physio.{os.getpid()}@example.org"
+    given = "given by the admin 7"
+    admin.post(
+        "/users",
+        {"email": email, "display_name": "New Physio", "role": "physio", "password": given},
+    )
+    screen = form(app)
+    tap(screen.ids.advanced)
+    type_into(screen.ids.server, live_server.url)
+    type_into(screen.ids.email, email)
+    type_into(screen.ids.password, given)
+    tap(screen.ids.advanced)  # hidden again, as the next visitor expects
+    tap(screen.ids.submit)
+    pump(lambda: current(app) == "password" and idle(app), what="the change-password form")
+    chooser = app.root.ids.sm.get_screen("password")
+    assert not on_show(chooser.ids.code), "no code: sign-in's change token stands for it"
+    assert chooser.ids.heading.text == "Choose your own password"
+    type_into(chooser.ids.new_password, given)
+    tap(chooser.ids.submit)
+    pump(lambda: chooser.error and idle(app), what="the server's refusal")
+    assert "must differ" in chooser.ids.error_label.text
+    type_into(chooser.ids.new_password, "a bright spring morning")
+    tap(chooser.ids.submit)
+    pump(
+        lambda: current(app) == "patients" and idle(app),
+        what=lambda: f"Patients after the change, not {current(app)} {chooser.error!r}",
+    )
+    assert app.store.get_session()["user"]["email"] == email
+    assert (
+        not ApiClient(live_server.url)
+        .sign_in(email, "a bright spring morning")["user"]
+        .get("patient_id")
+    )
 
 
 def test_an_unreachable_server_is_named_with_where_to_look(stride_app):
