@@ -144,7 +144,7 @@ def test_a_recovery_code_signs_in_once_whatever_its_case_and_dashes(clean_app, c
 
 
 def test_wrong_codes_count_as_failed_sign_ins(clean_app, client, admin):
-    limit = clean_app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    limit = clean_app.config["LOGIN_FREE_FAILURES"]  # per (account, address), then delays
     for _ in range(limit):
         # The right password with no code asks again; it does not clear the failures.
         assert _post(client, "admin@example.org").status_code == 202
