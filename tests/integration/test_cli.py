@@ -123,7 +123,11 @@ def test_users_reset_mfa_lets_an_admin_who_lost_the_phone_enrol_again(clean_app)
 
     with clean_app.app_context():
         user = create_user(
-            db.session, email="boss@example.org", display_name="B", role="admin", password="a lost phone, sadly"
+            db.session,
+            email="boss@example.org",
+            display_name="B",
+            role="admin",
+            password="a lost phone, sadly",
         )
         enrol_with_secret(db.session, user, pyotp.random_base32())
         db.session.commit()

@@ -65,13 +65,30 @@ def test_the_docs_page_and_its_assets_come_from_the_server(server):
 
 
 @pytest.fixture(scope="module")
-def tokens(server):
-    """Two tokens per role and one for the harness' own test, all signed in over HTTP first.
+def tokens(app, server):
+    """Two tokens per role and one for the harness' own test, all made before any run.
 
     First: the runs' generated sign-ins fail, and enough failures throttle this address.
+    Patient, physio and clinician sign in over HTTP. The admin signs in with a second factor,
+    whose codes work once per 30 s (tests/api/test_mfa.py signs in that way): its token is
+    issued as a sign-in issues it, and given to the harness as `--token admin=...` would be.
     """
-    logins = {role: (email, harness.DEMO_PASSWORD) for role, email in harness.DEMO_LOGINS.items()}
-    pairs = harness.tokens_for(server, {}, logins)
+    from datetime import timedelta
+
+    from server.models import User
+    from server.services import auth
+
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == harness.DEMO_LOGINS["admin"]))
+        given = {"admin": auth.issue_token(db.session, admin, timedelta(hours=4))[0]}
+        db.session.commit()
+        db.session.remove()
+    logins = {
+        role: (email, harness.DEMO_PASSWORD)
+        for role, email in harness.DEMO_LOGINS.items()
+        if role != "admin"
+    }
+    pairs = harness.tokens_for(server, given, logins)
     assert set(pairs) == set(harness.ROLES)
     return {**pairs, "control": harness.sign_in(server, *logins["patient"])}
 

@@ -7,10 +7,12 @@ HTTP; the tests run in order. Every control is touched through the Window (`tap`
 
 import os
 
+import pyotp
 import pytest
 
 from domain import redflags
 from mobile.core.api import ApiClient
+from server.demo.stories import ADMIN_TOTP_SECRET
 from tests.mobile.conftest import DEMO_PASSWORD, DEMO_PHYSIO
 from tests.mobile.conftest_ui import idle, on_screen, pump, stride_app, tap, x_display
 from tests.mobile.test_screens import CLINIC_PHONE, UNREACHABLE, clinic_phone, dialled
@@ -169,7 +171,7 @@ def test_new_staff_choose_their_own_password_at_first_sign_in(stride_app, live_s
     app = stride_app
     signed_out(app)
     admin = ApiClient(live_server.url)
-    admin.sign_in(DEMO_ADMIN, DEMO_PASSWORD)
+    admin.sign_in(DEMO_ADMIN, DEMO_PASSWORD, pyotp.TOTP(ADMIN_TOTP_SECRET).now())  # admins: MFA
     email = f"new.physio.{os.getpid()}@example.org"
     given = "given by the admin 7"
     admin.post(
