@@ -43,6 +43,37 @@ LAST = r"/tokens$"
 # worker per run never parses concurrently; seen clean with schemathesis 4.32.5 and
 # hypothesis 6.170.17 on 3.11.7 (docs/deploy.md, "Schemathesis from the outside").
 PHASES = "examples,coverage,fuzzing,stateful"
+# Operations that refuse some schema-valid requests for a rule OpenAPI 3.0 cannot state: a
+# relation between fields, a lookup among stored records, a secret only the caller knows, or a
+# date judged in the patient's time zone. For these (and only these) a 422 answers such a
+# request correctly, so schemathesis' positive_data_acceptance also expects it; every other
+# operation must take every request its schema allows. 409 and 429 are expected everywhere.
+SEMANTIC_REFUSALS = {
+    ("PUT", "/api/v1/me/password"): "current_password must be the account's password",
+    ("POST", "/api/v1/me/mfa/confirmation"): "the code must be the authenticator's code now",
+    ("POST", "/api/v1/me/mfa/recovery-codes"): "the code must be the authenticator's code now",
+    ("POST", "/api/v1/auth/activation"): "the code must be one staff issued to this email",
+    ("POST", "/api/v1/users"): "the password must not be common or contain the email or name",
+    ("POST", "/api/v1/patients"): "the time zone must be an IANA zone; the care team real staff",
+    ("POST", "/api/v1/patients/{patient_id}/care-team"): "staff_id must be a physio or clinician",
+    ("POST", "/api/v1/patients/{patient_id}/plans"): "protocol_id/version must be loaded",
+    ("PATCH", "/api/v1/plans/{plan_id}"): "operations must name exercises and phases of the plan",
+    ("GET", "/api/v1/plans/{plan_id}/schedule"): "`to` on or after `from`, at most 366 days",
+    ("POST", "/api/v1/alerts/{alert_id}/decision"): "the decisions this alert's rule offers",
+    **{
+        ("POST", f"/api/v1/patients/{{patient_id}}/{kind}"): "dates within the patient's care, "
+        "not after tomorrow in their time zone; answers that depend on one another"
+        for kind in (
+            "exercise-logs",
+            "pain-logs",
+            "red-flag-checks",
+            "postop-checks",
+            "outcome-measures",
+            "clinical-events",
+        )
+    },
+}
+SEMANTIC_STATUSES = ["2xx", "401", "403", "404", "409", "422", "429"]
 EXAMPLES = int(os.environ.get("STRIDE_SCHEMATHESIS_EXAMPLES", "5"))
 
 
@@ -89,6 +120,8 @@ def command(spec: Path, base: str, token: str, selection: list, report: Path, se
     """Return the schemathesis command line of one run over the selected operations."""
     return [
         str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(config_file(report.parent)),
         "run",
         str(spec),
         "--url",
@@ -118,6 +151,20 @@ def command(spec: Path, base: str, token: str, selection: list, report: Path, se
         "--no-color",
         *selection,
     ]
+
+
+def config_file(workdir: Path) -> Path:
+    """Write the schemathesis.toml of SEMANTIC_REFUSALS into `workdir`; return its path."""
+    blocks = []
+    for (method, path), reason in SEMANTIC_REFUSALS.items():
+        blocks.append(
+            f"# {reason}\n[[operations]]\ninclude-method = \"{method}\"\n"
+            f"include-path = \"{path}\"\n"
+            f"checks.positive_data_acceptance.expected-statuses = {json.dumps(SEMANTIC_STATUSES)}\n"
+        )
+    target = workdir / "schemathesis.toml"
+    target.write_text("\n".join(blocks))
+    return target
 
 
 def start(name: str, args: list, workdir: Path) -> tuple:
