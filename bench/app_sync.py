@@ -21,7 +21,7 @@ from mobile.core.today import log_exercise, log_pain, today_view
 
 EVENTS = 1000
 PAIN_SHARE = 0.3
-PASSWORD = "bench-password-1"
+PASSWORD = "quiet orchard lantern 9"
 AFTER_ACTION_RUNS = 5
 
 
@@ -63,7 +63,8 @@ def make_patient(url: str) -> dict:
     physio.sign_in("physio@bench.example", PASSWORD)
     email = f"patient.{uuid.uuid4().hex[:8]}@bench.example"
     body = {"email": email, "display_name": "Bench Patient", "timezone": "UTC"}
-    patient = physio.post("/patients", {**body, "password": PASSWORD})
+    patient = physio.post("/patients", body)
+    ApiClient(url).activate(email, patient["activation"]["code"], PASSWORD)
     start = datetime.now(UTC).date() - timedelta(days=14)
     physio.post(
         f"/patients/{patient['id']}/plans",

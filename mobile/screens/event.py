@@ -1,5 +1,7 @@
 """Clinician: record imaging, an injection, an exam test, the intake or a medication review."""
 
+import uuid
+
 from kivy.properties import DictProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
@@ -107,6 +109,9 @@ class EventScreen(BaseScreen):
         self.error = ""
 
     def _clear(self) -> None:
+        # One id per record being written: a save tapped again after its answer was lost
+        # (the server stored it, the phone never heard) is the same event, not a second one.
+        self._event_id = str(uuid.uuid4())
         ids = self.ids
         for field in ("finding", "source", "target_note", "anaesthetic", "task", "note"):
             ids[field].text = ""
@@ -200,6 +205,7 @@ class EventScreen(BaseScreen):
         if self.error:
             return
         body = {
+            "id": self._event_id,
             "kind": kind,
             "event_date": values["date"].isoformat(),
             "details": details_of(kind, values),

@@ -50,8 +50,10 @@ class Rule:
     transaction, and every denial) or DENIALS (denied attempts only).
     created: for a view that creates an object, its type; the answer's "id" is its id.
     patients: where the patients touched are named: "url" (the object in the URL), "answer"
-    (every "patient_id" in the answer), "answer_ids" (the answer's items are patients) or
-    "filters" (the audit log: the patient and actor it was filtered by; always recorded).
+    (every "patient_id" in the answer), "answer_ids" (the answer's items are patients),
+    "accounts" (the account list: every "patient_id" in it; always recorded, as an admin's
+    look at who has an account) or "filters" (the audit log: the patient and actor it was
+    filtered by; always recorded).
     """
 
     action: str
@@ -90,7 +92,7 @@ RULES: dict[str, Rule] = {
     "alerts.decide": Rule("alert.decide", CHANGE),
     "users.create": Rule("user.create", CHANGE, "user"),
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
-    "users.index": Rule("user.list", patients="answer"),
+    "users.index": Rule("user.list", patients="accounts"),
     "users.disable": Rule("user.disable", CHANGE),
     "users.enable": Rule("user.enable", CHANGE),
     "users.reset": Rule("user.reset_password", CHANGE),
@@ -207,7 +209,7 @@ class CallAudit:
             subject = _filters_of(request.args)
         else:
             subject = audit.Subject(patient_ids=patient_ids_in(answer, self.rule.patients))
-            if not subject.patient_ids:
+            if not subject.patient_ids and self.rule.patients != "accounts":
                 return  # the answer revealed no patient's record
         try:
             begin_writing(db.session)

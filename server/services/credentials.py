@@ -57,6 +57,10 @@ def activate(
         raise Unauthorized(WRONG_CODE)
     user = found.user
     if not user.is_active:
+        session.rollback()
+        subject = audit.Subject("user", user.id, _patients_of(user))
+        audit.record(session, user, "auth.activate", subject, address, "forbidden")
+        session.commit()
         raise SignInRefused(
             "account_disabled", "This account is disabled; ask your clinic's administrator."
         )

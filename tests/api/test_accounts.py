@@ -212,6 +212,26 @@ def test_a_disabled_account_cannot_sign_in_until_enabled(client, admin, physio):
     assert [o for o, i in _actions(admin, "user.enable") if i == pid] == ["ok"]
 
 
+def test_disabling_a_patient_voids_their_activation_code_and_the_try_is_audited(
+    client, admin, physio
+):
+    created = _create_patient(physio)
+    assert admin.post(f"/users/{created['user_id']}/disable").status_code == 200
+    body = {"email": created["email"], "code": created["activation"]["code"], "new_password": NEW}
+    refused = _post(client, "/auth/activation", body)
+    assert refused.status_code == 401, "the code went with the account's access"
+    assert ("failed", None) in _actions(admin, "auth.activate")
+    assert admin.post(f"/users/{created['user_id']}/enable").status_code == 200
+    assert _post(client, "/auth/activation", body).status_code == 401, "enabling gives no code"
+
+
+def test_every_look_at_the_account_list_is_audited(admin):
+    before = len(_actions(admin, "user.list"))
+    assert admin.get("/users").status_code == 200  # only staff accounts: no patient named
+    assert admin.get("/users").status_code == 200
+    assert len(_actions(admin, "user.list")) == before + 2
+
+
 def test_an_admin_cannot_disable_or_reset_themselves(admin):
     assert admin.post(f"/users/{admin.user['id']}/disable").status_code == 409
     assert admin.post(f"/users/{admin.user['id']}/reset-code").status_code == 409

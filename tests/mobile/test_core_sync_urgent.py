@@ -22,7 +22,7 @@ from .test_core_sync import Clock, ScriptedClient, _ok, _waits
 DAY = date(2026, 11, 22)
 USER = {"id": 1, "patient_id": 1, "role": "patient"}
 OFFLINE = ApiError(None, "Cannot reach the server.")
-PATIENT_PASSWORD = "device-test-password"
+PATIENT_PASSWORD = "amber lantern river 8"
 
 
 def _red_flag(store) -> str:
@@ -170,10 +170,10 @@ def _patient_with_clinician(live_server, store) -> ApiClient:
             "email": email,
             "display_name": "Urgent Test",
             "timezone": "UTC",
-            "password": PATIENT_PASSWORD,
             "care_team": [clinician.get("/me")["id"]],
         },
     )
+    ApiClient(live_server.url).activate(email, patient["activation"]["code"], PATIENT_PASSWORD)
     start = datetime.now(UTC).date() - timedelta(days=14)
     physio.post(
         f"/patients/{patient['id']}/plans",

@@ -711,7 +711,11 @@ def test_physio_sees_the_patient_and_adjusts_the_plan(stride_app, live_server, p
     tap(stride_app.root.ids.sign_out)
     pump(lambda: stride_app.root.ids.sm.current == "signin" and idle(stride_app))
     sign_in(stride_app, live_server.url, DEMO_PHYSIO, DEMO_PASSWORD)
-    pump(lambda: stride_app.root.ids.sm.current == "patients" and idle(stride_app))
+    pump(
+        lambda: stride_app.root.ids.sm.current == "patients" and idle(stride_app),
+        what=lambda: f"the patients, not {stride_app.root.ids.sm.current} "
+        f"({screen(stride_app, 'signin').error!r})",
+    )
     rows = list(reversed(screen(stride_app).ids.rows.children))
     row = next(r for r in rows if r.name == "Rowan Screens")
     assert row.alerts == "1 urgent alert" and row.urgent

@@ -27,7 +27,7 @@ from tests.mobile.conftest_ui import (
 from tests.mobile.test_screens import staff
 
 __all__ = ["stride_app", "x_display"]  # fixtures used by name below
-PASSWORD = "clinician-ui-password"
+PASSWORD = "amber lantern river 7"
 BORN = date(1979, 3, 14)
 # What a raw key or a machine date looks like on screen: `saddle_numbness`,
 # `decision:discharge`, `2026-11-30`, `R-FAIL` (protocol ids, `ankle-pumps`, are checked by name).
@@ -48,12 +48,12 @@ def new_patient(
         "email": email,
         "display_name": name,
         "timezone": "UTC",
-        "password": PASSWORD,
         "care_team": [clinician.get("/me")["id"]],
     }
     if born:
         body["date_of_birth"] = born.isoformat()
     created = physio.post("/patients", body)
+    ApiClient(live_server.url).activate(email, created["activation"]["code"], PASSWORD)
     start = datetime.now(UTC).date() - timedelta(days=days_ago)
     plan = physio.post(
         f"/patients/{created['id']}/plans",
@@ -476,6 +476,41 @@ def test_recording_an_exam_test_shows_its_accuracy_and_palpation_needs_its_site(
         "result": "positive",
         "lumbar_spine": "excluded",
     }
+
+
+def test_a_save_tapped_again_after_its_answer_was_lost_records_it_once(
+    stride_app, flagged, monkeypatch
+):
+    from mobile.core.api import ApiError
+
+    app = stride_app
+    path = f"/patients/{flagged['id']}/clinical-events"
+    before = len(flagged["clinician"].get(path))
+    real_post, lost = ApiClient.post, []
+
+    def answer_lost_once(client, where, body):
+        answer = real_post(client, where, body)  # the server stores the record ...
+        if where.endswith("/clinical-events") and not lost:
+            lost.append(body)  # ... and the phone never hears back
+            raise ApiError(None, "The server did not answer in time.")
+        return answer
+
+    monkeypatch.setattr(ApiClient, "post", answer_lost_once)
+    alert = named(app, "alert")
+    event = open_form(app, alert, "imaging")
+    chosen = today().replace(day=1) - timedelta(days=1)  # a day of last month
+    pick_date(app, event.ids.date, chosen.replace(day=min(12, chosen.day)))
+    tap(event.ids.finding)
+    event.ids.finding.text = "Thickened sciatic nerve at the sciatic notch."
+    tap(event.ids.save)
+    pump(lambda: event.error and idle(app), what="the lost answer")
+    assert "did not answer" in event.error and app.root.ids.sm.current == "event"
+    tap(event.ids.save)  # the clinician taps Save again
+    pump(lambda: app.root.ids.sm.current == "alert" and idle(app), what="the alert after saving")
+    stored = flagged["clinician"].get(path)
+    assert len(stored) == before + 1, "the second tap stored the record a second time"
+    [record] = [e for e in stored if e["id"] == lost[0]["id"]]
+    assert record["kind"] == "imaging" and record["details"]["finding"].startswith("Thickened")
 
 
 def open_form(app, alert, kind: str):
