@@ -258,3 +258,41 @@ def test_two_requests_racing_with_one_code_give_one_token(clean_app, admin):
     for thread in threads:
         thread.join()
     assert sorted(answers) == [201, 401, 401, 401]
+
+
+def test_choosing_a_password_never_signs_in_around_a_second_factor(client, admin):
+    """A new admin's first sign-in: the password change first, then enrolment, then a token.
+
+    Neither the change token nor an activation or reset code may stand in for the second
+    factor: the password is saved and the answer is the 202 of a sign-in that needs one.
+    """
+    given = "an initial secret 4 you"
+    body = {"email": "second@example.org", "display_name": "Second Admin", "role": "admin"}
+    assert admin.post("/users", json={**body, "password": given}).status_code == 201
+    asked = client.post(TOKENS, json={"email": "second@example.org", "password": given})
+    assert asked.status_code == 403 and asked.get_json()["reason"] == "password_change_required"
+    changed = client.post(
+        "/api/v1/auth/password-change",
+        json={"change_token": asked.get_json()["change_token"], "new_password": PASSWORD},
+    )
+    assert changed.status_code == 202, changed.get_json()
+    assert changed.get_json()["second_factor"] == "enrol" and "token" not in changed.get_json()
+    enrol = _post(client, "second@example.org")  # the new password works, with a factor
+    assert enrol.status_code == 202 and enrol.get_json()["second_factor"] == "enrol"
+    secret = enrol.get_json()["enrolment"]["secret"]
+    signed_in = _caller(client, _post(client, "second@example.org", pyotp.TOTP(secret).now()))
+    assert signed_in.get("/me").get_json()["role"] == "admin"
+
+    # An admin's reset code of an enrolled account: the new password, then the code again.
+    reset = admin.post(f"/users/{signed_in.user['id']}/reset-code")
+    assert reset.status_code == 201
+    activated = client.post(
+        "/api/v1/auth/activation",
+        json={
+            "email": "second@example.org",
+            "code": reset.get_json()["code"],
+            "new_password": "a third quiet secret",
+        },
+    )
+    assert activated.status_code == 202 and "token" not in activated.get_json()
+    assert activated.get_json()["second_factor"] in ("code", "enrol")
