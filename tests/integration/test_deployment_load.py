@@ -41,7 +41,7 @@ from tests.integration.live_server import (
 
 DEVICES = 20
 SECONDS = float(os.environ.get("STRIDE_LOAD_SECONDS", "15"))
-PASSWORD = "device-password-1"
+PASSWORD = "amber lantern river 9"
 
 
 def _wait_for_sweep(deadline_s: float = 40) -> None:
