@@ -54,15 +54,21 @@ def test_a_wrong_code_and_a_wrong_password_are_told_apart(stride_app):
     assert spaced_key("JBSWY3DPEHPK3PXP") == "JBSW Y3DP EHPK 3PXP"
 
 
-def _sign_in_with_password(app, live_server) -> None:
+def _type_and_sign_in(app, live_server, email: str, password: str) -> None:
+    """Sign out, type the server, email and password into the form, and tap Sign in."""
     signed_out(app)
     screen = form(app)
     if not on_show(screen.ids.server):
         tap(screen.ids.advanced)
     type_into(screen.ids.server, live_server.url)
-    type_into(screen.ids.email, EMAIL)
-    type_into(screen.ids.password, DEMO_PASSWORD)
+    type_into(screen.ids.email, email)
+    type_into(screen.ids.password, password)
     tap(screen.ids.submit)
+
+
+def _sign_in_with_password(app, live_server) -> None:
+    _type_and_sign_in(app, live_server, EMAIL, DEMO_PASSWORD)
+    screen = form(app)
     pump(lambda: screen.code_needed and not screen.busy, what="the code field")
 
 
@@ -136,14 +142,8 @@ def test_new_staff_choose_a_password_then_enrol_before_going_in(stride_app, live
         )
         db.session.commit()
     app = stride_app
-    signed_out(app)
+    _type_and_sign_in(app, live_server, email, given)
     screen = form(app)
-    if not on_show(screen.ids.server):
-        tap(screen.ids.advanced)
-    type_into(screen.ids.server, live_server.url)
-    type_into(screen.ids.email, email)
-    type_into(screen.ids.password, given)
-    tap(screen.ids.submit)
     pump(lambda: current(app) == "password" and idle(app), what="the change-password form")
     chooser = app.root.ids.sm.get_screen("password")
     type_into(chooser.ids.new_password, chosen)
