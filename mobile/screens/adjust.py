@@ -149,6 +149,10 @@ class AdjustDialog(ModalView):
             self.error = "Give a reason: it is kept with the new revision."
         else:
             body = {"reason": reason, "operations": [operation(op, exercise_id, phase_id, dose)]}
+            # Made on the revision on show: a change saved meanwhile (by another physio, or on
+            # another device) refuses this one (409) rather than stacking on a plan not seen.
+            if self.plan.get("current_revision") is not None:
+                body["base_revision"] = self.plan["current_revision"]
             until = last_day(self.first_day, self.weeks())
             if until is not None:
                 body["until"] = until.isoformat()
@@ -163,6 +167,11 @@ class AdjustDialog(ModalView):
 
     def _failed(self, error) -> None:
         self.busy = self.screen.busy = False
+        if error.status == 409 and "changed meanwhile" in error.message:
+            # Close on the reloaded plan: the physio sees what changed before adjusting again.
+            self.dismiss()
+            self.screen.changed_meanwhile()
+            return
         self.error = error.message
 
 

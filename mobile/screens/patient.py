@@ -210,6 +210,13 @@ class PatientScreen(BaseScreen):
         lasting = f" (until {date_text(until)})" if until else ""
         self.show(notice=f"Saved as revision {revision['number']}{lasting}: {revision['reason']}")
 
+    def changed_meanwhile(self) -> None:
+        """Reload a plan whose adjustment was refused because it changed while it was open."""
+        self.show(
+            notice="Not saved: the plan was changed while you were adjusting it. Here it is as"
+            " it is now; adjust again if your change is still needed."
+        )
+
     def acknowledge(self, alert: dict) -> None:
         """Acknowledge an alert routed to this physio."""
         path = f"/alerts/{alert['id']}/acknowledge"

@@ -3,8 +3,9 @@
 One app for the module (conftest_ui's `stride_app`): the tests run in order as one working
 session. The physio creates a patient, reads the activation code off the screen, assigns a
 post-operative protocol with dates from the picker, finds the patient in the list, sees the pain
-entry that patient sends in the log, and changes a dose for two weeks. Then, for a patient with
-an urgent alert open, the next-phase prompt waits until the alert is decided.
+entry that patient sends in the log, and changes a dose for two weeks; a second adjustment,
+made while another device changed the plan, is refused and the plan reloads. Then, for a
+patient with an urgent alert open, the next-phase prompt waits until the alert is decided.
 """
 
 import uuid
@@ -197,6 +198,36 @@ def test_a_dose_change_for_two_weeks_shows_the_dose_now_and_steps_holds(stride_a
     assert change["until"] == last.isoformat() and change["after"]["hold_s"] == seen[-1]
     lines = [w.text for w in detail.ids.exercises.children]
     assert any(f"Until {date_text(last)}, then back to" in text for text in lines)
+
+
+def test_an_adjustment_made_on_a_plan_changed_meanwhile_is_refused_and_the_plan_reloads(
+    stride_app, physio
+):
+    detail = screen(stride_app)
+    plan_id = MADE["plan"]["id"]
+    tap(detail.ids.adjust)
+    adjust = open_dialog("AdjustDialog")
+    tap(next(c for c in adjust.ids.op.children if c.value == "remove_exercise"))
+    tap(adjust.ids.exercise.children[-1])
+    tap(adjust.ids.reason)
+    adjust.ids.reason.text = "Rest this one while the wound settles."
+    # Meanwhile, on another device, the same plan gets a change.
+    other = {
+        "reason": "Seen in clinic today.",
+        "operations": [
+            {"op": "set_dose", "exercise_id": adjust.ids.exercise.selected, "dose": {"sets": 1}}
+        ],
+    }
+    physio.patch(f"/plans/{plan_id}", other)
+    tap(adjust.ids.save)
+    pump(lambda: detail.notice.startswith("Not saved") and idle(stride_app), what="the refusal")
+    plan = physio.get(f"/plans/{plan_id}")
+    assert [r["reason"] for r in plan["revisions"][1:]] == [
+        "Longer holds for two weeks while the wound settles.",
+        "Seen in clinic today.",
+    ], "the refused adjustment stored nothing"
+    pump(lambda: detail.data.get("plan", {}).get("current_revision") == 3, what="the reload")
+    assert not any(type(w).__name__ == "AdjustDialog" for w in stride_app.root_window.children)
 
 
 def raise_phase_prompt(live_server, patient_id: int) -> None:
