@@ -73,6 +73,9 @@ class PatientScreen(BaseScreen):
     summary_text = StringProperty("")
     phase_text = StringProperty("")
     notice = StringProperty("")
+    not_activated = BooleanProperty(False)  # no password chosen yet: staff may give a new code
+    activation_code = StringProperty("")  # a new code, shown once
+    activation_expiry = StringProperty("")
     can_adjust = BooleanProperty(False)
     can_assign = BooleanProperty(False)
     has_plan = BooleanProperty(True)
@@ -85,6 +88,7 @@ class PatientScreen(BaseScreen):
         self.back_to = "patients" if self.app.role == "physio" else "alerts"
         if patient is not None:
             self.patient, self.data = patient, {}
+            self.activation_code = self.activation_expiry = ""
             self.ids.exercises.clear_widgets()
             self.ids.prompts.clear_widgets()
             self.ids.feed.clear()
@@ -103,6 +107,7 @@ class PatientScreen(BaseScreen):
     def _loaded(self, found: dict) -> None:
         self.busy = False
         self.data, self.patient = found, found["patient"]
+        self.not_activated = found["patient"].get("activated") is False
         raw = found["patient"].get("summary") or {}
         summary = calm_summary(raw)
         self.summary_text = " · ".join(
@@ -209,6 +214,18 @@ class PatientScreen(BaseScreen):
         until = next((d["until"] for d in revision.get("diff") or () if d.get("until")), None)
         lasting = f" (until {date_text(until)})" if until else ""
         self.show(notice=f"Saved as revision {revision['number']}{lasting}: {revision['reason']}")
+
+    def new_activation_code(self) -> None:
+        """Give the patient a new one-time activation code and show it once."""
+        path = f"/patients/{self.patient['id']}/activation-code"
+        self.fetch(lambda client: client.post(path, {}), self._new_code)
+
+    def _new_code(self, answer: dict) -> None:
+        from mobile.screens.newpatient import expiry_text
+
+        self.busy = False
+        self.activation_code = answer["code"]
+        self.activation_expiry = expiry_text(answer.get("expires_at"))
 
     def changed_meanwhile(self) -> None:
         """Reload a plan whose adjustment was refused because it changed while it was open."""

@@ -85,6 +85,7 @@ RULES: dict[str, Rule] = {
     "logs.list_outcome_measures": Rule("outcome_measures.read"),
     "logs.create_outcome_measure": Rule("outcome_measure.create", DENIALS),
     "patients.set_cancer_history": Rule("patient.cancer_history", CHANGE),
+    "patients.reissue_activation": Rule("patient.activation_code", CHANGE),
     "sync.push_and_pull": Rule("sync", patients="answer"),
     "alerts.index": Rule("alert.list", patients="answer"),
     "alerts.show": Rule("alert.read"),

@@ -8,8 +8,10 @@ from server.schemas.users import (
     CancerHistorySchema,
     NewPatientResultSchema,
     NewPatientSchema,
+    OneTimeCodeSchema,
     PatientSchema,
 )
+from server.services import credentials
 from server.services.access import patient_for, require_role
 from server.services.accounts import (
     attach_summaries,
@@ -68,3 +70,17 @@ def set_cancer_history(data, patient_id):
     record_cancer_history(db.session, g.user, patient, data["cancer_history"])
     attach_summaries(db.session, [patient])
     return patient
+
+
+@blp.route("/patients/<int:patient_id>/activation-code", methods=["POST"])
+@blp.auth("physio", "clinician", errors=(404, 409))
+@blp.response(201, OneTimeCodeSchema)
+def reissue_activation(patient_id):
+    """Give a patient who has not activated yet a new one-time code (the old ones stop working).
+
+    409 once the patient has chosen a password: a forgotten one is an admin's reset.
+    """
+    patient = patient_for(db.session, g.user, patient_id)
+    ttl = current_app.config["ACTIVATION_CODE_TTL"]
+    raw, code = credentials.reissue_activation(db.session, g.user, patient.user, ttl)
+    return {"code": raw, "expires_at": code.expires_at}

@@ -3,12 +3,15 @@
 from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from server.extensions import db
 from server.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "physio", "clinician", "patient")
+# Stored for an account nobody has a password for yet (a patient before activation, a reset):
+# not an argon2 hash, so no password ever matches it.
+NO_PASSWORD = "!"
 STAFF_ROLES = ("physio", "clinician")
 
 
@@ -30,6 +33,11 @@ class User(db.Model):
     patient: Mapped["Patient | None"] = relationship(
         back_populates="user", foreign_keys="Patient.user_id"
     )
+
+
+# Whether the owner has chosen a password (a patient has activated): read with the row, without
+# loading the hash itself.
+User.has_password = column_property(User.password_hash != NO_PASSWORD)
 
 
 class AuthToken(db.Model):

@@ -206,6 +206,10 @@ class PatientSchema(StrictSchema):
     cancer_history = fields.Boolean(allow_none=True)
     cancer_history_at = fields.DateTime(allow_none=True)
     date_of_birth = fields.Date(allow_none=True)
+    activated = fields.Boolean(
+        attribute="user.has_password",
+        metadata={"description": "whether the patient has chosen a password with their code"},
+    )
 
 
 class CancerHistorySchema(StrictSchema):

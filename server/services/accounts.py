@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session, selectinload
 from domain.invitations import Invitation, make_invitation
 from server.models import AccountCode, CareTeamMember, Patient, User
 from server.models.types import utcnow
-from server.models.users import STAFF_ROLES
+from server.models.users import NO_PASSWORD, STAFF_ROLES
 from server.services import codes
 from server.services.access import patient_for, visible_patient_ids
-from server.services.auth import NO_PASSWORD, email_taken, hash_password, normalise_email
+from server.services.auth import email_taken, hash_password, normalise_email
 from server.services.errors import Conflict, Invalid, NotFound
 
 

@@ -20,9 +20,6 @@ from server.services.ratelimit import Limits
 # OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1.
 _hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 _DUMMY_HASH = _hasher.hash("stride-timing-equaliser")
-# Stored for an account nobody has a password for yet (a patient before activation, a reset):
-# not an argon2 hash, so no password ever matches it.
-NO_PASSWORD = "!"
 
 
 def hash_password(password: str, email: str = "", name: str = "", field="password") -> str:

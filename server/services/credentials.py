@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from server.models import AuthToken, User
 from server.models.types import utcnow
+from server.models.users import NO_PASSWORD
 from server.services import audit, codes, mfa, ratelimit
 from server.services.auth import (
-    NO_PASSWORD,
     SignInRefused,
     hash_password,
     issue_token,
@@ -136,6 +136,25 @@ def reset(session: Session, admin: User, user: User, ttl: timedelta) -> tuple[st
     user.must_change_password = False
     _revoke_tokens(session, user)
     raw, code = codes.issue(session, user, "reset", ttl, admin)
+    session.commit()
+    return raw, code
+
+
+def reissue_activation(
+    session: Session, staff: User, patient: User, ttl: timedelta
+) -> tuple[str, object]:
+    """Give a patient who has not chosen a password yet a new activation code (staff).
+
+    The clinic's answer to "my code expired" or "I lost it": the earlier codes stop working.
+    A patient who has a password keeps it: only an admin's reset takes it away.
+    """
+    if not patient.is_active:
+        raise Conflict("The account is disabled: an admin enables it before a new code helps.")
+    if patient.password_hash != NO_PASSWORD:
+        raise Conflict(
+            "The patient has already chosen a password; if it is forgotten, an admin resets it."
+        )
+    raw, code = codes.issue(session, patient, "activation", ttl, staff)
     session.commit()
     return raw, code
 

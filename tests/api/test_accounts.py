@@ -252,6 +252,30 @@ def test_a_reset_code_replaces_a_forgotten_password(client, admin, patient):
     assert ("ok", uid) in _actions(admin, "auth.activate")
 
 
+def test_staff_give_a_patient_who_lost_the_code_a_new_one_until_they_activate(
+    client, admin, physio, make_staff
+):
+    created = _create_patient(physio)
+    path = f"/patients/{created['id']}/activation-code"
+    assert physio.get(f"/patients/{created['id']}").get_json()["activated"] is False
+    other = make_staff("physio", "other.physio@example.org")
+    assert other.post(path).status_code == 404, "not in the care team: no such patient"
+    renewed = physio.post(path)
+    assert renewed.status_code == 201, renewed.get_json()
+    lost = {"email": created["email"], "code": created["activation"]["code"], "new_password": NEW}
+    assert _post(client, "/auth/activation", lost).status_code == 401, "the lost code is void"
+    patient = activate(client, {"email": created["email"], "activation": renewed.get_json()}, NEW)
+    assert physio.get(f"/patients/{created['id']}").get_json()["activated"] is True
+    refused = physio.post(path)
+    assert refused.status_code == 409
+    assert "an admin resets it" in refused.get_json()["message"]
+    assert patient.get("/me").status_code == 200, "the patient's password and sessions stand"
+    assert sign_in(client, created["email"], NEW)
+    assert patient.post(path).status_code == 403
+    codes = [o for o, i in _actions(admin, "patient.activation_code") if i == created["id"]]
+    assert codes == ["forbidden", "ok", "not_found"], "newest first; a 409 changes nothing"
+
+
 # -- care teams
 
 

@@ -105,6 +105,8 @@ EXPECTED = {
     ("PUT", "/patients/<int:patient_id>/cancer-history"): expect(
         403, clinician_a=OK, clinician_none=404
     ),
+    # A's staff give A a new activation code (A has activated: 409, which counts as allowed).
+    ("POST", "/patients/<int:patient_id>/activation-code"): STAFF_WRITE,
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,

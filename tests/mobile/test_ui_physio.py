@@ -5,7 +5,8 @@ session. The physio creates a patient, reads the activation code off the screen,
 post-operative protocol with dates from the picker, finds the patient in the list, sees the pain
 entry that patient sends in the log, and changes a dose for two weeks; a second adjustment,
 made while another device changed the plan, is refused and the plan reloads. Then, for a
-patient with an urgent alert open, the next-phase prompt waits until the alert is decided.
+patient with an urgent alert open, the next-phase prompt waits until the alert is decided; and
+a patient who lost the activation code gets a new one read off the detail.
 """
 
 import uuid
@@ -16,11 +17,13 @@ import pytest
 from sqlalchemy import select
 
 from domain import redflags
-from mobile.core.api import ApiClient
+from mobile.core.api import ApiClient, ApiError
 from mobile.core.formatting import date_text
 from mobile.core.prescribing import next_hold
 from tests.mobile.conftest import DEMO_CLINICIAN, DEMO_PASSWORD, DEMO_PHYSIO
 from tests.mobile.conftest_ui import (
+    _in_view,
+    _scroll_views,
     idle,
     on_screen,
     open_dialog,
@@ -280,3 +283,28 @@ def test_no_next_phase_prompt_while_an_urgent_alert_is_open(stride_app, live_ser
     assert adjust.ids.op.selected == "move_phase"
     assert adjust.ids.phase.selected == "tension-and-strength"
     tap(the(adjust, "Cancel", "RoundButton"))
+
+
+def test_a_patient_who_lost_the_code_gets_a_new_one_from_the_detail(
+    stride_app, live_server, physio
+):
+    email = f"lost.code.{uuid.uuid4().hex[:8]}@example.org"
+    created = physio.post(
+        "/patients", {"email": email, "display_name": "Robin Lost", "timezone": "UTC"}
+    )
+    tap(stride_app.root.ids.back)
+    wait_for(stride_app, "patients")
+    detail = open_patient(stride_app, "Robin Lost")
+    assert detail.not_activated and not detail.activation_code
+    tap(detail.ids.new_code)
+    pump(lambda: detail.activation_code and idle(stride_app), what="the new code")
+    shown = detail.ids.activation_code
+    assert shown.text == detail.activation_code and shown.height > 0
+    assert all(_in_view(shown, view) for view in _scroll_views(shown)), "read off the screen"
+    lost = ApiClient(live_server.url)
+    with pytest.raises(ApiError) as refused:
+        lost.activate(email, created["activation"]["code"], "amber lantern river 7")
+    assert refused.value.status == 401, "the lost code stopped working"
+    ApiClient(live_server.url).activate(email, shown.text, "amber lantern river 7")
+    detail.refresh()
+    pump(lambda: not detail.not_activated and idle(stride_app), what="the activated patient")
