@@ -123,6 +123,7 @@ UNAUDITED = {
     "protocols.index",
     "protocols.show",
     "protocols.show_version",
+    "protocols.show_version_fhir",
     "health.health",
 }
 

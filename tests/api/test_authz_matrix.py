@@ -80,6 +80,7 @@ EXPECTED = {
     ("GET", "/protocols"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>/versions/<int:version>"): SIGNED_IN,
+    ("GET", "/protocols/<string:protocol_id>/versions/<int:version>/fhir"): SIGNED_IN,
     ("POST", "/patients"): expect(OK, patient_a=403, patient_b=403),
     ("GET", "/patients"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/patients/<int:patient_id>"): RECORD,

@@ -15,6 +15,7 @@ SPEC_PATHS = {
     "/api/v1/protocols": {"get"},
     "/api/v1/protocols/{protocol_id}": {"get"},
     "/api/v1/protocols/{protocol_id}/versions/{version}": {"get"},
+    "/api/v1/protocols/{protocol_id}/versions/{version}/fhir": {"get"},
     "/api/v1/patients": {"post", "get"},
     "/api/v1/patients/{patient_id}": {"get"},
     "/api/v1/patients/{patient_id}/plans": {"post", "get"},
