@@ -369,3 +369,21 @@ def test_an_unknown_service_is_a_404(world):
     aud = "http://localhost/api/v1/cds-services/nothing"
     response = ehr.hook("stride-patient-1", token=ehr.token(aud=aud), service="nothing")
     assert response.status_code == 404
+
+
+def test_a_broken_clients_file_stops_the_server_with_the_issuer_and_reason(tmp_path):
+    from server.config import cds_clients
+
+    path = tmp_path / "cds-clients.json"
+    path.write_text(json.dumps({ISSUER: {"client_id": CLIENT_ID, "public_key_pem": "nonsense"}}))
+    with pytest.raises(ValueError, match=f"{ISSUER}: the public key cannot be read"):
+        cds_clients(str(path))
+    path.write_text(json.dumps({ISSUER: {"jwks": {"keys": []}}}))
+    with pytest.raises(ValueError, match="client_id: required text"):
+        cds_clients(str(path))
+    with pytest.raises(ValueError, match="STRIDE_CDS_CLIENTS cannot be used"):
+        cds_clients(str(tmp_path / "missing.json"))
+    good = {ISSUER: {"client_id": CLIENT_ID, "jwks": {"keys": [_jwk(_private_key(), "k")]}}}
+    path.write_text(json.dumps(good))
+    assert cds_clients(str(path)) == good
+    assert cds_clients("") == {}
