@@ -58,8 +58,8 @@ def ehr_call(func):
     """Admit only a call signed by a configured EHR client (CDS Hooks 2.0); else 401.
 
     Runs before the body is read, so a caller without a valid JWT learns nothing but that.
-    The JWT's id is spent in the call's own transaction (with its audit event), so a replay
-    on any worker is refused by the database.
+    The JWT's id is stored (committed) before the view runs, so a replay on any worker is
+    refused by the database, even of a call whose body was then refused.
     """
 
     @wraps(func)
@@ -72,6 +72,7 @@ def ehr_call(func):
             )
             begin_writing(db.session)
             cds.spend_jti(db.session, call, now)
+            db.session.commit()  # spent even if the body is then refused (422)
         except Unauthorized as error:
             _record_refusal(error)
             raise
@@ -111,7 +112,6 @@ def discovery():
 def patient_view(body, service_id):
     """Answer a `patient-view` hook: the patient's undecided alerts as cards."""
     if service_id != cds.SERVICE_ID:
-        db.session.rollback()  # an unknown service spends no JWT
         abort(404, message=f"No CDS service '{service_id}'; see GET /api/v1/cds-services.")
     call, base = g.ehr_call, public_base()
     patient_ref = body["context"]["patientId"]

@@ -362,6 +362,8 @@ def test_extra_fields_of_the_spec_are_accepted_and_bad_bodies_named(world):
     )
     assert missing.status_code == 422
     assert "patientId" in missing.get_json()["errors"]["json"]["context"]
+    # The refused call spent its JWT all the same.
+    _refused(ehr.hook(ref, token=header["Authorization"].split()[1]), "used already")
 
 
 def test_an_unknown_service_is_a_404(world):
