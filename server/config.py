@@ -44,6 +44,9 @@ def from_environment(instance_path: str) -> dict:
         "CLINIC_PHONE": os.environ.get("STRIDE_CLINIC_PHONE", ""),
         # The address patients' invitations name; empty: the address the staff's request came to.
         "PUBLIC_URL": public_url(os.environ.get("STRIDE_PUBLIC_URL", "")),
+        # EHRs that may call the CDS Hooks service, by JWT issuer: a JSON file (docs/interop.md,
+        # "CDS Hooks"); none by default.
+        "CDS_CLIENTS": cds_clients(os.environ.get("STRIDE_CDS_CLIENTS", "")),
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
@@ -76,3 +79,15 @@ def public_url(value: str) -> str:
     if problem:
         raise ValueError(f"STRIDE_PUBLIC_URL={value!r} cannot be used: {problem}")
     return value
+
+
+def cds_clients(path: str) -> dict:
+    """Return the CDS clients of STRIDE_CDS_CLIENTS's file; refuse to start with a broken one."""
+    if not path.strip():
+        return {}
+    from server.services.cds import ClientsFileError, load_clients_file
+
+    try:
+        return load_clients_file(path.strip())
+    except ClientsFileError as error:
+        raise ValueError(f"STRIDE_CDS_CLIENTS cannot be used: {error}") from None

@@ -8,6 +8,7 @@ from server.api import (
     audit,
     auth,
     careteams,
+    cds,
     health,
     logs,
     mfa,
@@ -21,6 +22,16 @@ from server.api import (
 from server.schemas.clinical import DETAIL_SCHEMAS
 
 PREFIX = "/api/v1"
+EHR_JWT = {
+    "type": "http",
+    "scheme": "bearer",
+    "bearerFormat": "JWT",
+    "description": (
+        "CDS Hooks 2.0: a JWT signed (ES384 or RS384) by a configured EHR client's private "
+        "key, with iss, sub (client id), aud (this service's URL), exp (at most 5 minutes "
+        "ahead), iat and a jti used once. Stride tokens are refused (401). docs/interop.md."
+    ),
+}
 
 
 class IdConverter(IntegerConverter):
@@ -50,8 +61,10 @@ def register_api(api: Api) -> None:
     converters = api._app.url_map.converters  # set before any rule is added
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
     blueprints = (health, auth, mfa, passwords, users, protocols, patients, careteams, plans)
-    for module in (*blueprints, logs, sync, alerts, audit):
+    for module in (*blueprints, logs, sync, alerts, audit, cds):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
+    # CDS Hooks calls carry the EHR's own signed JWT, not a Stride token (server/api/cds.py).
+    api.spec.components.security_scheme("ehrJwt", EHR_JWT)
     # A clinical event's `details` is a free object whose shape depends on its kind: named here
     # so that the OpenAPI document describes each one.
     for schema in DETAIL_SCHEMAS.values():

@@ -124,7 +124,12 @@ UNAUDITED = {
     "protocols.index",
     "protocols.show",
     "protocols.show_version",
+    "protocols.show_version_fhir",
     "health.health",
+    # CDS Hooks: discovery names no patient; a hook call has no Stride user and is audited by
+    # its use case (services/cds.py record_call: `cds.patient_view`, actor role "ehr").
+    "cds.discovery",
+    "cds.patient_view",
 }
 
 

@@ -1,9 +1,14 @@
 """Protocols: read-only over the API; loaded with `flask --app server protocols load`."""
 
+from flask import Response
+
 from server.api.base import StrideBlueprint
 from server.extensions import db
+from server.fhir.protocols import protocol_bundle
 from server.schemas.protocols import ProtocolDetailSchema, ProtocolSummarySchema
 from server.services import protocols
+
+FHIR_JSON = "application/fhir+json"
 
 blp = StrideBlueprint("protocols", __name__, description="Exercise protocols (versioned)")
 
@@ -34,3 +39,18 @@ def show_version(protocol_id, version):
     found = protocols.get_version(db.session, protocol_id, version)
     found.versions = protocols.versions_of(db.session, protocol_id)
     return found
+
+
+@blp.route("/protocols/<string:protocol_id>/versions/<int:version>/fhir", methods=["GET"])
+@blp.auth(errors=(404,))
+@blp.response(
+    200,
+    content_type=FHIR_JSON,
+    description="A FHIR R4B `collection` Bundle: the PlanDefinition, then one "
+    "ActivityDefinition per exercise (docs/interop.md, 'Protocols as FHIR')",
+    example={"resourceType": "Bundle", "type": "collection", "entry": []},
+)
+def show_version_fhir(protocol_id, version):
+    """Return one version of a protocol as FHIR: a PlanDefinition and its ActivityDefinitions."""
+    found = protocols.get_version(db.session, protocol_id, version)
+    return Response(protocol_bundle(found.content).model_dump_json(), mimetype=FHIR_JSON)

@@ -2,6 +2,7 @@
 
 from server.models.alerts import Alert, AlertEvent, Change
 from server.models.audit import AuditEvent, AuditEventPatient, LoginAttempt
+from server.models.cds import CdsJti
 from server.models.logs import (
     ClinicalEvent,
     ExerciseLog,
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEventPatient",
     "AuthToken",
     "CareTeamMember",
+    "CdsJti",
     "Change",
     "ClinicalEvent",
     "ExerciseLog",

@@ -80,6 +80,7 @@ EXPECTED = {
     ("GET", "/protocols"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>/versions/<int:version>"): SIGNED_IN,
+    ("GET", "/protocols/<string:protocol_id>/versions/<int:version>/fhir"): SIGNED_IN,
     ("POST", "/patients"): expect(OK, patient_a=403, patient_b=403),
     ("GET", "/patients"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/patients/<int:patient_id>"): RECORD,
@@ -112,6 +113,10 @@ EXPECTED = {
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,
     ("POST", "/alerts/<int:alert_id>/decision"): ALERT_ACT,
+    # CDS Hooks: discovery is public; a hook call counts only an EHR's signed JWT, so every
+    # Stride token (and no token) is refused alike (tests/api/test_cds_hooks.py signs real ones).
+    ("GET", "/cds-services"): PUBLIC,
+    ("POST", "/cds-services/<string:service_id>"): {role: 401 for role in ROLES},
 }
 
 # Allowed list calls must name patient A to exactly the roles in SEES_A.
@@ -183,6 +188,11 @@ BODIES = {
     ("POST", "/alerts/<int:alert_id>/decision"): lambda w: {
         "decision": "seen_and_excluded",
         "note": "Screened by phone; no red flag confirmed.",
+    },
+    ("POST", "/cds-services/<string:service_id>"): lambda w: {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/1", "patientId": f"stride-patient-{w['patient_id']}"},
     },
 }
 
@@ -323,6 +333,7 @@ def _path(rule: str, world) -> str:
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
         "version": 4,
+        "service_id": "stride-alerts",
     }
     path = rule
     for name, value in values.items():

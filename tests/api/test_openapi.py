@@ -15,6 +15,7 @@ SPEC_PATHS = {
     "/api/v1/protocols": {"get"},
     "/api/v1/protocols/{protocol_id}": {"get"},
     "/api/v1/protocols/{protocol_id}/versions/{version}": {"get"},
+    "/api/v1/protocols/{protocol_id}/versions/{version}/fhir": {"get"},
     "/api/v1/patients": {"post", "get"},
     "/api/v1/patients/{patient_id}": {"get"},
     "/api/v1/patients/{patient_id}/plans": {"post", "get"},
@@ -28,6 +29,8 @@ SPEC_PATHS = {
     "/api/v1/sync": {"post"},
     "/api/v1/alerts": {"get"},
     "/api/v1/alerts/{alert_id}": {"get"},
+    "/api/v1/cds-services": {"get"},
+    "/api/v1/cds-services/{service_id}": {"post"},
 }
 
 
@@ -47,10 +50,14 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
                 ("/api/v1/auth/activation", "post"),
                 ("/api/v1/auth/password-change", "post"),
                 ("/api/v1/health", "get"),
+                ("/api/v1/cds-services", "get"),  # CDS Hooks discovery
             }
             if method == "parameters" or (path, method) in public:
                 continue
-            assert operation.get("security") == [{"bearerAuth": []}], (path, method)
+            # A CDS Hooks call carries the EHR's signed JWT instead of a Stride token.
+            ehr = path.startswith("/api/v1/cds-services/")
+            scheme = "ehrJwt" if ehr else "bearerAuth"
+            assert operation.get("security") == [{scheme: []}], (path, method)
             assert "401" in operation["responses"], (path, method)
 
 
