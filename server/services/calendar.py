@@ -72,9 +72,7 @@ def patient_calendar(
         refresh_interval=REFRESH,
     )
     plans = session.scalars(
-        select(Plan)
-        .where(Plan.patient_id == patient.id, Plan.status == "active")
-        .order_by(Plan.id)
+        select(Plan).where(Plan.patient_id == patient.id, Plan.status == "active").order_by(Plan.id)
     )
     for plan in plans:
         written = {revision.number: revision.created_at for revision in plan.revisions}

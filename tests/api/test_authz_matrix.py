@@ -106,6 +106,13 @@ EXPECTED = {
         403, clinician_a=OK, clinician_none=404
     ),
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
+    ("GET", "/patients/<int:patient_id>/schedule.ics"): RECORD,
+    # Each patient makes and stops their own feed; staff never make one for a patient.
+    ("POST", "/me/calendar-feed"): expect(403, patient_a=OK, patient_b=OK),
+    ("DELETE", "/me/calendar-feed"): expect(403, patient_a=OK, patient_b=OK),
+    # The URL's secret is the only credential (a bearer token changes nothing): with a wrong
+    # one, everyone, signed in or not, gets the 404 of a feed that does not exist.
+    ("GET", "/calendar/<string:token>.ics"): {role: 404 for role in ROLES},
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,
@@ -321,6 +328,7 @@ def _path(rule: str, world) -> str:
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
         "version": 4,
+        "token": "not-a-calendar-feed-token",
     }
     path = rule
     for name, value in values.items():

@@ -28,6 +28,9 @@ SPEC_PATHS = {
     "/api/v1/sync": {"post"},
     "/api/v1/alerts": {"get"},
     "/api/v1/alerts/{alert_id}": {"get"},
+    "/api/v1/patients/{patient_id}/schedule.ics": {"get"},
+    "/api/v1/me/calendar-feed": {"post", "delete"},
+    "/api/v1/calendar/{token}.ics": {"get"},
 }
 
 
@@ -47,6 +50,7 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
                 ("/api/v1/auth/activation", "post"),
                 ("/api/v1/auth/password-change", "post"),
                 ("/api/v1/health", "get"),
+                ("/api/v1/calendar/{token}.ics", "get"),  # the URL's secret is the credential
             }
             if method == "parameters" or (path, method) in public:
                 continue
