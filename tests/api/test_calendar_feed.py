@@ -5,15 +5,99 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
 from server.extensions import db
-from server.models import AuditEvent, CalendarFeed
+from server.models import AuditEvent, CalendarFeed, User
+from server.services.accounts import create_patient, create_user
+from server.services.auth import issue_token
 from server.services.calendar import ALARM_BEFORE, SLOT_TIMES
-from tests.conftest import assign, dose_change
+from tests.conftest import PASSWORD, Caller, assign, dose_change
 
 LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture(scope="module")
+def team(app):
+    """Build once: a physio and a clinician with tokens, on emptied tables with the protocols.
+
+    Built with the services, not over HTTP: each sign-in over HTTP hashes a password, and this
+    module needs a new patient per test, not new staff.
+    """
+    from server.protocols.loader import validate_files
+    from server.services.protocols import load_documents
+
+    client = app.test_client()
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        load_documents(db.session, list(validate_files(None)[0].values()))
+        staff = {
+            role: create_user(
+                db.session,
+                email=f"{role}@example.org",
+                display_name=role,
+                role=role,
+                password=PASSWORD,
+            )
+            for role in ("physio", "clinician")
+        }
+        db.session.commit()
+        callers = {role: _caller(client, user) for role, user in staff.items()}
+    return {"client": client, **callers}
+
+
+def _caller(client, user: User) -> Caller:
+    raw, _ = issue_token(db.session, user, timedelta(hours=2))
+    db.session.commit()
+    who = {"id": user.id, "patient_id": user.patient.id if user.patient else None}
+    return Caller(client, who, raw)
+
+
+@pytest.fixture()
+def client(team):
+    return team["client"]
+
+
+@pytest.fixture()
+def physio(team):
+    return team["physio"]
+
+
+@pytest.fixture()
+def clinician(team):
+    return team["clinician"]
+
+
+@pytest.fixture()
+def make_patient(app, team):
+    """Return a maker of new patients in the team's care, each with a token."""
+
+    def make(email=None, timezone="Europe/London"):
+        email = email or f"patient-{next(_numbers)}@example.org"
+        with app.app_context():
+            physio = db.session.get(User, team["physio"].user["id"])
+            person = {
+                "email": email,
+                "display_name": email.split("@")[0],
+                "timezone": timezone,
+                "care_team": [team["clinician"].user["id"]],
+            }
+            patient, _ = create_patient(db.session, physio, person)
+            db.session.commit()
+            return _caller(team["client"], patient.user)
+
+    return make
+
+
+_numbers = iter(range(1, 10_000))
+
+
+@pytest.fixture()
+def patient(make_patient):
+    return make_patient()
 
 
 def london_today() -> date:
@@ -185,9 +269,10 @@ def test_the_care_team_reads_the_calendar_and_is_audited_the_patient_is_not(
         reads = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "plan.calendar.read")
         ).all()
-        assert [(e.actor_id, [p.patient_id for p in e.patients]) for e in reads] == [
-            (clinician.user["id"], [patient.user["patient_id"]])
+        mine = [
+            e for e in reads if patient.user["patient_id"] in {p.patient_id for p in e.patients}
         ]
+        assert [(e.actor_id, e.actor_role) for e in mine] == [(clinician.user["id"], "clinician")]
 
 
 def feed_path(url: str) -> str:
@@ -208,7 +293,9 @@ def test_the_patient_makes_replaces_and_revokes_the_private_feed(app, client, ph
     read = client.get(feed_path(body["url"]))  # no bearer token: a calendar app's request
     assert events_of(parsed(read)) == events_of(parsed(ics(patient, patient)))
     with app.app_context():
-        [row] = db.session.scalars(select(CalendarFeed)).all()
+        [row] = db.session.scalars(
+            select(CalendarFeed).where(CalendarFeed.patient_id == patient.user["patient_id"])
+        ).all()
         assert row.token_hash == hashlib.sha256(token.encode()).hexdigest()
         assert token not in repr(vars(row)), "only the hash is stored"
         assert row.last_read_at is not None
@@ -251,7 +338,7 @@ def test_the_feed_url_uses_the_configured_public_address(app, physio, patient):
 
 def test_a_feed_token_opens_only_its_own_patients_feed(client, physio, patient, make_patient):
     plan = assign(physio, patient)
-    other = make_patient("other@example.org")
+    other = make_patient(timezone="UTC")
     other_plan = assign(physio, other)
     mine = feed_path(patient.post("/me/calendar-feed").get_json()["url"])
     theirs = feed_path(other.post("/me/calendar-feed").get_json()["url"])
@@ -259,6 +346,9 @@ def test_a_feed_token_opens_only_its_own_patients_feed(client, physio, patient, 
     assert uids and all(u.startswith(f"stride-plan-{plan['id']}-") for u in uids)
     other_uids = set(events_of(parsed(client.get(theirs))))
     assert all(u.startswith(f"stride-plan-{other_plan['id']}-") for u in other_uids)
+    in_utc = parsed(client.get(theirs))
+    assert not in_utc.timezones, "UTC needs no VTIMEZONE"
+    assert {e.start.utcoffset() for e in in_utc.walk("VEVENT")} == {timedelta(0)}
     token = mine.rsplit("/", 1)[1][: -len(".ics")]
     as_bearer = {"Authorization": f"Bearer {token}"}
     pid = patient.user["patient_id"]
