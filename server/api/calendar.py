@@ -12,6 +12,7 @@ from server.services.errors import NotFound
 
 blp = StrideBlueprint("calendar", __name__, description="The plan's sessions as a calendar")
 
+ICS_SCHEMA = {"type": "string", "format": "binary"}  # documented only: the body is sent as it is
 ICS = "iCalendar (RFC 5545): one event per part of the day with sessions, each with a reminder"
 
 
@@ -22,7 +23,7 @@ def _ics(body: bytes):
 @blp.route("/patients/<int:patient_id>/schedule.ics", methods=["GET"])
 @blp.auth(errors=(403, 404, 422))
 @blp.arguments(CalendarArgs, location="query")
-@blp.response(200, content_type=calendar.MEDIA_TYPE, description=ICS)
+@blp.response(200, ICS_SCHEMA, content_type=calendar.MEDIA_TYPE, description=ICS)
 def schedule(args, patient_id):
     """Return the patient's plan as iCalendar events in their time zone (docs/interop.md)."""
     patient = patient_for(db.session, g.user, patient_id)
@@ -50,7 +51,7 @@ def revoke_feed():
 
 @blp.route("/calendar/<string:token>.ics", methods=["GET"])
 @blp.errors(404)
-@blp.response(200, content_type=calendar.MEDIA_TYPE, description=ICS)
+@blp.response(200, ICS_SCHEMA, content_type=calendar.MEDIA_TYPE, description=ICS)
 def feed(token):
     """Return a patient's feed to a calendar app: the URL's secret is the credential.
 

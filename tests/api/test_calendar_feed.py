@@ -362,3 +362,9 @@ def test_staff_cannot_make_a_patients_feed(physio, clinician, patient):
         refused = staff.post("/me/calendar-feed")
         assert refused.status_code == 403, refused.get_json()
         assert staff.delete("/me/calendar-feed").status_code == 403
+
+
+def test_the_feeds_times_of_day_are_the_apps_usual_reminder_times():
+    from mobile.core.reminders import DEFAULT_TIMES
+
+    assert SLOT_TIMES == DEFAULT_TIMES, "docs/interop.md promises the app's usual times"
