@@ -107,6 +107,10 @@ class ApiClient:
         """PATCH a JSON body."""
         return self._call("PATCH", path, body)
 
+    def delete(self, path: str) -> Any:
+        """DELETE a resource."""
+        return self._call("DELETE", path)
+
     def sync(self, cursor: int, events: list[dict]) -> dict:
         """Push a batch of outbox events and pull the changes after `cursor`."""
         return self._call("POST", "/sync", {"cursor": cursor, "events": events})

@@ -13,6 +13,7 @@ from mobile.core.reminders import (
     set_reminder_time,
 )
 from mobile.core.today import today_view
+from mobile.screens import calendarfeed  # noqa: F401 (the card's kv rule)
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.widgets.surfaces import Card
 
@@ -47,6 +48,7 @@ class ReminderTimesScreen(BaseScreen):
         self.title = "Reminder times"
         self.back_to = self.app.root.current or "today"
         self._build()
+        self.ids.calendar_feed.load()  # the link of the account signed in now
 
     def refresh(self) -> None:
         """Say which reminder comes next (a sync may have finished a slot)."""

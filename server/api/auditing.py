@@ -70,6 +70,9 @@ RULES: dict[str, Rule] = {
     "plans.show": Rule("plan.read"),
     "plans.revisions": Rule("plan.revisions.read"),
     "plans.schedule": Rule("plan.schedule.read"),
+    "calendar.schedule": Rule("plan.calendar.read"),
+    "calendar.create_feed": Rule("calendar_feed.create", CHANGE, "calendar_feed"),
+    "calendar.revoke_feed": Rule("calendar_feed.revoke", CHANGE),
     "plans.create": Rule("plan.create", CHANGE, "plan"),
     "plans.adjust": Rule("plan.adjust", CHANGE),
     "logs.list_exercise_logs": Rule("exercise_logs.read"),
@@ -130,6 +133,10 @@ UNAUDITED = {
     # its use case (services/cds.py record_call: `cds.patient_view`, actor role "ehr").
     "cds.discovery",
     "cds.patient_view",
+    # A private feed read by the patient's calendar app: the patient's own data read for the
+    # patient, like their own reads (not audited); no user is signed in to name as the actor.
+    # Making and revoking the feed are audited (calendar.create_feed, calendar.revoke_feed).
+    "calendar.feed",
 }
 
 

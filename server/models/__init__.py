@@ -2,6 +2,7 @@
 
 from server.models.alerts import Alert, AlertEvent, Change
 from server.models.audit import AuditEvent, AuditEventPatient, LoginAttempt
+from server.models.calendar import CalendarFeed
 from server.models.cds import CdsJti
 from server.models.logs import (
     ClinicalEvent,
@@ -24,6 +25,7 @@ __all__ = [
     "AuditEvent",
     "AuditEventPatient",
     "AuthToken",
+    "CalendarFeed",
     "CareTeamMember",
     "CdsJti",
     "Change",

@@ -109,6 +109,13 @@ EXPECTED = {
     # A's staff give A a new activation code (A has activated: 409, which counts as allowed).
     ("POST", "/patients/<int:patient_id>/activation-code"): STAFF_WRITE,
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
+    ("GET", "/patients/<int:patient_id>/schedule.ics"): RECORD,
+    # Each patient makes and stops their own feed; staff never make one for a patient.
+    ("POST", "/me/calendar-feed"): expect(403, patient_a=OK, patient_b=OK),
+    ("DELETE", "/me/calendar-feed"): expect(403, patient_a=OK, patient_b=OK),
+    # The URL's secret is the only credential (a bearer token changes nothing): with a wrong
+    # one, everyone, signed in or not, gets the 404 of a feed that does not exist.
+    ("GET", "/calendar/<string:token>.ics"): {role: 404 for role in ROLES},
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,
@@ -334,6 +341,7 @@ def _path(rule: str, world) -> str:
         "protocol_id": "piriformis-neural-gliding",
         "version": 4,
         "service_id": "stride-alerts",
+        "token": "not-a-calendar-feed-token",
     }
     path = rule
     for name, value in values.items():

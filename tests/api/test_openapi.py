@@ -31,6 +31,9 @@ SPEC_PATHS = {
     "/api/v1/alerts/{alert_id}": {"get"},
     "/api/v1/cds-services": {"get"},
     "/api/v1/cds-services/{service_id}": {"post"},
+    "/api/v1/patients/{patient_id}/schedule.ics": {"get"},
+    "/api/v1/me/calendar-feed": {"post", "delete"},
+    "/api/v1/calendar/{token}.ics": {"get"},
 }
 
 
@@ -51,6 +54,7 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
                 ("/api/v1/auth/password-change", "post"),
                 ("/api/v1/health", "get"),
                 ("/api/v1/cds-services", "get"),  # CDS Hooks discovery
+                ("/api/v1/calendar/{token}.ics", "get"),  # the URL's secret is the credential
             }
             if method == "parameters" or (path, method) in public:
                 continue
