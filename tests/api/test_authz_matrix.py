@@ -108,6 +108,8 @@ EXPECTED = {
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
+    # The packet is read like the alert it is about (a signed link: tests/api/test_referral_packet)
+    ("GET", "/alerts/<int:alert_id>/referral.pdf"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,
     ("POST", "/alerts/<int:alert_id>/decision"): ALERT_ACT,
 }

@@ -28,6 +28,11 @@ SPEC_PATHS = {
     "/api/v1/sync": {"post"},
     "/api/v1/alerts": {"get"},
     "/api/v1/alerts/{alert_id}": {"get"},
+    "/api/v1/alerts/{alert_id}/referral.pdf": {"get"},
+}
+# Operations that take another credential besides a bearer token (documented as an alternative).
+ALTERNATIVE_AUTH = {
+    ("/api/v1/alerts/{alert_id}/referral.pdf", "get"): [{"bearerAuth": []}, {"referralLink": []}],
 }
 
 
@@ -50,8 +55,18 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
             }
             if method == "parameters" or (path, method) in public:
                 continue
-            assert operation.get("security") == [{"bearerAuth": []}], (path, method)
+            expected = ALTERNATIVE_AUTH.get((path, method), [{"bearerAuth": []}])
+            assert operation.get("security") == expected, (path, method)
             assert "401" in operation["responses"], (path, method)
+
+
+def test_the_referral_packet_is_documented_as_a_pdf_with_its_link_scheme(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/alerts/{alert_id}/referral.pdf"]["get"]
+    assert "application/pdf" in operation["responses"]["200"]["content"]
+    assert {"401", "403", "404"} <= set(operation["responses"])
+    scheme = spec["components"]["securitySchemes"]["referralLink"]
+    assert scheme == {"type": "apiKey", "in": "query", "name": "link"}
 
 
 def test_unknown_route_and_method_use_the_error_shape(client):
