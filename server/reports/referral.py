@@ -104,10 +104,12 @@ def _story(p: ReferralPacket) -> list:
     story.append(_facts(p))
     story.append(Spacer(1, 6))
     story.append(_charts(p))
+    if p.checklist:
+        met = sum(1 for item in p.checklist if item.get("met"))
+        heading = f"Readiness checklist: {met} of {len(p.checklist)} met"
+        story.append(KeepTogether([Paragraph(heading, HEAD), _checklist(p)]))
     story.append(Paragraph("Examination, imaging and injections", HEAD))
     story.append(_records(p))
-    if p.checklist:
-        story.append(KeepTogether([Paragraph("Readiness checklist", HEAD), _checklist(p)]))
     return story
 
 
@@ -311,23 +313,25 @@ def _records(p: ReferralPacket):
 
 
 def _checklist(p: ReferralPacket) -> Table:
-    data = [[Paragraph(h, LABEL) for h in ("", "Item", "Evidence, or the next step")]]
+    headings = ("", "Item", "Date", "Evidence, or the next step")
+    data = [[Paragraph(h, LABEL) for h in headings]]
     for item in p.checklist:
         met = item.get("met")
         mark = ParagraphStyle(
             "mark", parent=SMALL, fontName="Helvetica-Bold", textColor=MET if met else NOT_MET
         )
-        evidence = item.get("evidence") if met else item.get("next_step")
-        if met and item.get("evidence_date"):
-            evidence = f"{evidence} ({_day(date.fromisoformat(item['evidence_date']))})"
+        when = item.get("evidence_date") if met else None
         data.append(
             [
                 Paragraph("Met" if met else "Not met", mark),
                 Paragraph(_t(item.get("label", "")), SMALL),
-                Paragraph(_t(evidence or ""), SMALL),
+                Paragraph(_day(date.fromisoformat(when)) if when else "", SMALL),
+                Paragraph(
+                    _t((item.get("evidence") if met else item.get("next_step")) or ""), SMALL
+                ),
             ]
         )
-    return _grid(data, [16 * mm, 52 * mm, WIDTH - 68 * mm])
+    return _grid(data, [15 * mm, 50 * mm, 20 * mm, WIDTH - 85 * mm])
 
 
 def _grid(data: list, widths: list) -> Table:
