@@ -66,12 +66,21 @@ def decide(data, alert_id):
 @blp.response(200, content_type="application/pdf", description="the referral packet (PDF)")
 @blp.doc(
     security=[{"bearerAuth": []}, {"referralLink": []}],
-    responses={"200": {"content": {"application/pdf": {"schema": PDF_BODY}}}},
+    responses={
+        "200": {
+            "description": "the referral packet (PDF)",
+            "content": {"application/pdf": {"schema": PDF_BODY}},
+        }
+    },
 )
 @blp.errors(401, 403, 404)
 def referral_packet(args, alert_id):
     """Return the alert's referral packet: one or two pages for the surgeon (PDF).
 
+    For the physios and clinicians of the patient's care team (bearer token), or, without a
+    token, for the holder of a signed link to this alert (`link`, from a CDS Hooks card; it
+    expires). A forged or expired link is 401, a link to another alert 403.
+    ---
     Two doors, one packet. Staff of the patient's care team send their bearer token, as for
     GET /alerts/{id}, and go through StrideBlueprint.auth (role check, scoping, the audit
     Rule). An EHR user who follows a CDS Hooks card's link has no Stride account and no token:

@@ -8,7 +8,7 @@ says, in figures a surgeon can find.
 """
 
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -23,7 +23,7 @@ from server.services.referral_links import make_link_token
 from server.services.sweep import run_sweep
 from tests.conftest import PASSWORD, Caller
 
-TODAY = date.today()
+TODAY = datetime.now(UTC).date()  # the patient lives in UTC: the sweep's day is theirs
 START = TODAY - timedelta(days=90)  # past the 12-week trial
 NAME = "Margaret Okafor"
 NOTE = "Refer to Mr Hale for a surgical opinion: three months of full adherence, no change."
@@ -142,7 +142,7 @@ def world(app):
             "email": "margaret@example.org",
             "display_name": NAME,
             "care_team": [clinician.id],
-            "timezone": "Europe/London",
+            "timezone": "UTC",
             "date_of_birth": date(1968, 4, 12),
         }
         patient, _ = create_patient(db.session, physio, person, password=PASSWORD)
