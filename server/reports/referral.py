@@ -256,7 +256,7 @@ def _charts(p: ReferralPacket) -> Table:
         goal = p.pain_baseline - p.mcid_points
         target = (goal, f"important improvement: {goal:g} or less")
     pain = Chart(
-        title="Pain: weekly median (0-10)",
+        title="Pain: weekly median of every log (0-10)",
         y_label="",
         y_max=10,
         points=[(w.week, w.median) for w in p.weekly_pain],
