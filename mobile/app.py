@@ -119,6 +119,10 @@ class StrideApp(App):
         self.root.set_role("")
         self.open_screen("signin", server_url=self.server_url, reason=reason)
 
+    def data_folder(self) -> str:
+        """Return the folder of this app's files on the device (the store, saved packets)."""
+        return self._data_dir or self.user_data_dir
+
     def client(self) -> ApiClient:
         """Return an API client of the signed-in account (staff screens are online-only)."""
         session = self.store.get_session() or {}

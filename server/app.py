@@ -68,6 +68,10 @@ def build_app(test_config: dict | None = None) -> Flask:
 
     api = Api(app, spec_kwargs={"info": {"description": "Stride REST API v1"}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    # A referral packet's signed link (server/services/referral_links.py), for EHR readers.
+    api.spec.components.security_scheme(
+        "referralLink", {"type": "apiKey", "in": "query", "name": "link"}
+    )
     register_api(api)
     register_error_handlers(app)
     app.register_blueprint(docs.blp)

@@ -110,15 +110,20 @@ class ApiClient:
     def delete(self, path: str) -> Any:
         """DELETE a resource."""
         return self._call("DELETE", path)
+    def download(self, path: str, accept: str = "application/pdf") -> bytes:
+        """GET a document (a referral packet's PDF) and return its bytes as they came."""
+        return self._call("GET", path, accept=accept)
 
     def sync(self, cursor: int, events: list[dict]) -> dict:
         """Push a batch of outbox events and pull the changes after `cursor`."""
         return self._call("POST", "/sync", {"cursor": cursor, "events": events})
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> Any:
+    def _call(
+        self, method: str, path: str, body: dict | None = None, accept: str = "application/json"
+    ) -> Any:
         data = None if body is None else json.dumps(body).encode("utf-8")
         request = urllib.request.Request(self.base_url + API_PREFIX + path, data, method=method)
-        request.add_header("Accept", "application/json")
+        request.add_header("Accept", accept)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         if self.token:
@@ -138,6 +143,8 @@ class ApiClient:
             # A dropped connection (RemoteDisconnected, reset, partial read) lands here.
             raise ApiError(None, f"The connection failed ({type(error).__name__}).") from None
         self._reached()
+        if accept != "application/json":
+            return raw  # a document; errors above still came as the API's JSON error shape
         if status == 204 or not raw:
             return None
         try:

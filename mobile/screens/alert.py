@@ -7,7 +7,7 @@ from kivy.properties import BooleanProperty, DictProperty, StringProperty
 from kivy.utils import escape_markup
 
 from mobile.core.formatting import date_text
-from mobile.screens import evidence, labels, moments
+from mobile.screens import documents, evidence, labels, moments
 from mobile.screens.base import BaseScreen, load_kv
 from mobile.screens.course import Course, load_course
 from mobile.screens.patient import patient_today
@@ -64,6 +64,12 @@ def chain_line(link: dict, now: datetime) -> str:
     return text + "."
 
 
+def _file_part(name: str) -> str:
+    """Return a name as a safe part of a file name ("Daniel Okafor" -> "daniel-okafor")."""
+    kept = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in kept.split("-") if part)[:40] or "patient"
+
+
 class CheckItem(Card):
     """One readiness item: met or not, its evidence, or the next step."""
 
@@ -94,6 +100,9 @@ class AlertScreen(BaseScreen):
     checklist_title = StringProperty("")
     notice = StringProperty("")
     cancer_text = StringProperty("")
+    referral_text = StringProperty("")  # where the referral packet was saved, or why it was not
+    referral_path = StringProperty("")
+    can_open = BooleanProperty(False)
     can_act = BooleanProperty(False)
     has_pain = BooleanProperty(False)
     has_weeks = BooleanProperty(False)
@@ -108,7 +117,7 @@ class AlertScreen(BaseScreen):
             self.headline = self.severity = self.status = self.rationale = ""
             self.patient_line = self.status_text = self.facts_text = self.events_text = ""
             self.chain_text = ""
-            self.record_text = ""
+            self.record_text = self.referral_text = self.referral_path = ""
             self._show_course(Course(), {})
             self.ids.page.scroll_y = 1
         self.notice = notice
@@ -199,6 +208,40 @@ class AlertScreen(BaseScreen):
 
     def _acted(self, _alert) -> None:
         self.refresh()
+
+    def referral_packet(self) -> None:
+        """Download the alert's referral packet (PDF) and save it on this device."""
+        alert_id = self.alert["id"]
+        self.referral_text = "Preparing the referral packet…"
+        path = f"/alerts/{alert_id}/referral.pdf"
+        self.fetch(lambda client: client.download(path), self._packet_ready, self._packet_failed)
+
+    def _packet_ready(self, data: bytes) -> None:
+        self.busy = False
+        name = f"referral-{_file_part(self.patient.get('display_name', ''))}-alert-"
+        name += f"{self.alert['id']}.pdf"
+        try:
+            self.referral_path = documents.save(self.app.data_folder(), name, data)
+        except OSError as error:
+            self.referral_text = f"The packet could not be saved ({error.strerror or error})."
+            return
+        self.can_open = documents.can_open()
+        self.referral_text = f"Saved: {self.referral_path}"
+
+    def _packet_failed(self, error) -> None:
+        if getattr(error, "offline", False):
+            self.busy = False
+            self.referral_text = (
+                "You are offline: the referral packet is made by the server. Connect and try again."
+            )
+            return
+        self.referral_text = ""
+        self.failed(error)
+
+    def open_referral(self) -> None:
+        """Open (desktop) or share (Android) the saved referral packet."""
+        if not documents.open_document(self.referral_path):
+            self.referral_text = f"No viewer on this device. The packet is in {self.referral_path}"
 
     def record_cancer_history(self, value: bool) -> None:
         """Record once whether the patient has had cancer (it raises red-flag levels)."""

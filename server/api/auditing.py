@@ -94,6 +94,8 @@ RULES: dict[str, Rule] = {
     "alerts.show": Rule("alert.read"),
     "alerts.acknowledge": Rule("alert.acknowledge", CHANGE),
     "alerts.decide": Rule("alert.decide", CHANGE),
+    # Staff with a token; a signed link's reads are recorded by LinkAudit, with this action.
+    "alerts.referral_packet": Rule("alert.referral_packet"),
     "users.create": Rule("user.create", CHANGE, "user"),
     "users.revoke_tokens": Rule("user.revoke_tokens", CHANGE),
     "users.index": Rule("user.list", patients="accounts"),
@@ -241,6 +243,52 @@ def _filters_of(args) -> audit.Subject:
     return audit.Subject(
         "user" if actor is not None else None, actor, (patient,) if patient is not None else ()
     )
+
+
+class LinkAudit:
+    """The audit event of a referral packet opened through a signed link (no Stride account).
+
+    The reader is an EHR user who followed a CDS Hooks card: the event has no actor id, the
+    role "ehr", and names who the link was issued for in `reason`. A success is written like a
+    staff read (a failure to write it fails the GET); a link for another alert (403) like a
+    refusal. A forged or expired link (401) is not recorded, as a bad bearer token is not.
+    """
+
+    ROLE = "ehr"
+
+    def __init__(self, alert_id: int):
+        self.view_args = {"alert_id": alert_id}
+        self.action = RULES["alerts.referral_packet"].action
+
+    def read(self, issued_to: str) -> None:
+        """Record the packet's disclosure; raise if that cannot be stored."""
+        try:
+            begin_writing(db.session)
+            self._record("ok", f"signed link issued to {issued_to or 'an unnamed client'}")
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            raise
+
+    def denied(self, error: ServiceError) -> None:
+        """Record a refused link (403); log a failure to record it."""
+        db.session.rollback()
+        if error.status != 403:
+            return
+        begin_writing(db.session)
+        try:
+            self._record("forbidden", error.message)
+            db.session.commit()
+        except SQLAlchemyError:
+            db.session.rollback()
+            log.error("audit: could not record a refused referral link")
+
+    def _record(self, outcome: str, reason: str) -> None:
+        subject = audit.subject_of(db.session, self.view_args)
+        event = audit.record(
+            db.session, None, self.action, subject, request.remote_addr, outcome, reason
+        )
+        event.actor_role = self.ROLE
 
 
 class PushAudit:

@@ -139,6 +139,16 @@ class AlertArgs(QuerySchema):
     limit = WholeNumber(load_default=200, validate=validate.Range(1, 1000))
 
 
+class ReferralArgs(QuerySchema):
+    link = fields.String(
+        validate=validate.Length(1, 1000),
+        metadata={
+            "description": "a signed link token (a CDS Hooks card's link): opens this one "
+            "packet without a bearer token, until it expires"
+        },
+    )
+
+
 class AcknowledgeSchema(StrictSchema):
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
 

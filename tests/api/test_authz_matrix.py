@@ -118,6 +118,8 @@ EXPECTED = {
     ("GET", "/calendar/<string:token>.ics"): {role: 404 for role in ROLES},
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
+    # The packet is read like the alert it is about (a signed link: tests/api/test_referral_packet)
+    ("GET", "/alerts/<int:alert_id>/referral.pdf"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,
     ("POST", "/alerts/<int:alert_id>/decision"): ALERT_ACT,
     # CDS Hooks: discovery is public; a hook call counts only an EHR's signed JWT, so every

@@ -34,6 +34,11 @@ SPEC_PATHS = {
     "/api/v1/patients/{patient_id}/schedule.ics": {"get"},
     "/api/v1/me/calendar-feed": {"post", "delete"},
     "/api/v1/calendar/{token}.ics": {"get"},
+    "/api/v1/alerts/{alert_id}/referral.pdf": {"get"},
+}
+# Operations that take another credential besides a bearer token (documented as an alternative).
+ALTERNATIVE_AUTH = {
+    ("/api/v1/alerts/{alert_id}/referral.pdf", "get"): [{"bearerAuth": []}, {"referralLink": []}],
 }
 
 
@@ -60,9 +65,19 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
                 continue
             # A CDS Hooks call carries the EHR's signed JWT instead of a Stride token.
             ehr = path.startswith("/api/v1/cds-services/")
-            scheme = "ehrJwt" if ehr else "bearerAuth"
-            assert operation.get("security") == [{scheme: []}], (path, method)
+            default = [{"ehrJwt": []}] if ehr else [{"bearerAuth": []}]
+            expected = ALTERNATIVE_AUTH.get((path, method), default)
+            assert operation.get("security") == expected, (path, method)
             assert "401" in operation["responses"], (path, method)
+
+
+def test_the_referral_packet_is_documented_as_a_pdf_with_its_link_scheme(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    operation = spec["paths"]["/api/v1/alerts/{alert_id}/referral.pdf"]["get"]
+    assert "application/pdf" in operation["responses"]["200"]["content"]
+    assert {"401", "403", "404"} <= set(operation["responses"])
+    scheme = spec["components"]["securitySchemes"]["referralLink"]
+    assert scheme == {"type": "apiKey", "in": "query", "name": "link"}
 
 
 def test_unknown_route_and_method_use_the_error_shape(client):

@@ -1,0 +1,1 @@
+"""Documents drawn from the services' plain data (the referral packet as a PDF)."""
