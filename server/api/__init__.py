@@ -8,6 +8,7 @@ from server.api import (
     audit,
     auth,
     careteams,
+    fhir,
     health,
     logs,
     mfa,
@@ -50,7 +51,7 @@ def register_api(api: Api) -> None:
     converters = api._app.url_map.converters  # set before any rule is added
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
     blueprints = (health, auth, mfa, passwords, users, protocols, patients, careteams, plans)
-    for module in (*blueprints, logs, sync, alerts, audit):
+    for module in (*blueprints, logs, sync, alerts, audit, fhir):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     # A clinical event's `details` is a free object whose shape depends on its kind: named here
     # so that the OpenAPI document describes each one.

@@ -106,6 +106,8 @@ EXPECTED = {
         403, clinician_a=OK, clinician_none=404
     ),
     ("POST", "/sync"): SIGNED_IN,  # scoped content: see LISTS
+    # The FHIR export of A's record: A's care team only, like the alerts about A.
+    ("GET", "/patients/<int:patient_id>/fhir"): STAFF_WRITE,
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
     ("POST", "/alerts/<int:alert_id>/acknowledge"): ALERT_ACT,

@@ -28,6 +28,7 @@ SPEC_PATHS = {
     "/api/v1/sync": {"post"},
     "/api/v1/alerts": {"get"},
     "/api/v1/alerts/{alert_id}": {"get"},
+    "/api/v1/patients/{patient_id}/fhir": {"get"},
 }
 
 
