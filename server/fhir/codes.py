@@ -5,6 +5,8 @@ one gets a code in a Stride code system (`identity.code_system`), listed in docs
 Nothing here is a LOINC or SNOMED CT code made up to look like one.
 """
 
+from functools import lru_cache
+
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
 
@@ -74,13 +76,17 @@ REFERRAL_DECISIONS = frozenset({"sent_to_emergency_department"})
 ISSUE_SEVERITY = {"urgent": "high", "review": "moderate", "info": "low"}
 
 
+# Concepts repeat on every resource (a pain score's code, a category): each is built once and
+# shared, never changed after it is made.
+@lru_cache(maxsize=4096)
 def coding(system: str, code: str, display: str | None = None) -> Coding:
-    """Return one Coding."""
+    """Return one Coding (shared: do not change it)."""
     return Coding(system=system, code=code, display=display)
 
 
+@lru_cache(maxsize=4096)
 def concept(system: str, code: str, display: str | None = None, text: str | None = None):
-    """Return a CodeableConcept of one coding (and the words shown, when given)."""
+    """Return a CodeableConcept of one coding and the words shown (shared: do not change it)."""
     return CodeableConcept(coding=[coding(system, code, display)], text=text or display)
 
 
@@ -89,10 +95,15 @@ def stride(name: str) -> CodeableConcept:
     return concept(OBSERVATION, name, OBSERVATION_CODES[name])
 
 
+@lru_cache(maxsize=16)
+def _category(code: str) -> CodeableConcept:
+    words = {"survey": "Survey", "exam": "Exam", "imaging": "Imaging", "procedure": "Procedure"}
+    return concept(OBSERVATION_CATEGORY, code, words[code])
+
+
 def category(code: str) -> list[CodeableConcept]:
     """Return an Observation.category of the HL7 observation-category system."""
-    words = {"survey": "Survey", "exam": "Exam", "imaging": "Imaging", "procedure": "Procedure"}
-    return [concept(OBSERVATION_CATEGORY, code, words[code])]
+    return [_category(code)]
 
 
 def is_referral(decision: str | None) -> bool:
