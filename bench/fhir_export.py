@@ -4,10 +4,11 @@ Prints patients/s and resources/s of `export fhir`, the peak memory (RSS) of the
 process as the export goes on (flat: one batch of patients in memory at a time), and the ratio
 to a raw dump of the same rows as JSON lines, measured in the same run.
 
-    .venv/bin/python bench/fhir_export.py [--patients 1000] [--weeks 16] [--batch 100] [--keep DIR]
+    .venv/bin/python bench/fhir_export.py [--patients 250] [--weeks 16] [--batch 100] [--keep DIR]
 
 The database is built by bench/sweep.py's builder, in a child process, so the figures are the
-export's alone. 10,000 patients: `--patients 10000` (several minutes on a 2-core machine).
+export's alone. The default (250 patients) takes a couple of minutes; the full bench database is
+`--patients 10000` (forty times as many patients: about forty times as long at the same rate).
 """
 
 import argparse
@@ -72,7 +73,7 @@ def export(path: str, folder: str, batch: int, patients: int):
 def main() -> None:
     """Build the bench database (once), export it, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=1_000)
+    parser.add_argument("--patients", type=int, default=250)
     parser.add_argument("--weeks", type=int, default=16)
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--keep", help="directory for the database (default: a temp dir)")
