@@ -17,6 +17,7 @@ from server.fhir.common import full_url
 from server.fhir.identity import CANONICAL_BASE
 from server.fhir.observations import (
     clinical_event_resources,
+    exercise_pain_observations,
     outcome_observation,
     pain_observation,
 )
@@ -36,6 +37,8 @@ def record_resources(record: PatientRecord) -> Iterator:
         yield from plan_resources(record, plan, protocol)
     for log in record.pain_logs:
         yield pain_observation(record, log)
+    for exercise_log in record.exercise_pain:
+        yield from exercise_pain_observations(record, exercise_log)
     for measure in record.outcomes:
         found = outcome_observation(record, measure)
         if found is not None:

@@ -40,6 +40,7 @@ STAFF_ROLE = code_system("staff-role")
 # Codes of the Stride "observation" system: what a Stride observation or component measures.
 OBSERVATION_CODES = {
     "pain-context": "Situation in which the pain score was taken",
+    "exercise": "The exercise a pain score was taken around",
     "tingling": "Tingling reported with the pain score",
     "numbness": "Numbness reported with the pain score",
     "felt-pop": "A pop felt (post-operative warning sign)",
@@ -61,6 +62,8 @@ PAIN_CONTEXTS = {
     "night": "At night",
     "after_exercise": "After exercise",
     "other": "Other situation",
+    # Export only: the score an exercise log gives before the exercise.
+    "before_exercise": "Before exercise",
 }
 CLINICAL_EVENT_CODES = {
     "imaging": "Imaging of the hip, pelvis or spine",

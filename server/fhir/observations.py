@@ -23,9 +23,10 @@ from domain.outcomes import LEFS_MAX, PGIC_WORDS
 from domain.pathway import MEASUREMENTS
 from domain.readiness import injection_relief
 from server.fhir import codes
+from server.fhir.careplan import careplan_id
 from server.fhir.common import instant, local_moment, patient_ref, ref, staff_ref
 from server.fhir.records import PatientRecord
-from server.models import ClinicalEvent, OutcomeMeasure, PainLog
+from server.models import ClinicalEvent, ExerciseLog, OutcomeMeasure, PainLog
 
 _MEASUREMENT_UNITS = {
     "ischiofemoral_space_mm": "mm",
@@ -66,6 +67,49 @@ def pain_observation(record: PatientRecord, log: PainLog) -> Observation:
         component=components,
         note=[Annotation(text=log.note)] if log.note else None,
     )
+
+
+def exercise_pain_observations(record: PatientRecord, log: ExerciseLog) -> list[Observation]:
+    """Return the pain scores an exercise log gives before and after the exercise."""
+    found = []
+    protocol = next((p for plan, p in record.plans if plan.id == log.plan_id), None)
+    name = (
+        protocol.exercise(log.exercise_id).name
+        if protocol and protocol.has_exercise(log.exercise_id)
+        else None
+    )
+    moment = local_moment(log.recorded_at, record.patient.timezone, log.local_date)
+    for when, score in (("before", log.pain_before), ("after", log.pain_after)):
+        if score is None:
+            continue
+        context = f"{when}_exercise"
+        found.append(
+            Observation(
+                id=f"stride-exercise-{log.id}-pain-{when}",
+                basedOn=[ref("CarePlan", careplan_id(log.plan_id))] if protocol else None,
+                status="final",
+                category=codes.category("survey"),
+                code=pain_severity(),
+                subject=patient_ref(record.patient.id),
+                effectiveDateTime=moment,
+                issued=instant(log.received_at),
+                performer=[patient_ref(record.patient.id)],
+                valueInteger=score,
+                component=[
+                    ObservationComponent(
+                        code=codes.stride("pain-context"),
+                        valueCodeableConcept=codes.concept(
+                            codes.PAIN_CONTEXT, context, codes.PAIN_CONTEXTS[context]
+                        ),
+                    ),
+                    ObservationComponent(
+                        code=codes.stride("exercise"),
+                        valueCodeableConcept=codes.concept(codes.EXERCISE, log.exercise_id, name),
+                    ),
+                ],
+            )
+        )
+    return found
 
 
 def outcome_observation(record: PatientRecord, measure: OutcomeMeasure) -> Observation | None:

@@ -18,6 +18,7 @@ from server.models import (
     Alert,
     CareTeamMember,
     ClinicalEvent,
+    ExerciseLog,
     OutcomeMeasure,
     PainLog,
     Patient,
@@ -39,6 +40,8 @@ class PatientRecord:
     staff: dict[int, User] = field(default_factory=dict)  # every staff member named
     plans: list[tuple[Plan, Protocol]] = field(default_factory=list)
     pain_logs: list[PainLog] = field(default_factory=list)
+    # Exercise logs with a pain score before or after the exercise (the others are not read).
+    exercise_pain: list[ExerciseLog] = field(default_factory=list)
     outcomes: list[OutcomeMeasure] = field(default_factory=list)
     clinical_events: list[ClinicalEvent] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
@@ -93,6 +96,8 @@ def load_records(
     ):
         for row in _current(session, model, ids):
             getattr(records[row.patient_id], name).append(row)
+    for row in _exercise_pain(session, ids):
+        records[row.patient_id].exercise_pain.append(row)
     alerts = session.scalars(
         select(Alert)
         .where(Alert.patient_id.in_(ids))
@@ -109,6 +114,22 @@ def _current(session: Session, model, ids: list[int]) -> list:
     """Return the rows of these patients that no later row corrects, oldest first."""
     rows = list(session.scalars(select(model).where(model.patient_id.in_(ids)).order_by(model.id)))
     corrected = {row.supersedes for row in rows if row.supersedes is not None}
+    return [row for row in rows if row.client_uuid not in corrected]
+
+
+def _exercise_pain(session: Session, ids: list[int]) -> list[ExerciseLog]:
+    """Return the current exercise logs of these patients that carry a pain score."""
+    scored = ExerciseLog.pain_before.is_not(None) | ExerciseLog.pain_after.is_not(None)
+    rows = session.scalars(
+        select(ExerciseLog).where(ExerciseLog.patient_id.in_(ids), scored).order_by(ExerciseLog.id)
+    )
+    corrected = set(
+        session.scalars(
+            select(ExerciseLog.supersedes).where(
+                ExerciseLog.patient_id.in_(ids), ExerciseLog.supersedes.is_not(None)
+            )
+        )
+    )
     return [row for row in rows if row.client_uuid not in corrected]
 
 

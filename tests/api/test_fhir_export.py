@@ -26,6 +26,8 @@ START = TODAY - timedelta(days=90)  # past the 12-week trial
 TZ = "America/New_York"
 REASON = "Sliders flared the sciatic symptoms; halve the reps."
 NOTE = "Failed 12 weeks of loading; MRI shows a hypertrophied piriformis. Surgical opinion."
+# The exercise logs of this day give pain before (5) and after (3) each first session.
+LAST_SESSION_DAY = TODAY - timedelta(days=1)
 # An evening pain score: 22:30 in New York is already the next day in UTC.
 EVENING = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).replace(
     hour=22, minute=30, tzinfo=ZoneInfo(TZ)
@@ -56,6 +58,8 @@ def _course(patient, plan):
                 "sets_due": s["dose"]["sets"],
                 "status": "done",
             }
+            if day["date"] == LAST_SESSION_DAY.isoformat() and s["slot"] == 1:
+                data.update(pain_before=5, pain_after=3)
             events.append({"id": data["id"], "type": "exercise_log", "data": data})
     for n in range((TODAY - START).days + 1):
         day = START + timedelta(days=n)
@@ -255,6 +259,18 @@ def test_pain_scores_are_loinc_72514_3_on_the_patients_local_dates(world, bundle
     contexts = {c.valueCodeableConcept.coding[0].code for o in pain for c in o.component[:1]}
     assert contexts == {"sitting"}
     assert any(c.code.coding[0].code == "tingling" for c in evening.component)
+
+
+def test_pain_around_an_exercise_is_a_pain_score_with_the_exercise_and_the_plan(bundle):
+    around = [o for o in _resources(bundle, "Observation") if o.id.startswith("stride-exercise-")]
+    assert around and all(o.code.coding[0].code == "72514-3" for o in around)
+    by_context = {}
+    for o in around:
+        context, exercise = (c.valueCodeableConcept.coding[0].code for c in o.component)
+        by_context.setdefault(context, set()).add(o.valueInteger)
+        assert exercise and o.basedOn[0].reference.startswith("CarePlan/")
+        assert str(o.effectiveDateTime)[:10] == LAST_SESSION_DAY.isoformat()
+    assert by_context == {"before_exercise": {5}, "after_exercise": {3}}
 
 
 def test_the_careplan_names_the_protocol_the_revision_and_the_adjustment_reason(world, bundle):
