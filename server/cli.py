@@ -1,4 +1,4 @@
-"""Command line: `flask --app server users|protocols|demo ...` and `db backup`."""
+"""Command line: `flask --app server users|protocols|demo|export ...` and `db backup`."""
 
 import os
 import sys
@@ -179,7 +179,47 @@ def backup_command(path, force):
     click.echo(f"restore into an empty database: {restore}")
 
 
+export_cli = AppGroup("export", help="Export records in interchange formats.")
+
+
+@export_cli.command("fhir")
+@click.argument("folder", type=click.Path())
+@click.option("--force", is_flag=True, help="Write into a folder that is not empty.")
+@click.option("--batch", default=100, show_default=True, help="Patients read at a time.")
+def export_fhir_command(folder, force, batch):
+    """Write every patient's record as FHIR NDJSON files (Bulk Data layout) into FOLDER.
+
+    One file per resource type and a manifest.json listing them; with --force, the old
+    export's files in FOLDER are replaced and other files are left alone.
+    """
+    from server.fhir.export import MANIFEST, count_patients, write_bulk
+
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise click.ClickException(f"{folder} is a file, not a folder: give a folder to export to")
+    if os.path.isdir(folder) and os.listdir(folder):
+        if not force:
+            raise click.ClickException(
+                f"{folder} is not empty; pass --force to replace an earlier export in it"
+            )
+        for name in os.listdir(folder):
+            if name.endswith(".ndjson") or name == MANIFEST:
+                os.remove(os.path.join(folder, name))
+    if batch < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch")
+    os.makedirs(folder, exist_ok=True)
+    total = count_patients(db.session)
+    with click.progressbar(length=total, label="Exporting patients", file=sys.stderr) as bar:
+        manifest = write_bulk(db.session, folder, batch=batch, progress=bar.update)
+    audit.record(db.session, None, "fhir.bulk_export", audit.Subject(), "cli")
+    db.session.commit()
+    resources = sum(item["count"] for item in manifest["output"])
+    click.echo(f"exported {total} patients as {resources} resources to {folder}")
+    for item in manifest["output"]:
+        click.echo(f"  {item['url']}: {item['count']}")
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups to the app."""
-    for group in (users_cli, protocols_cli, demo_cli, scheduler_cli, sweep_cli):
+    groups = (users_cli, protocols_cli, demo_cli, scheduler_cli, sweep_cli, export_cli)
+    for group in groups:
         app.cli.add_command(group)

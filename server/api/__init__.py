@@ -10,6 +10,7 @@ from server.api import (
     calendar,
     careteams,
     cds,
+    fhir,
     health,
     logs,
     mfa,
@@ -62,7 +63,7 @@ def register_api(api: Api) -> None:
     converters = api._app.url_map.converters  # set before any rule is added
     converters.update(int=IdConverter, string=TextConverter, default=TextConverter)
     blueprints = (health, auth, mfa, passwords, users, protocols, patients, careteams, plans)
-    for module in (*blueprints, logs, sync, alerts, audit, cds, calendar):
+    for module in (*blueprints, logs, sync, alerts, audit, cds, calendar, fhir):
         api.register_blueprint(module.blp, url_prefix=PREFIX)
     # CDS Hooks calls carry the EHR's own signed JWT, not a Stride token (server/api/cds.py).
     api.spec.components.security_scheme("ehrJwt", EHR_JWT)

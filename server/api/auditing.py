@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "mfa.confirm": Rule("mfa.enrolment_confirm", CHANGE),
     "mfa.renew_recovery_codes": Rule("mfa.recovery_codes_renew", CHANGE),
     "mfa.reset": Rule("user.mfa_reset", CHANGE),
+    "fhir.patient_bundle": Rule("patient.fhir_export"),
 }
 
 # The REST call that stores each kind of event a /sync push carries: a push is audited like it.

@@ -116,6 +116,8 @@ EXPECTED = {
     # The URL's secret is the only credential (a bearer token changes nothing): with a wrong
     # one, everyone, signed in or not, gets the 404 of a feed that does not exist.
     ("GET", "/calendar/<string:token>.ics"): {role: 404 for role in ROLES},
+    # The FHIR export of A's record: A's care team only, like the alerts about A.
+    ("GET", "/patients/<int:patient_id>/fhir"): STAFF_WRITE,
     ("GET", "/alerts"): STAFF_LIST,  # scoped content: see LISTS
     ("GET", "/alerts/<int:alert_id>"): STAFF_WRITE,
     # The packet is read like the alert it is about (a signed link: tests/api/test_referral_packet)

@@ -224,6 +224,20 @@ def test_the_patients_alerts_come_as_cards_with_a_signed_referral_link(app, worl
     assert "**Next steps**" in by_rule["R-FAIL"]["detail"]
 
 
+def test_the_cards_link_opens_the_referral_packet_in_a_browser_without_a_stride_token(world):
+    response = world["ehr"].hook(patient_resource_id(world["ids"]["a"]))
+    links = {
+        c["source"]["topic"]["code"]: c["links"][0]["url"] for c in response.get_json()["cards"]
+    }
+    url = urlsplit(links["R-FAIL"])
+    opened = world["client"].get(f"{url.path}?{url.query}")  # no Authorization header
+    assert opened.status_code == 200, opened.get_json()
+    assert opened.mimetype == "application/pdf" and opened.data.startswith(b"%PDF")
+    other = urlsplit(links["R-RED"])
+    crossed = world["client"].get(f"{url.path}?{other.query}")
+    assert crossed.status_code == 403, "one alert's link opens no other alert's packet"
+
+
 def test_a_patient_known_by_the_ehrs_own_id_is_found_by_the_prefetched_identifier(world):
     a = world["ids"]["a"]
     patient = {

@@ -35,6 +35,7 @@ SPEC_PATHS = {
     "/api/v1/me/calendar-feed": {"post", "delete"},
     "/api/v1/calendar/{token}.ics": {"get"},
     "/api/v1/alerts/{alert_id}/referral.pdf": {"get"},
+    "/api/v1/patients/{patient_id}/fhir": {"get"},
 }
 # Operations that take another credential besides a bearer token (documented as an alternative).
 ALTERNATIVE_AUTH = {
