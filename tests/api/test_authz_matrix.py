@@ -320,7 +320,7 @@ def _path(rule: str, world) -> str:
         "user_id": world["spare"] if spared else world["a_user_id"],
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 4,
+        "version": 5,
     }
     path = rule
     for name, value in values.items():
