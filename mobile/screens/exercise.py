@@ -219,8 +219,9 @@ class ExerciseScreen(BaseScreen):
         step = timer.step
         if figure is None or step is None or not timer.started:
             return figure.start if figure else None
-        if step.kind == "reps":
-            return pose_during(figure, "reps", self.now() - self._reps_from, 0)
+        if step.kind == "reps":  # an untimed set on show (or ended early: its start)
+            since = self._reps_from if self._reps_from is not None else self.now()
+            return pose_during(figure, "reps", self.now() - since, 0)
         elapsed = step.seconds - timer.remaining_at(self.now())
         return pose_during(figure, step.kind, elapsed, step.seconds, timer.rest_follows)
 
