@@ -174,3 +174,10 @@ def test_the_phases_follow_the_dose_not_the_other_way_round():
 def test_a_figure_survives_its_document_form():
     figure = Figure.from_dict({**BRIDGE, "anchor": "toe_right"})
     assert Figure.from_dict(figure.to_dict()) == figure
+
+
+def test_a_dose_adjusted_to_hold_holds_where_the_movement_ended():
+    # A physio may give a hold to an exercise whose figure has none: it stays at the top.
+    figure = Figure.from_dict({**BRIDGE, "phases": {"move_in": ["up"], "move_back": ["start"]}})
+    assert pose_during(figure, "hold", 10, 20).angles == figure.pose("up").angles
+    assert pose_during(figure, "rest", 10, 20).angles == figure.start.angles
