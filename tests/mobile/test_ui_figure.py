@@ -10,7 +10,14 @@ import os
 
 import pytest
 
-from tests.mobile.conftest_ui import on_screen, pump, stride_app, tap, x_display
+from tests.mobile.conftest_ui import (
+    on_screen,
+    pump,
+    scroll_into_view,
+    stride_app,
+    tap,
+    x_display,
+)
 from tests.mobile.test_screens import PASSWORD, card_of, make_patient, screen, sign_in, synced
 from tests.mobile.test_ui_exercise import FakeClock, HeardPlayer
 
@@ -51,6 +58,7 @@ def test_the_figure_holds_with_the_hold_rests_with_the_rest_and_stops_when_pause
     pump(lambda: today.view is not None and synced(stride_app), what="Today after sync")
     card = card_of(today, "supine-piriformis-stretch")
     assert card.figure is not None and drawn(card.ids.still)  # the still on the Today card
+    scroll_into_view(card)
     shoot("0-today")
     tap(next(b for b in on_screen(card, "Start", "RoundButton")))
     exercise = screen(stride_app)
