@@ -5,7 +5,8 @@ from dataclasses import fields as dataclass_fields
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from domain.figures import CYCLE_S, MOVE_S, figure_problems
+from domain.figure_checks import figure_problems
+from domain.figures import CYCLE_S, MOVE_S
 from domain.history import MEANINGFUL_CONTEXTS
 from domain.pathway import DECISION_ID_MAX, done_when_problems, pathway_problems
 from domain.protocol import STOP_LEVELS

@@ -4,6 +4,7 @@ import math
 
 import pytest
 
+from domain.figure_checks import figure_problems
 from domain.figures import (
     JOINTS,
     LENGTHS,
@@ -11,7 +12,6 @@ from domain.figures import (
     Figure,
     Pose,
     figure_points,
-    figure_problems,
     placed_points,
     pose_during,
     segments,

@@ -5,7 +5,8 @@ import copy
 import pytest
 import yaml
 
-from domain.figures import LENGTHS, LIMB_WIDTH, Figure, figure_points, figure_problems
+from domain.figure_checks import figure_problems
+from domain.figures import LENGTHS, LIMB_WIDTH, Figure, figure_points
 from server.protocols.loader import parse_protocol_text
 from tests.unit.shipped_protocols import PROTOCOLS_DIR, exercises, protocols  # noqa: F401
 from tests.unit.test_figures import BRIDGE
