@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 VIEWS = ("side", "front")
-PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel")
+PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel", "crutch")
 PHASES = ("move_in", "hold", "move_back", "rest")
 SIDES = ("left", "right")
 JOINTS = (

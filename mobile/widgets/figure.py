@@ -74,9 +74,11 @@ class FigureView(Widget):
         floor = self.y + dp(4)
         self._bands = []
         for prop in figure.props:
-            if prop.name == "band":
-                Color(*BAND_COLOR)
-                self._bands.append((prop, Line(points=[], width=dp(1.2))))
+            if prop.name in ("band", "crutch"):  # on the moving figure: drawn in _draw
+                Color(*(BAND_COLOR if prop.name == "band" else PROP_COLOR))
+                self._bands.append(
+                    (prop, Line(points=[], width=dp(1.2 if prop.name == "band" else 2)))
+                )
                 continue
             at = fixed.get(prop.at or "")
             Color(*PROP_COLOR)
@@ -110,7 +112,10 @@ class FigureView(Widget):
             a = self._px(pts[prop.at]) if prop.at else None
             if a is None:
                 continue
-            if prop.to:
+            if prop.name == "crutch":  # from the hand to the floor, a little outwards
+                out = dp(6) if a[0] > self._px(pts["pelvis"])[0] else -dp(6)
+                line.points = [a[0], a[1] + dp(8), a[0] + out, self.y + dp(4)]
+            elif prop.to:
                 line.points = [*a, *self._px(pts[prop.to])]
             else:
                 line.ellipse = (a[0] - dp(5), a[1] - dp(3), dp(10), dp(6))

@@ -73,7 +73,7 @@ def _props(draw, figure: Figure, fixed, pts, px, width: int) -> None:
     on the moving figure."""
     floor_y = px((0, 0))[1]
     for prop in figure.props:
-        at = (pts if prop.name == "band" else fixed).get(prop.at or "", None)
+        at = (pts if prop.name in ("band", "crutch") else fixed).get(prop.at or "", None)
         if prop.name == "floor":
             draw.line([(0, floor_y), (SIZE, floor_y)], fill=PROP, width=3)
         elif prop.name == "chair" and at:
@@ -98,6 +98,10 @@ def _props(draw, figure: Figure, fixed, pts, px, width: int) -> None:
                 draw.line([a, b], fill=BAND, width=3)
             else:
                 draw.ellipse([a[0] - 9, a[1] - 5, a[0] + 9, a[1] + 5], outline=BAND, width=3)
+        elif prop.name == "crutch" and at:
+            x, y = px(at)
+            out = 10 if x > px(pts["pelvis"])[0] else -10
+            draw.line([(x, y - 12), (x + out, floor_y)], fill=PROP, width=4)
         elif prop.name in ("cushion", "towel") and at:
             x, y = px(at)
             w, h = (26, 9) if prop.name == "cushion" else (16, 8)
