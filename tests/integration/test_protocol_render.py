@@ -23,7 +23,7 @@ def test_render_writes_key_poses_an_animation_per_exercise_and_a_contact_sheet(c
         first = moving.convert("RGB").tobytes()
         moving.seek(moving.n_frames // 3)
         assert moving.convert("RGB").tobytes() != first  # the figure moves
-    for pose in ("start", "folded", "breath_in"):
+    for pose in ("start", "breath_in"):
         assert (folder / f"childs-pose-breathing.{pose}.png").is_file()
     with Image.open(folder / "contact-sheet.png") as sheet:
         assert sheet.height > 9 * 100  # a row per exercise
