@@ -117,3 +117,13 @@ def test_the_figure_is_part_of_the_stored_version():
 @pytest.mark.parametrize("path", sorted(PROTOCOLS_DIR.glob("*.yaml")), ids=lambda p: p.name)
 def test_each_shipped_file_stays_well_under_the_size_limit(path):
     assert path.stat().st_size < 128 * 1024
+
+
+def test_ischiofemoral_bridges_stop_at_a_straight_line_never_beyond(protocols):  # noqa: F811
+    # Hip extension narrows the ischiofemoral space: the bridge rises to neutral, not past it.
+    doc = protocols["ischiofemoral-impingement"]
+    bridges = [e for e in exercises(doc) if "bridge" in e["id"]]
+    assert len(bridges) == 2
+    for exercise in bridges:
+        for pose in exercise["figure"]["poses"]:
+            assert pose["hip_left"] >= 0 and pose["hip_right"] >= 0, exercise["id"]
