@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from domain.figures import Figure
 from domain.pathway import SURGICAL_PATHWAY, Pathway
 
 # Allowed range of each numeric dose field (used for physio adjustments and protocol files alike).
@@ -153,6 +154,8 @@ class Exercise:
     regression: str = ""
     progression: str = ""
     references: tuple[str, ...] = ()
+    # The demonstration (domain.figures); None on a protocol version written before figures.
+    figure: Figure | None = field(default=None, compare=False)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Exercise:
@@ -168,6 +171,7 @@ class Exercise:
             regression=d.get("regression", ""),
             progression=d.get("progression", ""),
             references=tuple(d.get("references", ())),
+            figure=Figure.from_dict(d["figure"]) if d.get("figure") else None,
         )
 
     def stop_sign(self, sign_id: str) -> StopSign | None:
@@ -196,6 +200,7 @@ class Exercise:
             "progression": self.progression,
             "references": list(self.references),
             "dose": self.dose.to_dict(),
+            **({"figure": self.figure.to_dict()} if self.figure else {}),
         }
 
 

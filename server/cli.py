@@ -2,6 +2,7 @@
 
 import os
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -85,6 +86,24 @@ def load_command(paths):
         click.echo(str(outcome), err=outcome.status == "refused")
     if any(o.status == "refused" for o in outcomes):
         sys.exit(1)
+
+
+@protocols_cli.command("render")
+@click.argument("out_dir", type=click.Path(file_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path())
+def render_command(out_dir, paths):
+    """Draw every exercise's figure: key-pose PNGs, an animated PNG and a contact sheet."""
+    from server.protocols.render import render_protocol
+
+    docs, problems = validate_files(list(paths) or None)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        sys.exit(1)
+    for doc in docs.values():
+        written = render_protocol(doc, Path(out_dir))
+        folder = written[-1].parent
+        click.echo(f"{doc['id']} v{doc['version']}: {len(written)} image(s) in {folder}")
 
 
 @demo_cli.command("seed")

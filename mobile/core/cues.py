@@ -82,6 +82,16 @@ class HoldTimer:
             return 1.0 if self.finished else 0.0
         return min(max(1 - self.remaining / self.step.seconds, 0.0), 1.0)
 
+    def remaining_at(self, now: float) -> float:
+        """Return the time left in the step on now at `now`, without moving the timer on."""
+        return self.remaining - (now - self._last) if self.running else self.remaining
+
+    @property
+    def rest_follows(self) -> bool:
+        """Tell whether the step after the one on now is a rest."""
+        after = self.index + 1
+        return after < len(self.steps) and self.steps[after].kind == "rest"
+
     def start(self, now: float) -> None:
         """Run the clock from `now`: the first start, or going on after a pause."""
         if self.timed:

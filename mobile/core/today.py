@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import get_args
 
+from domain.figures import Figure
 from domain.history import PainContext, SkipReason, Status
 from domain.nerves import NERVE_ANSWERS
 from domain.protocol import Dose, StopSign
@@ -67,6 +68,7 @@ class TodayItem:
     log_id: str | None = None
     nerve_symptoms: str | None = None  # the latest answer for this session (a follow-up wins)
     log_recorded_at: str | None = None
+    figure: Figure | None = None  # the demonstration, when the protocol version has one
 
     @property
     def is_neural_glide(self) -> bool:
@@ -156,6 +158,7 @@ def today_view(store, local_date: date | str) -> TodayView | None:
             log_id=log.get("id"),
             nerve_symptoms=log.get("nerve_symptoms"),
             log_recorded_at=log.get("recorded_at"),
+            figure=exercise.figure,
         )
         by_slot.setdefault(session.time_of_day, []).append(item)
     groups = tuple(

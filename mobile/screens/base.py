@@ -15,6 +15,7 @@ from mobile.widgets import (  # noqa: F401
     calls,
     charts,
     dialogs,
+    figure,
     fit,
     inputs,
     progress,

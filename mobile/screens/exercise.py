@@ -14,6 +14,7 @@ from kivy.factory import Factory
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.utils import escape_markup
 
+from domain.figures import pose_during
 from mobile.core.cues import CuePlayer, HoldTimer
 from mobile.core.formatting import plural
 from mobile.core.today import dose_text, hold_plan, log_exercise, stop_outcome_for
@@ -62,10 +63,14 @@ class ExerciseScreen(BaseScreen):
     has_stop_signs = BooleanProperty(False)
     stopped_text = StringProperty("")  # "Stopped: <symptom>" once a stop sign was logged
     stopped_advice = StringProperty("")
+    figure = ObjectProperty(None, allownone=True)  # the demonstration (None: text only)
+    figure_pose = ObjectProperty(None, allownone=True)  # where it is now, in step with the timer
 
     def __init__(self, **kwargs):
         self.timer = HoldTimer([])
         self._event = None
+        self._frames = None  # the per-frame animation, while the figure moves
+        self._reps_from = None  # when the untimed set on show began
         super().__init__(**kwargs)
         self.now = time.monotonic  # the timer's clock: a test puts a fake one here
         self.player = CuePlayer(os.path.dirname(self.app.store.path))  # a test wraps it
@@ -76,6 +81,7 @@ class ExerciseScreen(BaseScreen):
         if item is None:
             return
         self.item, self.view = item, view
+        self.figure = getattr(item, "figure", None)
         self.exercise_name, self.dose = item.name, dose_text(item.dose)
         self.stopped_text = self.stopped_advice = ""
         self.easier = _line("If it is too much:", item.regression)
@@ -95,6 +101,9 @@ class ExerciseScreen(BaseScreen):
 
     def on_leave(self, *_args):
         self.pause()
+        if self._frames is not None:  # an untimed set animates without the clock
+            self._frames.cancel()
+            self._frames = None
 
     # -- the timer (HoldTimer keeps the state; this drives its clock and shows it)
 
@@ -183,6 +192,38 @@ class ExerciseScreen(BaseScreen):
             self.big_text, self.ring_text = f"{int(max(timer.remaining, 0) + 0.999)}", "seconds"
         else:
             self.big_text, self.ring_text = str(step.reps), "reps"
+        self._follow_figure()
+
+    # -- the figure: it moves with the clock, holds with the hold, rests with the rest
+
+    def _follow_figure(self) -> None:
+        """Animate every frame while the clock runs (or an untimed set is on), else stand still."""
+        if self.mode == "reps":
+            self._reps_from = self._reps_from if self._reps_from is not None else self.now()
+        else:
+            self._reps_from = None
+        moving = self.figure is not None and self.mode in ("hold", "rest", "reps")
+        if moving and self._frames is None:
+            self._frames = Clock.schedule_interval(self._animate, 0)
+        elif not moving and self._frames is not None:
+            self._frames.cancel()
+            self._frames = None
+        self._animate()
+
+    def _animate(self, *_args) -> None:
+        self.figure_pose = self.pose_now()
+
+    def pose_now(self):
+        """Return the figure's pose at this moment of the timer (None without a figure)."""
+        figure, timer = self.figure, self.timer
+        step = timer.step
+        if figure is None or step is None or not timer.started:
+            return figure.start if figure else None
+        if step.kind == "reps":  # an untimed set on show (or ended early: its start)
+            since = self._reps_from if self._reps_from is not None else self.now()
+            return pose_during(figure, "reps", self.now() - since, 0)
+        elapsed = step.seconds - timer.remaining_at(self.now())
+        return pose_during(figure, step.kind, elapsed, step.seconds, timer.rest_follows)
 
     def _mode(self) -> str:
         timer = self.timer

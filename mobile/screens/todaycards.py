@@ -40,9 +40,15 @@ class ItemCard(BoxLayout):
     status_text = StringProperty("")
     paused = BooleanProperty(False)  # an urgent episode is open: no exercise buttons at all
     undoable = BooleanProperty(False)  # just marked done: Undo instead of the buttons
+    figure = ObjectProperty(None, allownone=True)  # the demonstration (None: text only)
+    still = ObjectProperty(None, allownone=True)  # its pose on the card: the exercise's position
 
     def follow(self, item, paused: bool, undoable: bool) -> None:
         """Show the latest state of the card's session."""
+        figure = getattr(item, "figure", None)
+        if figure != self.figure:
+            self.figure = figure
+            self.still = figure.sequence("move_in")[-1] if figure else None
         self.item, self.exercise, self.dose = item, item.name, dose_text(item.dose)
         self.status, self.status_text = item.status, status_text(item, paused)
         self.paused, self.undoable = paused, undoable

@@ -5,6 +5,8 @@ from dataclasses import fields as dataclass_fields
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from domain.figure_checks import figure_problems
+from domain.figures import CYCLE_S, MOVE_S
 from domain.history import MEANINGFUL_CONTEXTS
 from domain.pathway import DECISION_ID_MAX, done_when_problems, pathway_problems
 from domain.protocol import STOP_LEVELS
@@ -300,6 +302,18 @@ class PathwaySchema(StrictSchema):
         errors.raise_if_any()
 
 
+class FigureSchema(StrictSchema):
+    """An exercise's demonstration figure; the poses and phases are checked by domain.figures."""
+
+    view = fields.String(required=True)
+    props = fields.List(fields.Dict(), load_default=list, validate=validate.Length(max=10))
+    poses = fields.List(fields.Dict(), required=True, validate=validate.Length(min=2, max=8))
+    phases = fields.Dict(keys=fields.String(), required=True)
+    move_s = fields.Float(allow_nan=False, validate=Range(min=MOVE_S[0], max=MOVE_S[1]))
+    cycle_s = fields.Float(allow_nan=False, validate=Range(min=CYCLE_S[0], max=CYCLE_S[1]))
+    anchor = fields.String()
+
+
 class ExerciseSchema(StrictSchema):
     """One exercise with its steps, dose and safety rules."""
 
@@ -315,6 +329,16 @@ class ExerciseSchema(StrictSchema):
     regression = text(TEXT_MAX)
     progression = text(TEXT_MAX)
     references = reference_ids()
+    figure = fields.Nested(FigureSchema)
+
+    @validates_schema
+    def _figure_follows_the_dose(self, data, **kwargs):
+        if "figure" not in data:
+            return
+        errors = _Errors()
+        for path, reason in figure_problems(data["figure"], data["dose"]):
+            errors.add(("figure", *path), reason)
+        errors.raise_if_any()
 
 
 class PhaseSchema(StrictSchema):

@@ -343,7 +343,7 @@ def _path(rule: str, world) -> str:
         "user_id": world["spare"] if spared else world["a_user_id"],
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 4,
+        "version": 5,
         "service_id": "stride-alerts",
         "token": "not-a-calendar-feed-token",
     }

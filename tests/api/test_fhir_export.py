@@ -275,8 +275,9 @@ def test_pain_around_an_exercise_is_a_pain_score_with_the_exercise_and_the_plan(
 
 def test_the_careplan_names_the_protocol_the_revision_and_the_adjustment_reason(world, bundle):
     (careplan,) = _resources(bundle, "CarePlan")
+    version = world["plan"]["protocol_version"]  # the version in force when it was assigned
     assert careplan.instantiatesCanonical == [
-        "https://fhir.stride-rehab.org/PlanDefinition/piriformis-neural-gliding|4"
+        f"https://fhir.stride-rehab.org/PlanDefinition/piriformis-neural-gliding|{version}"
     ]
     assert careplan.extension[0].valueInteger == 2  # the adjustment is in force
     notes = [n.text for n in careplan.note]

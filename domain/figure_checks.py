@@ -1,0 +1,107 @@
+"""Checks of an exercise's figure document: every pose complete and humanly possible, props
+that exist, and phases that follow the dose (protocols/README.md, "Figure").
+
+`figure_problems` returns (path, reason) pairs; the protocol loader reports each with the file
+and the path inside it, e.g. `phases[0].exercises[1].figure.poses[1].knee_right`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from domain.figures import JOINTS, PHASES, POINTS, PROPS, RANGES, SIDES, VIEWS
+
+
+def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple[tuple, str]]:
+    """Return (path, reason) for every problem of a figure document, given the exercise's dose."""
+    problems: list[tuple[tuple, str]] = []
+    view = d.get("view")
+    ranges = RANGES.get(view) if isinstance(view, str) else None
+    if ranges is None:
+        problems.append((("view",), f"must be one of: {', '.join(VIEWS)}"))
+    names = []
+    for i, pose in enumerate(d.get("poses") or ()):
+        problems.extend(((("poses", i) + path), reason) for path, reason in _pose(pose, ranges))
+        names.append(pose.get("name") if isinstance(pose, Mapping) else None)
+    for i, name in enumerate(names):
+        if name is not None and name in names[:i]:
+            problems.append((("poses", i, "name"), f"duplicate pose name '{name}'"))
+    if d.get("anchor") is not None and d.get("anchor") not in POINTS:
+        problems.append((("anchor",), f"unknown point (the points are: {', '.join(POINTS)})"))
+    for i, prop in enumerate(d.get("props") or ()):
+        problems.extend(((("props", i) + path), reason) for path, reason in _prop(prop))
+    problems.extend(_phase_problems(d.get("phases") or {}, names, dose))
+    return problems
+
+
+def _pose(pose: Any, ranges: dict | None) -> list[tuple[tuple, str]]:
+    if not isinstance(pose, Mapping):
+        return [((), "must be a mapping of joint: angle")]
+    found = []
+    name = pose.get("name")
+    if not isinstance(name, str) or not name.strip():
+        found.append((("name",), "every pose needs a name (the phases refer to it)"))
+    for key in pose:
+        if key != "name" and key not in JOINTS:
+            found.append(((key,), f"unknown joint (the joints are: {', '.join(JOINTS)})"))
+    for joint in JOINTS:
+        if joint not in pose:
+            found.append(((joint,), "missing: every pose gives every joint"))
+            continue
+        value = pose[joint]
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            found.append(((joint,), "must be a number of degrees"))
+            continue
+        if ranges is None:
+            continue
+        low, high = ranges[joint.rsplit("_", 1)[0] if joint.endswith(SIDES) else joint]
+        if not low <= value <= high:
+            found.append(((joint,), f"{value:g} degrees is outside the human range {low}..{high}"))
+    return found
+
+
+def _prop(prop: Any) -> list[tuple[tuple, str]]:
+    if not isinstance(prop, Mapping):
+        return [((), "must be a mapping with a name")]
+    found = []
+    if prop.get("name") not in PROPS:
+        found.append((("name",), f"unknown prop (the props are: {', '.join(PROPS)})"))
+    for key in ("at", "to"):
+        if key in prop and prop[key] not in POINTS:
+            found.append(((key,), f"unknown point (the points are: {', '.join(POINTS)})"))
+    if "to" in prop and prop.get("name") != "band":
+        found.append((("to",), "only a band runs to a second point"))
+    return found
+
+
+def _phase_problems(phases: Mapping, names: list, dose: Mapping) -> list[tuple[tuple, str]]:
+    found: list[tuple[tuple, str]] = []
+    for key, value in phases.items():
+        if key not in PHASES:
+            found.append((("phases", key), f"unknown phase (the phases are: {', '.join(PHASES)})"))
+        elif not isinstance(value, list) or not value:
+            found.append((("phases", key), "must be a list of pose names"))
+        else:
+            for i, name in enumerate(value):
+                if name not in names:
+                    found.append((("phases", key, i), f"no pose is named '{name}'"))
+    for key in ("move_in", "move_back"):
+        if key not in phases:
+            found.append((("phases", key), "missing: every rep moves in and back"))
+    back = phases.get("move_back")
+    if isinstance(back, list) and back and names and back[-1] != names[0]:
+        found.append((("phases", "move_back"), f"must end at the start pose '{names[0]}'"))
+    # The figure follows the dose: a hold only where the dose holds, a rest only where it rests.
+    if dose.get("hold_s", 0) > 0 and "hold" not in phases:
+        found.append((("phases", "hold"), f"missing: the dose holds for {dose['hold_s']} s"))
+    if dose.get("hold_s", 0) == 0 and "hold" in phases:
+        found.append((("phases", "hold"), "the dose has no hold (hold_s is 0)"))
+    if dose.get("rest_s", 0) == 0 and "rest" in phases:
+        found.append((("phases", "rest"), "the dose has no rest (rest_s is 0)"))
+    used = {n for v in phases.values() if isinstance(v, list) for n in v}
+    for i, name in enumerate(names[1:], start=1):
+        if name not in used:
+            found.append((("poses", i, "name"), f"pose '{name}' is not used by any phase"))
+    return found

@@ -1,0 +1,390 @@
+"""Exercise demonstration figures: key poses as joint angles, timing and 2-D forward kinematics.
+
+A protocol's exercise carries a `figure` (protocols/README.md, "Figure"): a view (`side` or
+`front`), its props, a few named key poses (every joint angle of the view, in degrees) and which
+poses the figure passes through in each phase of a rep (`move_in`, `hold`, `move_back`, `rest`).
+This module is pure: `pose_during` says where the figure is at a moment of the hold timer's
+step, and `segments` turns a pose into line segments that the app (Kivy canvas) and the server
+(Pillow) draw alike; domain.figure_checks checks a document (the loader reports what it finds
+with the file and path).
+
+Angles are joint angles, except `lean`, the orientation of the whole figure in the picture
+(0 upright, 90 tipped forward onto the face or, in the front view, onto the left side, -90 onto
+the back or the right side). In the side view the figure faces right and its right limbs are the
+near ones; in the front view it faces the viewer, so its left side is on the viewer's right.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+VIEWS = ("side", "front")
+PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel", "crutch")
+PHASES = ("move_in", "hold", "move_back", "rest")
+SIDES = ("left", "right")
+JOINTS = (
+    "lean",
+    "pelvis_tilt",
+    "trunk",
+    "neck",
+    *(f"{j}_{side}" for j in ("hip", "knee", "ankle", "shoulder", "elbow") for side in SIDES),
+)
+
+# Normal adult ranges of motion in degrees, (least, most), after the American Academy of
+# Orthopaedic Surgeons' "Joint motion: method of measuring and recording" (1965) as tabled in
+# Norkin & White, "Measurement of joint motion" (values as usually quoted; not re-checked against
+# the books here). Side view, flexion positive: hip 120 / extension 30, knee 135 / none (a knee
+# never bends backwards), ankle dorsiflexion 20 / plantarflexion 50, shoulder 180 / extension 60,
+# elbow 150, thoracolumbar 80 / extension 25, cervical 45 / 45. Front view, abduction (or
+# lateral bending to the left, or inversion) positive: hip 45 / adduction 30, shoulder 180 /
+# adduction 45 (design choice: across the body), trunk and neck bending 35 and 45 each way, ankle
+# inversion 35 / eversion 15. Design choices, not joint ranges: `lean` any orientation; pelvic
+# tilt (side) and obliquity (front) within 20 degrees either way; in the front view the knee and
+# elbow angles are the bend as it looks from in front (its projection), so they reuse the
+# flexion ranges.
+RANGES: dict[str, dict[str, tuple[float, float]]] = {
+    "side": {
+        "lean": (-180, 180),
+        "pelvis_tilt": (-20, 20),
+        "trunk": (-25, 80),
+        "neck": (-45, 45),
+        "hip": (-30, 120),
+        "knee": (0, 135),
+        "ankle": (-50, 20),
+        "shoulder": (-60, 180),
+        "elbow": (0, 150),
+    },
+    "front": {
+        "lean": (-180, 180),
+        "pelvis_tilt": (-20, 20),
+        "trunk": (-35, 35),
+        "neck": (-45, 45),
+        "hip": (-30, 45),
+        "knee": (0, 135),
+        "ankle": (-15, 35),
+        "shoulder": (-45, 180),
+        "elbow": (0, 150),
+    },
+}
+
+# Segment lengths as fractions of standing height, after Winter's anthropometric table
+# (Biomechanics and Motor Control of Human Movement, segment lengths from Drillis & Contini):
+# thigh 0.245, shank 0.246, upper arm 0.186, forearm with hand 0.254 (drawn shorter, to the
+# wrist, 0.146, plus a hand), hip width 0.191, shoulder width 0.259, greater trochanter to
+# shoulder 0.288 (split here into pelvis and trunk), shoulder to crown 0.182. The foot is drawn
+# from the ankle to the toes (0.11).
+LENGTHS = {
+    "pelvis": 0.09,
+    "trunk": 0.198,
+    "neck": 0.05,
+    "head": 0.062,  # radius
+    "thigh": 0.245,
+    "shank": 0.246,
+    "foot": 0.11,
+    "arm": 0.186,
+    "forearm": 0.146,
+    "hand": 0.07,
+    "hip_half": 0.095,
+    "shoulder_half": 0.13,
+}
+LIMB_WIDTH = 0.045  # drawn width of a limb, so a body lying on the floor rests on its surface
+MOVE_S = (0.5, 10.0)  # seconds per movement into or out of the hold (design choice: slow reps)
+CYCLE_S = (0.5, 20.0)  # seconds per loop when a hold or rest passes through several poses
+DEFAULT_MOVE_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """One key pose: an angle in degrees for every joint of `JOINTS`."""
+
+    name: str
+    angles: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Pose:
+        """Build a pose from its document form (`name` plus one key per joint)."""
+        return cls(d.get("name", ""), tuple((j, float(d[j])) for j in JOINTS))
+
+    def angle(self, joint: str) -> float:
+        """Return the angle of one joint."""
+        return dict(self.angles)[joint]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the document form."""
+        return {"name": self.name, **dict(self.angles)}
+
+
+@dataclass(frozen=True, slots=True)
+class Prop:
+    """A piece of furniture or kit, drawn at a point of the figure (and to a second point)."""
+
+    name: str
+    at: str | None = None
+    to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """An exercise's demonstration: view, props, key poses and which poses each phase uses."""
+
+    view: str
+    props: tuple[Prop, ...]
+    poses: tuple[Pose, ...]
+    phases: tuple[tuple[str, tuple[str, ...]], ...]
+    move_s: float = DEFAULT_MOVE_S
+    cycle_s: float = 2 * DEFAULT_MOVE_S
+    # A point that stays where it is in the start pose (a foot on a step, the knees of a
+    # kneeling figure); None: each pose rests its lowest part on the floor.
+    anchor: str | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Figure:
+        """Build a figure from its validated document form."""
+        return cls(
+            view=d["view"],
+            props=tuple(Prop(p["name"], p.get("at"), p.get("to")) for p in d.get("props", ())),
+            poses=tuple(Pose.from_dict(p) for p in d["poses"]),
+            phases=tuple((k, tuple(d["phases"][k])) for k in PHASES if k in d["phases"]),
+            move_s=float(d.get("move_s", DEFAULT_MOVE_S)),
+            cycle_s=float(d.get("cycle_s", 2 * d.get("move_s", DEFAULT_MOVE_S))),
+            anchor=d.get("anchor"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the document form."""
+        props = [
+            {k: v for k, v in (("name", p.name), ("at", p.at), ("to", p.to)) if v}
+            for p in self.props
+        ]
+        return {
+            "view": self.view,
+            "props": props,
+            "poses": [p.to_dict() for p in self.poses],
+            "phases": {k: list(v) for k, v in self.phases},
+            "move_s": self.move_s,
+            "cycle_s": self.cycle_s,
+            **({"anchor": self.anchor} if self.anchor else {}),
+        }
+
+    @property
+    def start(self) -> Pose:
+        """Return the starting position (the first pose), where every rep begins and ends."""
+        return self.poses[0]
+
+    def pose(self, name: str) -> Pose:
+        """Return the key pose with this name (KeyError if there is none)."""
+        return next(p for p in self.poses if p.name == name) if name else self.start
+
+    def sequence(self, phase: str) -> tuple[Pose, ...]:
+        """Return the key poses of one phase (the start pose for a rest that names none)."""
+        names = dict(self.phases).get(phase)
+        if names is None:
+            if phase == "hold":  # a dose adjusted to have a hold: stay where the move ended
+                return (self.pose(dict(self.phases)["move_in"][-1]),)
+            return (self.start,)
+        return tuple(self.pose(n) for n in names)
+
+
+# -- timing ---------------------------------------------------------------------------------
+
+
+def blend(a: Pose, b: Pose, f: float) -> Pose:
+    """Return the pose a fraction `f` (0..1) of the way from `a` to `b`, eased in and out."""
+    f = min(1.0, max(0.0, f))
+    e = f * f * (3 - 2 * f)
+    pairs = zip(a.angles, b.angles, strict=True)
+    joints = tuple((j, va + (vb - va) * e) for (j, va), (_, vb) in pairs)
+    return Pose(b.name if f >= 1 else a.name, joints)
+
+
+def _through(poses: tuple[Pose, ...], f: float) -> Pose:
+    """Return the pose a fraction `f` of the way along a path of key poses."""
+    if len(poses) == 1:
+        return poses[0]
+    f = min(1.0, max(0.0, f)) * (len(poses) - 1)
+    i = min(int(f), len(poses) - 2)
+    return blend(poses[i], poses[i + 1], f - i)
+
+
+def _loop(poses: tuple[Pose, ...], elapsed: float, cycle_s: float) -> Pose:
+    """Return the pose of a repeating cycle through `poses` (back to the first) at `elapsed`."""
+    if len(poses) == 1:
+        return poses[0]
+    return _through((*poses, poses[0]), (elapsed % cycle_s) / cycle_s)
+
+
+def pose_during(
+    figure: Figure, kind: str, elapsed: float, seconds: float, rest_follows: bool = True
+) -> Pose:
+    """Return the figure's pose `elapsed` seconds into a timer step of `kind` lasting `seconds`.
+
+    `kind` is the hold timer's: a `hold` moves in, holds (cycling through several hold poses,
+    as a walk does) and, when no rest follows, moves back at its end; a `rest` moves back first,
+    then rests; `reps` (an untimed set) repeats move in and move back; `ready` is the start.
+    """
+    move_in = (figure.start, *figure.sequence("move_in"))
+    move_back = (move_in[-1], *figure.sequence("move_back"))
+    if kind == "hold":
+        move = min(figure.move_s, seconds / 3) if seconds else 0.0
+        if elapsed < move:
+            return _through(move_in, elapsed / move)
+        if not rest_follows and elapsed > seconds - move:
+            return _through(move_back, (elapsed - (seconds - move)) / move)
+        held = _loop(figure.sequence("hold"), elapsed - move, figure.cycle_s)
+        return blend(move_in[-1], held, (elapsed - move) / 0.3) if held != move_in[-1] else held
+    if kind == "rest":
+        move = min(figure.move_s, seconds / 3) if seconds else 0.0
+        if elapsed < move:
+            return _through(move_back, elapsed / move)
+        return _loop(figure.sequence("rest"), elapsed - move, figure.cycle_s)
+    if kind == "reps":
+        rep = elapsed % (2 * figure.move_s)
+        if rep < figure.move_s:
+            return _through(move_in, rep / figure.move_s)
+        return _through(move_back, (rep - figure.move_s) / figure.move_s)
+    return figure.start
+
+
+def demo_steps(figure: Figure, hold_s: int, rest_s: int) -> list[tuple[str, float]]:
+    """Return one rep as timer steps, shortened for a looping picture: (kind, seconds)."""
+    if hold_s > 0:
+        steps = [("hold", 2 * figure.move_s + min(float(hold_s), 2 * figure.cycle_s, 6.0))]
+    else:
+        steps = [("reps", 2 * figure.move_s)]
+    if rest_s > 0 or hold_s > 0:
+        steps.append(("rest", figure.move_s + 1.0))
+    return steps
+
+
+# -- forward kinematics ---------------------------------------------------------------------
+
+POINTS = (
+    "pelvis",
+    "waist",
+    "neck",
+    "head",
+    *(
+        f"{part}_{side}"
+        for part in ("hip", "knee", "ankle", "toe", "shoulder", "elbow", "wrist", "hand")
+        for side in SIDES
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A drawn line of the figure from `a` to `b` (fractions of height); `near` is in front."""
+
+    part: str
+    a: tuple[float, float]
+    b: tuple[float, float]
+    near: bool = True
+
+
+def _go(p: tuple[float, float], angle: float, length: float) -> tuple[float, float]:
+    """Return the point `length` from `p` in direction `angle` (degrees clockwise from up)."""
+    r = math.radians(angle)
+    return (p[0] + length * math.sin(r), p[1] + length * math.cos(r))
+
+
+def points(view: str, pose: Pose) -> dict[str, tuple[float, float]]:
+    """Return every named point of the figure, before it is placed on the floor."""
+    a, L = dict(pose.angles), LENGTHS
+    pts: dict[str, tuple[float, float]] = {"pelvis": (0.0, 0.0)}
+    up = a["lean"] + a["pelvis_tilt"] * (1 if view == "side" else -1)
+    pts["waist"] = _go(pts["pelvis"], up, L["pelvis"])
+    trunk = up + a["trunk"]
+    pts["neck"] = _go(pts["waist"], trunk, L["trunk"])
+    pts["head"] = _go(pts["neck"], trunk + a["neck"], L["neck"] + L["head"])
+    for side in SIDES:
+        out = 1 if side == "left" else -1  # front view: the figure's left is on the right
+        if view == "side":
+            hip, shoulder = pts["pelvis"], pts["neck"]
+            thigh = up + 180 - a[f"hip_{side}"]
+            shank = thigh + a[f"knee_{side}"]
+            foot = shank - 90 - a[f"ankle_{side}"]
+            arm = trunk + 180 - a[f"shoulder_{side}"]
+            forearm = arm - a[f"elbow_{side}"]
+        else:
+            hip = _go(pts["pelvis"], up + 90 * out, L["hip_half"])
+            shoulder = _go(pts["neck"], trunk + 90 * out, L["shoulder_half"])
+            thigh = up + 180 - out * a[f"hip_{side}"]
+            shank = thigh + out * a[f"knee_{side}"]
+            foot = shank - out * (90 + a[f"ankle_{side}"])
+            arm = trunk + 180 - out * a[f"shoulder_{side}"]
+            forearm = arm - out * a[f"elbow_{side}"]
+        pts[f"hip_{side}"] = hip
+        pts[f"knee_{side}"] = _go(hip, thigh, L["thigh"])
+        pts[f"ankle_{side}"] = _go(pts[f"knee_{side}"], shank, L["shank"])
+        toe = L["foot"] * (1 if view == "side" else 0.5)  # seen from in front, foreshortened
+        pts[f"toe_{side}"] = _go(pts[f"ankle_{side}"], foot, toe)
+        pts[f"shoulder_{side}"] = shoulder
+        pts[f"elbow_{side}"] = _go(shoulder, arm, L["arm"])
+        pts[f"wrist_{side}"] = _go(pts[f"elbow_{side}"], forearm, L["forearm"])
+        pts[f"hand_{side}"] = _go(pts[f"wrist_{side}"], forearm, L["hand"])
+    return pts
+
+
+BONES = (
+    ("pelvis", "pelvis", "waist"),
+    ("trunk", "waist", "neck"),
+    *(
+        (f"{part}_{side}", f"{a}_{side}", f"{b}_{side}")
+        for side in SIDES
+        for part, a, b in (
+            ("thigh", "hip", "knee"),
+            ("shank", "knee", "ankle"),
+            ("foot", "ankle", "toe"),
+            ("arm", "shoulder", "elbow"),
+            ("forearm", "elbow", "wrist"),
+            ("hand", "wrist", "hand"),
+        )
+    ),
+)
+
+
+def placed_points(view: str, pose: Pose, ground: float = 0.0) -> dict[str, tuple[float, float]]:
+    """Return the figure's points moved so that its lowest part rests on the floor at `ground`.
+
+    The lowest part is the lowest point of a limb's drawn width or of the head's circle, so a
+    body lying down lies on the floor, never through it.
+    """
+    pts = points(view, pose)
+    lowest = min(min(y for _, y in pts.values()) - LIMB_WIDTH / 2, pts["head"][1] - LENGTHS["head"])
+    return {k: (x, y + ground - lowest) for k, (x, y) in pts.items()}
+
+
+def figure_points(figure: Figure, pose: Pose) -> dict[str, tuple[float, float]]:
+    """Return the points of the figure in a pose, placed on the floor or at its anchor."""
+    pts = placed_points(figure.view, pose)
+    if figure.anchor is None:
+        return pts
+    start = placed_points(figure.view, figure.start)[figure.anchor]
+    dx, dy = start[0] - pts[figure.anchor][0], start[1] - pts[figure.anchor][1]
+    return {k: (x + dx, y + dy) for k, (x, y) in pts.items()}
+
+
+def segments(figure: Figure, pose: Pose) -> list[Segment]:
+    """Return the figure's bones as segments, placed on the floor; far limbs first."""
+    view, pts = figure.view, figure_points(figure, pose)
+    out = [Segment(part, pts[a], pts[b], _near(view, part)) for part, a, b in BONES]
+    out.append(Segment("neck", pts["neck"], _toward(pts["neck"], pts["head"]), True))
+    if view == "front":
+        out.append(Segment("hips", pts["hip_right"], pts["hip_left"], True))
+        out.append(Segment("shoulders", pts["shoulder_right"], pts["shoulder_left"], True))
+    return sorted(out, key=lambda s: s.near)
+
+
+def _near(view: str, part: str) -> bool:
+    return view == "front" or not part.endswith("_left")
+
+
+def _toward(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    """Return the point where the neck meets the head's circle, from `a` toward the centre `b`."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy) or 1.0
+    f = max(0.0, (length - LENGTHS["head"]) / length)
+    return (a[0] + dx * f, a[1] + dy * f)

@@ -1,0 +1,124 @@
+"""FigureView: an exercise's demonstration figure drawn with canvas lines, offline.
+
+The figure and its poses come from the protocol (domain.figures); the exercise screen sets
+`pose` every frame while the hold timer runs, the Today card shows one still. The canvas
+instructions are made once per figure and only their points move, so a frame costs a few
+dozen additions, not a rebuild.
+"""
+
+from kivy.graphics import Color, Ellipse, Line, Rectangle
+from kivy.metrics import dp
+from kivy.properties import ObjectProperty
+from kivy.uix.widget import Widget
+
+from domain.figures import LENGTHS, LIMB_WIDTH, figure_points, segments
+from mobile.widgets import theme
+
+PROP_COLOR = (0.69, 0.59, 0.47, 1)
+BAND_COLOR = (0.80, 0.27, 0.27, 1)
+FAR_ALPHA = 0.45  # the far limbs of a side view, lighter
+
+
+class FigureView(Widget):
+    """Draw `figure` in `pose` (None: nothing), scaled so every key pose fits the widget."""
+
+    figure = ObjectProperty(None, allownone=True)
+    pose = ObjectProperty(None, allownone=True)
+
+    def __init__(self, **kwargs):
+        self._bones: dict = {}
+        self._frame = (0.0, 0.0, 1.0, 1.0)
+        super().__init__(**kwargs)
+        self.bind(pos=self._rebuild, size=self._rebuild)
+
+    def on_figure(self, *_args) -> None:
+        self._rebuild()
+
+    def on_pose(self, *_args) -> None:
+        self._draw()
+
+    def _rebuild(self, *_args) -> None:
+        """Make the instructions for this figure and size, then draw the pose."""
+        self.canvas.clear()
+        self._bones = {}
+        figure = self.figure
+        if figure is None:
+            return
+        xs, ys = [], []
+        for pose in figure.poses:
+            for x, y in figure_points(figure, pose).values():
+                xs.append(x)
+                ys.append(y)
+        top = max(ys) + LENGTHS["head"]
+        span_x, span_y = max(max(xs) - min(xs), 0.3) + 0.2, max(top, 0.3) + 0.12
+        scale = min(self.width / span_x, self.height / span_y)
+        self._frame = ((min(xs) + max(xs)) / 2, scale)
+        self._width = max(dp(2), LIMB_WIDTH * scale)
+        with self.canvas:
+            self._props(figure)
+            ink = theme.PRIMARY[:3]
+            for seg in segments(figure, figure.start):
+                Color(*ink, 1 if seg.near else FAR_ALPHA)
+                self._bones[seg.part] = Line(points=[], width=self._width / 2, cap="round")
+            Color(*ink, 1)
+            self._head = Ellipse(size=(0, 0))
+        self._draw()
+
+    def _px(self, point) -> tuple[float, float]:
+        cx, scale = self._frame
+        return (self.center_x + (point[0] - cx) * scale, self.y + dp(4) + point[1] * scale)
+
+    def _props(self, figure) -> None:
+        """Draw the furniture where its point is in the start pose (bands move, see _draw)."""
+        fixed = figure_points(figure, figure.start)
+        floor = self.y + dp(4)
+        self._bands = []
+        for prop in figure.props:
+            if prop.name in ("band", "crutch"):  # on the moving figure: drawn in _draw
+                Color(*(BAND_COLOR if prop.name == "band" else PROP_COLOR))
+                self._bands.append(
+                    (prop, Line(points=[], width=dp(1.2 if prop.name == "band" else 2)))
+                )
+                continue
+            at = fixed.get(prop.at or "")
+            Color(*PROP_COLOR)
+            if prop.name == "floor":
+                Line(points=[self.x, floor, self.right, floor], width=dp(1.2))
+            elif at is None:
+                continue
+            elif prop.name in ("chair", "step"):
+                x, y = self._px(at)
+                half = dp(16) if prop.name == "step" else dp(12)
+                Rectangle(pos=(x - half, floor), size=(2 * half, max(0, y - floor)))
+            elif prop.name == "wall":
+                x, _ = self._px(at)
+                Rectangle(pos=(x + self._width, floor), size=(dp(4), self.height - dp(4)))
+            else:  # cushion, towel
+                x, y = self._px(at)
+                w, h = (dp(14), dp(5)) if prop.name == "cushion" else (dp(9), dp(4))
+                Ellipse(pos=(x - w, y - h - self._width / 2), size=(2 * w, 2 * h))
+
+    def _draw(self, *_args) -> None:
+        """Move the instructions to the pose on show."""
+        figure, pose = self.figure, self.pose or (self.figure.start if self.figure else None)
+        if figure is None or not self._bones:
+            return
+        for seg in segments(figure, pose):
+            line = self._bones.get(seg.part)
+            if line is not None:
+                line.points = [*self._px(seg.a), *self._px(seg.b)]
+        pts = figure_points(figure, pose)
+        for prop, line in self._bands:
+            a = self._px(pts[prop.at]) if prop.at else None
+            if a is None:
+                continue
+            if prop.name == "crutch":  # from the hand to the floor, a little outwards
+                out = dp(6) if a[0] > self._px(pts["pelvis"])[0] else -dp(6)
+                line.points = [a[0], a[1] + dp(8), a[0] + out, self.y + dp(4)]
+            elif prop.to:
+                line.points = [*a, *self._px(pts[prop.to])]
+            else:
+                line.ellipse = (a[0] - dp(5), a[1] - dp(3), dp(10), dp(6))
+        r = LENGTHS["head"] * self._frame[1]
+        hx, hy = self._px(pts["head"])
+        self._head.pos, self._head.size = (hx - r, hy - r), (2 * r, 2 * r)

@@ -1,0 +1,107 @@
+"""The exercise's figure moves with the hold timer in a real window, and stands still paused.
+
+The patient's clock is a fake the test moves on by hand (as in test_ui_exercise.py); the figure
+is read from what the window draws (the canvas lines of the FigureView), not from the screen's
+own numbers. Set STRIDE_FIGURE_SHOTS to a folder to keep a screenshot at several moments of a
+hold.
+"""
+
+import os
+
+import pytest
+
+from tests.mobile.conftest_ui import (
+    on_screen,
+    pump,
+    scroll_into_view,
+    stride_app,
+    tap,
+    x_display,
+)
+from tests.mobile.test_screens import PASSWORD, card_of, make_patient, screen, sign_in, synced
+from tests.mobile.test_ui_exercise import FakeClock, HeardPlayer
+
+__all__ = ["stride_app", "x_display"]  # fixtures used by name below
+
+
+@pytest.fixture(scope="module")
+def patient(live_server):
+    """A patient in the first week of the piriformis plan: stretches held 30 s, rests of 15 s."""
+    return make_patient(live_server, "Fern Figure", "piriformis-neural-gliding", 2)
+
+
+def drawn(figure_view) -> list[tuple[float, ...]]:
+    """Return the points of every line the figure's canvas draws now."""
+    return [tuple(round(p, 1) for p in line.points) for line in figure_view._bones.values()]
+
+
+def shoot(name: str) -> None:
+    folder = os.environ.get("STRIDE_FIGURE_SHOTS")
+    if folder:
+        from kivy.core.window import Window
+
+        pump(seconds=0.2)
+        Window.screenshot(os.path.join(folder, f"{name}.png"))
+
+
+def frames(seconds: float = 0.1) -> None:
+    pump(seconds=seconds)
+
+
+def test_the_figure_holds_with_the_hold_rests_with_the_rest_and_stops_when_paused(
+    stride_app, live_server, patient
+):
+    sign_in(stride_app, live_server.url, patient["email"], PASSWORD)
+    sm = stride_app.root.ids.sm
+    pump(lambda: sm.current == "today" and synced(stride_app), what="Today after sign-in")
+    today = screen(stride_app, "today")
+    pump(lambda: today.view is not None and synced(stride_app), what="Today after sync")
+    card = card_of(today, "supine-piriformis-stretch")
+    assert card.figure is not None and drawn(card.ids.still)  # the still on the Today card
+    scroll_into_view(card)
+    shoot("0-today")
+    tap(next(b for b in on_screen(card, "Start", "RoundButton")))
+    exercise = screen(stride_app)
+    exercise.now, exercise.player = FakeClock(), HeardPlayer(exercise.player)
+    view = exercise.ids.figure
+    frames()
+    lying = drawn(view)  # on the back, knees bent
+    assert lying and exercise.mode == "ready"
+    shoot("1-ready")
+
+    tap(exercise.ids.toggle)  # Start: the first 30 s hold
+    assert exercise.mode == "hold"
+    exercise.now.advance(1.0)
+    frames()
+    on_the_way_up = drawn(view)
+    assert on_the_way_up != lying
+    shoot("2-moving-up")
+    exercise.now.advance(9.0)
+    frames()
+    held = drawn(view)
+    assert held != on_the_way_up
+    shoot("3-holding")
+    exercise.now.advance(10.0)
+    frames()
+    assert drawn(view) == held  # a hold holds still
+
+    tap(exercise.ids.toggle)  # Pause
+    assert exercise.mode == "paused"
+    exercise.now.advance(15.0)
+    frames(0.3)
+    assert drawn(view) == held  # paused, it does not move however long the pause
+
+    tap(exercise.ids.toggle)  # Continue: the last 10 s of the hold, then the rest
+    exercise.now.advance(10.5)
+    pump(lambda: exercise.mode == "rest", timeout=5, what="the rest")
+    exercise.now.advance(0.5)
+    frames()
+    going_down = drawn(view)
+    assert going_down not in (held, lying)
+    shoot("4-moving-down")
+    exercise.now.advance(5.0)
+    frames()
+    assert drawn(view) == lying  # rests lying down, as the rep began
+    shoot("5-resting")
+    tap(exercise.ids.toggle)
+    assert exercise.mode == "paused"

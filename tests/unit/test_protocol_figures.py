@@ -1,0 +1,129 @@
+"""Every shipped exercise has a figure that follows its dose and shows its restriction."""
+
+import copy
+
+import pytest
+import yaml
+
+from domain.figure_checks import figure_problems
+from domain.figures import LENGTHS, LIMB_WIDTH, Figure, figure_points
+from server.protocols.loader import parse_protocol_text
+from tests.unit.shipped_protocols import PROTOCOLS_DIR, exercises, protocols  # noqa: F401
+from tests.unit.test_figures import BRIDGE
+from tests.unit.test_protocol_schema import BASE, base_text
+
+
+def all_exercises(protocols):  # noqa: F811
+    return [(doc["id"], e) for doc in protocols.values() for e in exercises(doc)]
+
+
+def test_every_exercise_has_a_figure_whose_phases_follow_its_dose(protocols):  # noqa: F811
+    for protocol_id, exercise in all_exercises(protocols):
+        where = f"{protocol_id}: {exercise['id']}"
+        assert "figure" in exercise, f"{where} has no figure"
+        figure = exercise["figure"]
+        assert figure_problems(figure, exercise["dose"]) == [], where
+        phases = set(figure["phases"])
+        assert ("hold" in phases) == (exercise["dose"]["hold_s"] > 0), where
+        assert {"move_in", "move_back"} <= phases, where
+
+
+def test_no_figure_goes_through_the_floor(protocols):  # noqa: F811
+    for protocol_id, exercise in all_exercises(protocols):
+        figure = Figure.from_dict(exercise["figure"])
+        for pose in figure.poses:
+            pts = figure_points(figure, pose)
+            lowest = min(
+                min(y for _, y in pts.values()) - LIMB_WIDTH / 2, pts["head"][1] - LENGTHS["head"]
+            )
+            assert lowest > -0.02, f"{protocol_id}: {exercise['id']} {pose.name} is below the floor"
+
+
+def poses_of(doc: dict, phase_id: str):
+    phase = next(p for p in doc["phases"] if p["id"] == phase_id)
+    for exercise in phase["exercises"]:
+        for pose in exercise["figure"]["poses"]:
+            yield exercise, pose
+
+
+def test_after_a_hamstring_repair_the_operated_knee_is_never_drawn_straight(protocols):  # noqa: F811
+    # The brace holds the knee bent in the first weeks (the protocol defers the angle to it).
+    doc = protocols["hamstring-repair"]
+    for phase_id in ("protect-repair", "partial-weight-bearing"):
+        for exercise, pose in poses_of(doc, phase_id):
+            if exercise["figure"]["view"] == "side":
+                assert pose["knee_right"] >= 15, (exercise["id"], pose["name"])
+
+
+def test_ischiofemoral_walking_keeps_the_back_leg_from_swinging_far_behind(protocols):  # noqa: F811
+    doc = protocols["ischiofemoral-impingement"]
+    for exercise in exercises(doc):
+        if "short-stride" in exercise["id"]:
+            for pose in exercise["figure"]["poses"]:
+                assert min(pose["hip_left"], pose["hip_right"]) >= -5, exercise["id"]
+
+
+def test_stage_one_hamstring_holds_keep_the_hip_near_straight_and_nobody_sits(protocols):  # noqa: F811
+    doc = protocols["hamstring-nonoperative"]
+    for exercise, pose in poses_of(doc, "isometric-settle"):
+        assert "chair" not in {p["name"] for p in exercise["figure"].get("props", ())}
+        if exercise["figure"]["view"] == "side" and pose["lean"] < -95:  # a bridge at its top
+            # not past neutral: the hip is straight, never extended beyond the line
+            assert pose["hip_left"] >= 0 and pose["hip_right"] >= 0, exercise["id"]
+
+
+def test_a_broken_figure_in_a_file_is_refused_with_the_file_path_and_reason():
+    doc = copy.deepcopy(BASE)
+    figure = copy.deepcopy(BRIDGE)
+    figure["poses"][1]["knee_left"] = -20
+    figure["props"].append({"name": "trampoline"})
+    doc["phases"][0]["exercises"][0]["figure"] = figure
+    loaded, problems = parse_protocol_text(base_text(doc), "broken.yaml")
+    assert loaded is None
+    shown = {str(p) for p in problems}
+    assert (
+        "broken.yaml: phases[0].exercises[0].figure.poses[1].knee_left: "
+        "-20 degrees is outside the human range 0..135"
+    ) in shown
+    assert any(
+        s.startswith("broken.yaml: phases[0].exercises[0].figure.props[1].name") for s in shown
+    )
+
+
+def test_a_figure_that_does_not_follow_the_dose_is_refused():
+    doc = copy.deepcopy(BASE)
+    figure = copy.deepcopy(BRIDGE)
+    del figure["phases"]["hold"]
+    doc["phases"][0]["exercises"][0]["figure"] = figure  # the dose holds for 30 s
+    _, problems = parse_protocol_text(base_text(doc), "nohold.yaml")
+    assert [str(p) for p in problems] == [
+        "nohold.yaml: phases[0].exercises[0].figure.phases.hold: missing: the dose holds for 30 s"
+    ]
+
+
+def test_the_figure_is_part_of_the_stored_version():
+    # The figure is inside the document, so a changed figure changes content_hash: loading it
+    # under the same version is refused (tests/integration/test_protocol_load.py).
+    from server.protocols.loader import content_hash
+
+    doc = copy.deepcopy(BASE)
+    doc["phases"][0]["exercises"][0]["figure"] = copy.deepcopy(BRIDGE)
+    first, _ = parse_protocol_text(base_text(doc), "a.yaml")
+    doc["phases"][0]["exercises"][0]["figure"]["poses"][1]["lean"] = -100
+    second, _ = parse_protocol_text(yaml.safe_dump(doc), "a.yaml")
+    assert content_hash(first) != content_hash(second)
+
+
+@pytest.mark.parametrize("path", sorted(PROTOCOLS_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_each_shipped_file_stays_well_under_the_size_limit(path):
+    assert path.stat().st_size < 128 * 1024
+
+
+def test_ischiofemoral_bridges_stop_at_a_straight_line_never_beyond(protocols):  # noqa: F811
+    # Hip extension narrows the ischiofemoral space: the bridge rises to neutral, not past it.
+    doc = protocols["ischiofemoral-impingement"]
+    bridges = [e for e in exercises(doc) if "bridge" in e["id"]]
+    assert len(bridges) == 2
+    for exercise in bridges:
+        for pose in exercise["figure"]["poses"]:
+            assert pose["hip_left"] >= 0 and pose["hip_right"] >= 0, exercise["id"]
