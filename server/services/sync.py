@@ -88,9 +88,7 @@ def sync(
     }
 
 
-def _push(
-    session: Session, user: User, events: list[PushedEvent], trail: PushTrail | None
-) -> list:
+def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTrail | None) -> list:
     """Check every event, store the valid ones together, and report on each."""
     batch = EventBatch(session, user)
     patients: dict[int, object] = {}
