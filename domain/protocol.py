@@ -7,6 +7,8 @@ An exercise without `days_per_week` and `every_n_days` is done every day.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -359,3 +361,9 @@ class Protocol:
     def has_exercise(self, exercise_id: str) -> bool:
         """Tell whether any phase has an exercise with this id."""
         return exercise_id in self._exercises
+
+
+def content_hash(doc: dict) -> str:
+    """Return the sha256 of a protocol document's canonical JSON, to spot an edited version."""
+    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

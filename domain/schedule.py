@@ -42,6 +42,8 @@ from typing import Any, NamedTuple
 from domain.protocol import Dose, Exercise, Protocol
 
 ONE_DAY = timedelta(days=1)
+# The longest schedule one request may ask for (GET /plans/{id}/schedule).
+MAX_SCHEDULE_DAYS = 366
 
 
 class Revision(NamedTuple):

@@ -23,6 +23,7 @@ from server.schemas.logs import (
     PostopCheckSchema,
     RedFlagCheckSchema,
     RedFlagResultSchema,
+    load_details,
 )
 from server.schemas.outcomes import OutcomeMeasureSchema
 from server.services import logs
@@ -171,7 +172,8 @@ def create_clinical_event(data, patient_id):
     content is refused (409).
     """
     patient = patient_for(db.session, g.user, patient_id)
-    return _stored(logs.record_clinical_event(db.session, g.user, patient, data))
+    data, problem = load_details(data)
+    return _stored(logs.record_clinical_event(db.session, g.user, patient, data, problem))
 
 
 @blp.route("/patients/<int:patient_id>/clinical-events", methods=["GET"])

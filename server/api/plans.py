@@ -12,6 +12,7 @@ from server.schemas.plans import (
     RevisionSchema,
     ScheduleArgs,
     ScheduleSchema,
+    load_operations,
 )
 from server.services import plans
 from server.services.access import patient_for
@@ -60,8 +61,9 @@ def adjust(data, plan_id):
     `base_revision` (the plan's `current_revision` as the adjustment was made) to be refused
     with 409 instead when someone else revised the plan meanwhile: reload it and try again.
     """
+    data, problem = load_operations(data)
     plan = plans.plan_for(db.session, g.user, plan_id, lock=True)
-    return plans.revise_plan(db.session, g.user, plan, data)
+    return plans.revise_plan(db.session, g.user, plan, data, problem=problem)
 
 
 @blp.route("/plans/<int:plan_id>/revisions", methods=["GET"])

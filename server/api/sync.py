@@ -1,14 +1,42 @@
-"""POST /sync: the app's one round trip."""
+"""POST /sync: the app's one round trip.
+
+The edge of the sync use case: the batch's events are read here into plain, checked values
+(`PushedEvent`, one per event, in the batch's order), the service stores them and pulls the
+changes, and the alerts among the changes are shown here as the caller's role may see them.
+"""
 
 from flask import current_app, g, request
+from marshmallow import ValidationError
 
 from server.api.auditing import PushAudit
 from server.api.base import StrideBlueprint
 from server.extensions import db
+from server.schemas.alerts import AlertSchema, PatientAlertSchema
+from server.schemas.logs import (
+    ClinicalEventSchema,
+    ExerciseLogSchema,
+    PainLogSchema,
+    PostopCheckSchema,
+    RedFlagCheckSchema,
+    load_details,
+)
+from server.schemas.outcomes import OutcomeMeasureSchema
 from server.schemas.sync import SyncRequestSchema, SyncResponseSchema
-from server.services.sync import sync
+from server.schemas.text import unstorable_text
+from server.services.sync import PushedEvent, sync
 
 blp = StrideBlueprint("sync", __name__, description="Offline sync")
+
+# The schema of each kind of event, as its REST endpoint loads it.
+EVENT_SCHEMAS = {
+    "exercise_log": ExerciseLogSchema(),
+    "pain_log": PainLogSchema(),
+    "red_flag_check": RedFlagCheckSchema(),
+    "postop_check": PostopCheckSchema(),
+    "clinical_event": ClinicalEventSchema(),
+    "outcome_measure": OutcomeMeasureSchema(),
+}
+_PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
 
 
 @blp.route("/sync", methods=["POST"])
@@ -18,4 +46,35 @@ blp = StrideBlueprint("sync", __name__, description="Offline sync")
 def push_and_pull(data):
     """Store a batch of device events (each at most once) and return changes after `cursor`."""
     trail = PushAudit(g.user, request.remote_addr)
-    return sync(db.session, g.user, data, current_app.config["SYNC_PAGE_SIZE"], trail)
+    events = read_events(data["events"])
+    page_size = current_app.config["SYNC_PAGE_SIZE"]
+    answer = sync(db.session, g.user, events, data["cursor"], page_size, trail)
+    shown = _PATIENT_ALERT if g.user.role == "patient" else _ALERT
+    answer["changes"]["alerts"] = shown.dump(answer["changes"]["alerts"], many=True)
+    db.session.commit()  # after the alerts are shown: the commit expires the rows
+    return answer
+
+
+def read_events(events: list[dict]) -> list[PushedEvent]:
+    """Check a batch's events against the schemas of their kinds, in one pass.
+
+    Item i of the answer is event i of the batch: its loaded data, or why it could not be
+    loaded. Nothing is refused here: the service answers each event in its result, after the
+    checks that come first (who may push the event, about which patient).
+    """
+    return [_read(event) for event in events]
+
+
+def _read(event: dict) -> PushedEvent:
+    kind, patient_id = event["type"], event.get("patient_id")
+    unstorable = unstorable_text(event["data"])  # left to each event by the parser
+    if unstorable:
+        return PushedEvent(event["id"], kind, patient_id, errors=unstorable)
+    try:
+        data = EVENT_SCHEMAS[kind].load({**event["data"], "id": str(event["id"])})
+    except ValidationError as error:
+        return PushedEvent(event["id"], kind, patient_id, errors=error.messages)
+    problem = None
+    if kind == "clinical_event":
+        data, problem = load_details(data)
+    return PushedEvent(event["id"], kind, patient_id, data, problem=problem)

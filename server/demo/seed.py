@@ -17,6 +17,7 @@ from server.schemas.logs import (
     PainLogSchema,
     PostopCheckSchema,
     RedFlagCheckSchema,
+    load_details,
 )
 from server.services import logs
 from server.services import protocols as protocol_service
@@ -142,7 +143,8 @@ def _seed_patient(
             logs.record_patient_event(session, author, kind, patient, schema.load(payload))
     clinical_schema = ClinicalEventSchema()
     for payload in diary.clinical_events:
-        logs.record_clinical_event(session, clinician, patient, clinical_schema.load(payload))
+        data, problem = load_details(clinical_schema.load(payload))
+        logs.record_clinical_event(session, clinician, patient, data, problem)
     session.commit()
     return (
         f"created patient {story.email} ({story.timezone}): {story.protocol_id} from {start}, "
@@ -161,7 +163,8 @@ def record_intake(
         payload = {"kind": note.kind, "event_date": start.isoformat(), "details": note.details}
         if uuid_of is not None:
             payload["id"] = uuid_of()
-        logs.record_clinical_event(session, clinician, patient, schema.load(payload))
+        data, problem = load_details(schema.load(payload))
+        logs.record_clinical_event(session, clinician, patient, data, problem)
     if story.cancer_history is not None:
         record_cancer_history(session, clinician, patient, story.cancer_history)
 

@@ -9,6 +9,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.extensions import db
 from server.models.types import UTCDateTime, utcnow
 
+# The kinds of event a device pushes (POST /sync), each stored in its own table; the sync schema
+# accepts these and the events service stores them (server.services.events.MODELS).
+EVENT_KINDS = (
+    "exercise_log",
+    "pain_log",
+    "red_flag_check",
+    "postop_check",
+    "clinical_event",
+    "outcome_measure",
+)
+
 
 class _Event:
     """Columns every logged event has."""

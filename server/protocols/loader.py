@@ -1,7 +1,5 @@
 """Read and validate protocol files; pure functions, no Flask or database."""
 
-import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -10,6 +8,7 @@ from pathlib import Path
 import yaml
 from marshmallow import ValidationError
 
+from domain.protocol import content_hash  # noqa: F401 (re-exported: the loader's callers)
 from server.protocols.schema import ProtocolSchema
 
 MAX_BYTES = 256 * 1024
@@ -122,12 +121,6 @@ def validate_files(paths) -> tuple[dict[str, dict], list[Problem]]:
         owner[key] = path
         docs[str(path)] = doc
     return docs, problems
-
-
-def content_hash(doc: dict) -> str:
-    """Return the sha256 of the document's canonical JSON, to spot an edited version."""
-    canonical = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def flatten_errors(messages, path: str = "") -> list[tuple[str, str]]:

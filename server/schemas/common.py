@@ -6,11 +6,11 @@ from zoneinfo import available_timezones
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from domain.schedule import MAX_SCHEDULE_DAYS  # noqa: F401 (re-exported)
+
 Nprs = fields.Integer(validate=validate.Range(0, 10))
 # Ids are 32-bit integer columns on PostgreSQL: a larger number would overflow the query (a 500).
 MAX_ID = 2**31 - 1
-# The longest schedule one request may ask for (GET /plans/{id}/schedule).
-MAX_SCHEDULE_DAYS = 366
 # Care happens between these dates; beyond them a date is a typo or a probe, and date arithmetic
 # near year 9999 overflows.
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)

@@ -9,6 +9,7 @@ from domain.nerves import NERVE_ANSWERS
 from domain.postop import QUESTIONS as POSTOP_QUESTIONS
 from domain.protocol import STOP_LEVELS
 from domain.redflags import QUESTIONS
+from server.protocols.loader import flatten_errors
 from server.schemas.clinical import (  # noqa: F401 (re-exported)
     DETAIL_SCHEMAS,
     INJECTION_GUIDANCE,
@@ -232,6 +233,21 @@ class ClinicalEventSchema(_EventSchema):
     )
     note = fields.String(allow_none=True, validate=validate.Length(max=2000))
     recorded_by_id = fields.Integer(dump_only=True)
+
+
+def load_details(data: dict) -> tuple[dict, tuple[str, str] | None]:
+    """Load a loaded clinical event's details with the schema of its kind.
+
+    Return the event with its details loaded and None, or the event as it came and the first
+    (field, reason) wrong in its details ("details.side", ...): the events service reports that
+    in its turn, after the checks that come before it (the event a correction names).
+    """
+    try:
+        details = DETAIL_SCHEMAS[data["kind"]]().load(data["details"])
+    except ValidationError as error:
+        path, reason = flatten_errors(error.messages)[0]
+        return data, (f"details.{path}", reason)
+    return {**data, "details": details}, None
 
 
 class LogRangeArgs(QuerySchema):

@@ -1,7 +1,9 @@
 """Plans, revisions and the dated schedule."""
 
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
+from server.protocols.loader import flatten_errors
+from server.protocols.schema import ExerciseSchema
 from server.schemas.common import (
     MAX_SCHEDULE_DAYS,
     Day,
@@ -130,3 +132,25 @@ class DaySchema(StrictSchema):
 class ScheduleSchema(StrictSchema):
     plan_id = fields.Integer()
     days = fields.List(fields.Nested(DaySchema))
+
+
+def load_operations(data: dict) -> tuple[dict, tuple[str, str] | None]:
+    """Load the full exercise of each add_exercise operation with the protocol files' schema.
+
+    Return the adjustment with those exercises loaded and None, or the adjustment as it came
+    and the first (field, reason) wrong in one ("operations.0.exercise.id", ...): the plans
+    service reports that in its turn, after the checks that come before it (a stale
+    base_revision, a past effective_from, an ended plan).
+    """
+    if "operations" not in data:
+        return data, None
+    operations = []
+    for index, op in enumerate(data["operations"]):
+        if op.get("op") == "add_exercise" and isinstance(op.get("exercise"), dict):
+            try:
+                op = {**op, "exercise": ExerciseSchema().load(op["exercise"])}
+            except ValidationError as error:
+                path, reason = flatten_errors(error.messages)[0]
+                return data, (f"operations.{index}.exercise.{path}", reason)
+        operations.append(op)
+    return {**data, "operations": operations}, None

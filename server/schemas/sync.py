@@ -2,6 +2,7 @@
 
 from marshmallow import fields, validate
 
+from server.models.logs import EVENT_KINDS
 from server.schemas.common import MAX_ID, StrictSchema, WholeNumber, id_field
 from server.schemas.logs import (
     ClinicalEventSchema,
@@ -15,14 +16,7 @@ from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 from server.schemas.text import ANY_INDEX
 
-EVENT_TYPES = (
-    "exercise_log",
-    "pain_log",
-    "red_flag_check",
-    "postop_check",
-    "clinical_event",
-    "outcome_measure",
-)
+EVENT_TYPES = EVENT_KINDS
 
 
 class SyncEventSchema(StrictSchema):

@@ -1,5 +1,6 @@
-"""Storing a batch of device events at once: validate each, insert per table, then react.
+"""Storing a batch of device events at once: check each, insert per table, then react.
 
+The events come as their schemas loaded them at the API edge (plain dicts of Python values).
 Each event is checked on its own (a bad one is refused without touching the others), the valid
 ones go in with one multi-row "INSERT … ON CONFLICT (client_uuid) DO NOTHING" per table, and the
 alerts that must not wait for a sweep (R-RED, R-POSTOP, R-STOP) are raised in the same
@@ -14,7 +15,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, timedelta
 from functools import cache
 
-from marshmallow import ValidationError
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
@@ -53,8 +53,6 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
-from server.protocols.loader import flatten_errors
-from server.schemas.logs import DETAIL_SCHEMAS
 from server.services.changes import record_changes
 from server.services.errors import Conflict, Invalid
 from server.services.escalation import raise_alerts
@@ -112,11 +110,20 @@ class EventBatch:
         self._prescribed: dict[tuple, dict] = {}
         self._first: dict[int, date] = {}
 
-    def add(self, kind: str, patient: Patient, data: dict) -> uuid.UUID:
-        """Check one event and queue it; raise Invalid naming the field that is wrong."""
+    def add(
+        self, kind: str, patient: Patient, data: dict, problem: tuple[str, str] | None = None
+    ) -> uuid.UUID:
+        """Check one event and queue it; raise Invalid naming the field that is wrong.
+
+        `problem` is a (field, reason) the API edge found in data it loaded (a clinical event's
+        details, against the schema of their kind): it is reported in its turn, after the
+        correction's target is checked, as if this batch had found it.
+        """
         check = getattr(self, f"_check_{kind}")
         client_uuid = data.get("client_uuid") or uuid.uuid4()
         self._check_supersedes(kind, patient, client_uuid, data.get("supersedes"))
+        if problem is not None:
+            raise Invalid(*problem)
         values = {
             **check(patient, data),
             "client_uuid": client_uuid,
@@ -332,11 +339,7 @@ class EventBatch:
         return {**data, "level": result.level, "positives": list(result.positives)}
 
     def _check_clinical_event(self, patient: Patient, data: dict) -> dict:
-        try:
-            details = DETAIL_SCHEMAS[data["kind"]]().load(data["details"])
-        except ValidationError as error:
-            path, reason = flatten_errors(error.messages)[0]
-            raise Invalid(f"details.{path}", reason) from None
+        details = data["details"]  # loaded by the schema of its kind (the API edge)
         self._check_date(patient, "event_date", data["event_date"])
         if details.get("mechanical_source") and self.author.role != "clinician":
             # Naming the source is what opens a surgical referral: the clinician's call.
@@ -346,7 +349,7 @@ class EventBatch:
             # It raises red-flag levels, as PUT /patients/{id}/cancer-history does: clinicians.
             reason = "only a clinician records the history of cancer (or send 'unknown')"
             raise Invalid("details.cancer_history", reason)
-        return {**data, "details": details}
+        return data
 
     def _react_clinical_event(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
@@ -532,10 +535,20 @@ def _insert_of(table, dialect: str):
     )
 
 
-def store_one(session: Session, author: User, kind: str, patient: Patient, data: dict) -> Stored:
-    """Store a single event (the REST endpoints); raise Invalid when it is refused."""
+def store_one(
+    session: Session,
+    author: User,
+    kind: str,
+    patient: Patient,
+    data: dict,
+    problem: tuple[str, str] | None = None,
+) -> Stored:
+    """Store a single event (the REST endpoints); raise Invalid when it is refused.
+
+    `problem`: what the API edge found wrong in the loaded data, as `EventBatch.add` takes it.
+    """
     batch = EventBatch(session, author)
-    key = batch.add(kind, patient, data)
+    key = batch.add(kind, patient, data, problem)
     outcome = batch.store()[key]
     if outcome.error is not None:
         raise outcome.error

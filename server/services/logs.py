@@ -12,9 +12,19 @@ def record_patient_event(session: Session, author: User, kind: str, patient: Pat
     return store_one(session, author, kind, patient, data)
 
 
-def record_clinical_event(session: Session, author: User, patient: Patient, data: dict):
-    """Store imaging, a guided injection result or an exam finding; return (row, created)."""
-    outcome = store_one(session, author, "clinical_event", patient, data)
+def record_clinical_event(
+    session: Session,
+    author: User,
+    patient: Patient,
+    data: dict,
+    problem: tuple[str, str] | None = None,
+):
+    """Store imaging, a guided injection result or an exam finding; return (row, created).
+
+    `data` comes with its details loaded by the schema of its kind, or with the (field, reason)
+    they were refused for as `problem` (server.schemas.logs.load_details gives both).
+    """
+    outcome = store_one(session, author, "clinical_event", patient, data, problem)
     return outcome.row, outcome.created
 
 

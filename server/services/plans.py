@@ -5,7 +5,6 @@ from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from marshmallow import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -15,11 +14,8 @@ from domain.enrolment import check_enrolment
 from domain.history import ClinicalEntry
 from domain.protocol import Protocol
 from domain.reports import enrolment_findings
-from domain.schedule import DayPlan, Revision, expand_schedule
+from domain.schedule import MAX_SCHEDULE_DAYS, DayPlan, Revision, expand_schedule
 from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
-from server.protocols.loader import flatten_errors
-from server.protocols.schema import ExerciseSchema
-from server.schemas.common import MAX_SCHEDULE_DAYS
 from server.services import protocols as protocol_service
 from server.services.access import patient_for, visible_patient_ids, visible_to
 from server.services.changes import record_change
@@ -153,11 +149,18 @@ def plans_of(session: Session, user: User, patient_id: int) -> list[Plan]:
 
 
 def revise_plan(
-    session: Session, author: User, plan: Plan, data: dict, today: date | None = None
+    session: Session,
+    author: User,
+    plan: Plan,
+    data: dict,
+    today: date | None = None,
+    problem: tuple[str, str] | None = None,
 ) -> Plan:
     """Apply a physio's adjustment as a new revision; earlier days keep their prescription.
 
-    `today` (the patient's local date) is for demo data and tests; by default it is now.
+    `today` (the patient's local date) is for demo data and tests; by default it is now. The
+    exercises of add_exercise operations come loaded by the protocol files' schema, or with the
+    (field, reason) one was refused for as `problem` (server.schemas.plans.load_operations).
     """
     patient = session.get(Patient, plan.patient_id)
     latest = plan.revisions[-1]
@@ -176,7 +179,9 @@ def revise_plan(
     if plan.status != "active":
         raise Conflict("This plan has ended; assign a new plan instead.")
     protocol = protocol_of(plan.protocol)
-    operations = [_checked_operation(op, i) for i, op in enumerate(data.get("operations", []))]
+    if problem is not None:
+        raise Invalid(*problem)
+    operations = list(data.get("operations", []))
     if "until" in data and not operations:
         raise Invalid("until", "give the dose change or removal that is for a set time")
     adjustments, diff = dict(latest.adjustments), []
@@ -229,18 +234,6 @@ def _end_plan(plan: Plan, end_date: date | None) -> dict:
         "before": before.isoformat() if before else None,
         "after": end_date.isoformat() if end_date else None,
     }
-
-
-def _checked_operation(op: dict, index: int) -> dict:
-    """Validate the full exercise of an add_exercise operation with the protocol schema."""
-    if op.get("op") != "add_exercise" or not isinstance(op.get("exercise"), dict):
-        return op
-    try:
-        exercise = ExerciseSchema().load(op["exercise"])
-    except ValidationError as error:
-        path, reason = flatten_errors(error.messages)[0]
-        raise Invalid(f"operations.{index}.exercise.{path}", reason) from None
-    return {**op, "exercise": exercise}
 
 
 def revisions_of(plan: Plan) -> list[Revision]:

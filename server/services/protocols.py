@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, undefer
 
+from domain.protocol import content_hash
 from server.models import ProtocolVersion
-from server.protocols.loader import content_hash
 from server.services.changes import record_change
 from server.services.errors import NotFound
 

@@ -1,37 +1,23 @@
-"""Sync: store a batch of device events (each at most once) and return what changed."""
+"""Sync: store a batch of device events (each at most once) and return what changed.
 
+Plain data in and out: the API edge (server/api/sync.py) reads the request into `PushedEvent`s
+and turns the answer into JSON; nothing here knows the schemas.
+"""
+
+import uuid
+from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
 
-from marshmallow import ValidationError
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, undefer
 
 from server.models import Alert, Change, Plan, ProtocolVersion, User
 from server.models.types import utcnow
-from server.schemas.alerts import AlertSchema, PatientAlertSchema
-from server.schemas.logs import (
-    ClinicalEventSchema,
-    ExerciseLogSchema,
-    PainLogSchema,
-    PostopCheckSchema,
-    RedFlagCheckSchema,
-)
-from server.schemas.outcomes import OutcomeMeasureSchema
-from server.schemas.text import unstorable_text
 from server.services.access import patient_for, visible_to
 from server.services.errors import Forbidden, ServiceError
 from server.services.events import MODELS, EventBatch
 
-_SCHEMAS = {
-    "exercise_log": ExerciseLogSchema(),
-    "pain_log": PainLogSchema(),
-    "red_flag_check": RedFlagCheckSchema(),
-    "postop_check": PostopCheckSchema(),
-    "clinical_event": ClinicalEventSchema(),
-    "outcome_measure": OutcomeMeasureSchema(),
-}
-_PATIENT_ALERT, _ALERT = PatientAlertSchema(), AlertSchema()
 # Feed kind -> key of the pull's `changes` (the plural of the log lists' paths).
 _LOG_KEYS = {kind: f"{kind}s" for kind in MODELS}
 # Who may push each kind of event (a patient their own logs; staff the clinical record).
@@ -45,6 +31,26 @@ PUSH_ROLES = {
 }
 
 
+@dataclass(frozen=True)
+class PushedEvent:
+    """One event of a push, as the API edge read it; a batch is a list of them, in its order.
+
+    `data`: its fields as the schema of its kind loaded them (the event's UUID as
+    `client_uuid`), or None when they could not be; then `errors` (field: reasons, nested as
+    marshmallow nests them) says why, and the event is refused as an "invalid event" once the
+    checks before it pass (who may push this kind, about which patient). `problem`: a
+    (field, reason) found in loaded data (a clinical event's details), reported in its turn
+    by the events service (`EventBatch.add`).
+    """
+
+    id: uuid.UUID
+    type: str
+    patient_id: int | None = None
+    data: dict | None = None
+    errors: dict | list | None = None
+    problem: tuple[str, str] | None = None
+
+
 class PushTrail(Protocol):
     """Where a push's events are audited (server.api.auditing.PushAudit)."""
 
@@ -56,14 +62,23 @@ class PushTrail(Protocol):
 
 
 def sync(
-    session: Session, user: User, request: dict, page_size: int, trail: PushTrail | None = None
+    session: Session,
+    user: User,
+    events: list[PushedEvent],
+    cursor: int,
+    page_size: int,
+    trail: PushTrail | None = None,
 ) -> dict:
-    """Push the events, then pull the changes after the cursor, in one transaction."""
-    results = _push(session, user, request["events"], trail)
+    """Push the events, then pull the changes after the cursor, in one transaction.
+
+    The caller commits, once it has read what it needs of the rows returned (a commit expires
+    them): `changes["alerts"]` are Alert rows, for the caller to show as the user's role sees
+    them; the other changes are rows or mappings, the results plain dicts.
+    """
+    results = _push(session, user, events, trail)
     if trail is not None:
         trail.record_refusals(session)
-    changes, cursor, has_more = _pull(session, user, request["cursor"], page_size)
-    session.commit()
+    changes, cursor, has_more = _pull(session, user, cursor, page_size)
     return {
         "results": results,
         "changes": changes,
@@ -73,28 +88,25 @@ def sync(
     }
 
 
-def _push(session: Session, user: User, events: list[dict], trail: PushTrail | None) -> list:
+def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTrail | None) -> list:
     """Check every event, store the valid ones together, and report on each."""
     batch = EventBatch(session, user)
     patients: dict[int, object] = {}
     results, keys = [], []
     for event in events:
-        result = {"id": event["id"], "type": event["type"]}
+        result = {"id": event.id, "type": event.type}
         results.append(result)
         keys.append(None)
         try:
             patient = _patient(session, user, event, patients)
-            unstorable = unstorable_text(event["data"])  # left to this event by the parser
-            if unstorable:
-                raise ValidationError(unstorable)
-            data = _SCHEMAS[event["type"]].load({**event["data"], "id": str(event["id"])})
-            keys[-1] = batch.add(event["type"], patient, data)
-        except ValidationError as error:
-            result.update(status="rejected", message="invalid event", errors=error.messages)
+            if event.data is None:
+                result.update(status="rejected", message="invalid event", errors=event.errors)
+                continue
+            keys[-1] = batch.add(event.type, patient, event.data, event.problem)
         except ServiceError as error:
             result.update(status="rejected", message=error.message, errors=error.errors)
             if trail is not None:
-                trail.refused(event["type"], _patient_id(user, event), error)
+                trail.refused(event.type, _patient_id(user, event), error)
     outcomes = batch.store()
     for result, key in zip(results, keys, strict=True):
         if key is None:
@@ -115,18 +127,18 @@ def _push(session: Session, user: User, events: list[dict], trail: PushTrail | N
     return results
 
 
-def _patient_id(user: User, event: dict) -> int | None:
+def _patient_id(user: User, event: PushedEvent) -> int | None:
     """Return the id of the patient an event is about: the one it names, or the caller."""
-    patient_id = event.get("patient_id")
+    patient_id = event.patient_id
     if patient_id is None and user.patient is not None:
         return user.patient.id
     return patient_id
 
 
-def _patient(session: Session, user: User, event: dict, cache: dict):
+def _patient(session: Session, user: User, event: PushedEvent, cache: dict):
     """Return the patient an event is about, if the caller may write it."""
-    if user.role not in PUSH_ROLES[event["type"]]:
-        raise Forbidden(f"A {user.role} cannot push {event['type']} events.")
+    if user.role not in PUSH_ROLES[event.type]:
+        raise Forbidden(f"A {user.role} cannot push {event.type} events.")
     patient_id = _patient_id(user, event)
     if patient_id is None:
         raise ServiceError("patient_id is required for staff events.")
@@ -152,8 +164,7 @@ def _pull(session: Session, user: User, cursor: int, page_size: int):
     versions = _fetch(session, ProtocolVersion, version_ids, _WITH_CONTENT)
     for version in versions:
         version.versions = []
-    alert_schema = _PATIENT_ALERT if user.role == "patient" else _ALERT
-    alerts = [alert_schema.dump(a) for a in _fetch(session, Alert, wanted["alert"])]
+    alerts = _fetch(session, Alert, wanted["alert"])
     changes = {"protocol_versions": versions, "plans": plans, "alerts": alerts}
     # Logs of every device of the patient (and the staff's clinical events), oldest first.
     changes.update(
