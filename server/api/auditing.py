@@ -131,6 +131,7 @@ UNAUDITED = {
     "protocols.show",
     "protocols.show_version",
     "protocols.show_version_fhir",
+    "protocols.figure",  # a drawing of an exercise, public: no patient, no account
     "health.health",
     # CDS Hooks: discovery names no patient; a hook call has no Stride user and is audited by
     # its use case (services/cds.py record_call: `cds.patient_view`, actor role "ehr").

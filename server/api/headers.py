@@ -20,6 +20,9 @@ DOCS_CSP = "; ".join(
 )
 DOCS_PAGE = "api-docs.openapi_swagger_ui"
 DOCS_ASSETS = "api-docs-assets"
+# Answers that hold no personal data and never change (a protocol version's exercise figures):
+# they keep the caching their view set.
+CACHEABLE = {"protocols.figure"}
 
 
 def register_security_headers(app: Flask) -> None:
@@ -29,7 +32,8 @@ def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.blueprint != DOCS_ASSETS:
+        cacheable = request.endpoint in CACHEABLE and response.status_code in (200, 304)
+        if request.blueprint != DOCS_ASSETS and not cacheable:
             # Answers carry patient data and tokens: no browser, proxy or app cache keeps them.
             # The docs' static assets keep send_file's revalidated caching (no-cache + ETag).
             response.headers["Cache-Control"] = "no-store"

@@ -11,6 +11,7 @@ objects; no Flask, no database.
 """
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
 
 from fhir.resources.R4B.activitydefinition import ActivityDefinition
@@ -64,15 +65,24 @@ def activity_url(protocol_id: str, exercise_id: str) -> str:
     return f"{CANONICAL_BASE}/ActivityDefinition/{activity_id(protocol_id, exercise_id)}"
 
 
-def protocol_bundle(content: dict[str, Any]) -> Bundle:
-    """Return the Bundle of one protocol version: its PlanDefinition, then its exercises."""
+def protocol_bundle(
+    content: dict[str, Any], figure_url: Callable[[str], str] | None = None
+) -> Bundle:
+    """Return the Bundle of one protocol version: its PlanDefinition, then its exercises.
+
+    `figure_url(exercise_id)`, when given, is where an exercise's animated figure is served:
+    each exercise that has one names it as a documentation artifact.
+    """
     protocol = Protocol.from_dict(content)
     citations = {ref.id: ref.citation for ref in protocol.references}
     resources = [plan_definition(protocol)]
     for index, phase in enumerate(protocol.phases):
         weeks = _phase_weeks(protocol.phases, index)
         for exercise in phase.exercises:
-            resources.append(activity_definition(protocol, phase, exercise, weeks, citations))
+            figure = figure_url(exercise.id) if figure_url and exercise.figure else None
+            resources.append(
+                activity_definition(protocol, phase, exercise, weeks, citations, figure)
+            )
     entries = [
         {"fullUrl": resource.url, "resource": resource.model_dump(by_alias=True)}
         for resource in resources
@@ -161,6 +171,7 @@ def activity_definition(
     exercise: Exercise,
     weeks: int | None,
     citations: dict[str, str],
+    figure_url: str | None = None,
 ) -> ActivityDefinition:
     """Return one exercise as an ActivityDefinition: which days as Timing, the dose as Dosage."""
     steps = "\n".join(f"{n}. {step}" for n, step in enumerate(exercise.instructions, 1))
@@ -189,6 +200,7 @@ def activity_definition(
                 for ref in exercise.references
                 if ref in citations
             ]
+            + _figure_artifact(exercise, figure_url)
             or None,
             "kind": "ServiceRequest",
             "code": {"coding": [EXERCISE_THERAPY], "text": exercise.name},
@@ -197,6 +209,20 @@ def activity_definition(
             "dosage": [dosage(exercise)],
         }
     )
+
+
+def _figure_artifact(exercise: Exercise, url: str | None) -> list[dict]:
+    """Return the documentation artifact naming an exercise's animated figure, if served."""
+    if url is None:
+        return []
+    return [
+        {
+            "type": "documentation",
+            "label": "figure",
+            "display": f"Animated demonstration: {exercise.name}",
+            "document": {"contentType": "image/png", "url": url, "title": exercise.name},
+        }
+    ]
 
 
 def days_timing(dose: Dose, weeks: int | None) -> dict:

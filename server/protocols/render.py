@@ -8,6 +8,7 @@ drawing comes from domain.figures, the same module the app draws from.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
@@ -122,20 +123,29 @@ def frames(figure: Figure, hold_s: int, rest_s: int, fps: int = FPS) -> list[Pos
 def render_exercise(exercise: dict, out_dir: Path) -> list[Path]:
     """Write a PNG of each key pose and an animated PNG of one rep; return the paths."""
     figure = Figure.from_dict(exercise["figure"])
-    dose = exercise["dose"]
     frame = _frame(figure, list(figure.poses))
     written = []
     for pose in figure.poses:
         path = out_dir / f"{exercise['id']}.{pose.name}.png"
         draw_pose(figure, pose, frame, pose.name).save(path)
         written.append(path)
-    images = [draw_pose(figure, p, frame) for p in frames(figure, dose["hold_s"], dose["rest_s"])]
     path = out_dir / f"{exercise['id']}.png"
-    images[0].save(
-        path, save_all=True, append_images=images[1:], duration=round(1000 / FPS), loop=0
-    )
+    path.write_bytes(exercise_animation(exercise))
     written.append(path)
     return written
+
+
+def exercise_animation(exercise: dict) -> bytes:
+    """Return the animated PNG of one rep of an exercise, in step with its dose."""
+    figure = Figure.from_dict(exercise["figure"])
+    dose = exercise["dose"]
+    frame = _frame(figure, list(figure.poses))
+    images = [draw_pose(figure, p, frame) for p in frames(figure, dose["hold_s"], dose["rest_s"])]
+    out = io.BytesIO()
+    images[0].save(
+        out, "PNG", save_all=True, append_images=images[1:], duration=round(1000 / FPS), loop=0
+    )
+    return out.getvalue()
 
 
 def contact_sheet(doc: dict) -> Image.Image:

@@ -81,6 +81,13 @@ EXPECTED = {
     ("GET", "/protocols/<string:protocol_id>"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>/versions/<int:version>"): SIGNED_IN,
     ("GET", "/protocols/<string:protocol_id>/versions/<int:version>/fhir"): SIGNED_IN,
+    # A drawing of an exercise: no personal data, named by FHIR for systems without a token
+    # (the matrix's exercise id is not in the protocol: everyone gets the same 404).
+    (
+        "GET",
+        "/protocols/<string:protocol_id>/versions/<int:version>/exercises/<string:exercise_id>"
+        "/figure.png",
+    ): {role: 404 for role in ROLES},
     ("POST", "/patients"): expect(OK, patient_a=403, patient_b=403),
     ("GET", "/patients"): SIGNED_IN,  # scoped content: see LISTS
     ("GET", "/patients/<int:patient_id>"): RECORD,
@@ -344,6 +351,7 @@ def _path(rule: str, world) -> str:
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
         "version": 5,
+        "exercise_id": "not-an-exercise",
         "service_id": "stride-alerts",
         "token": "not-a-calendar-feed-token",
     }

@@ -135,3 +135,46 @@ def test_signing_in_is_required(reader):
     protocol_id, version = VERSIONS[0]
     anonymous = reader.client.get(f"/api/v1/protocols/{protocol_id}/versions/{version}/fhir")
     assert anonymous.status_code == 401
+
+
+def _figure_links(bundle: Bundle) -> dict[str, str]:
+    """Return {exercise id: the URL its ActivityDefinition names for its animated figure}."""
+    links = {}
+    for activity in _resources(bundle, ActivityDefinition):
+        for artifact in activity.relatedArtifact or ():
+            if artifact.type == "documentation" and artifact.label == "figure":
+                assert artifact.document.contentType == "image/png"
+                links[activity.identifier[0].value] = artifact.document.url
+    return links
+
+
+@pytest.mark.parametrize("key", VERSIONS, ids=[f"{p}-v{v}" for p, v in VERSIONS])
+def test_each_exercise_names_its_animated_figure_which_opens_without_a_token(reader, bundles, key):
+    from io import BytesIO
+
+    from PIL import Image
+
+    doc = DOCUMENTS[key]
+    links = _figure_links(bundles[key][1])
+    with_figure = [e["id"] for p in doc["phases"] for e in p["exercises"] if e.get("figure")]
+    assert with_figure and sorted(links) == sorted(with_figure)
+    path = links[with_figure[0]].removeprefix("http://localhost")
+    assert (
+        path
+        == f"/api/v1/protocols/{key[0]}/versions/{key[1]}/exercises/{with_figure[0]}/figure.png"
+    )
+    image = reader.client.get(path)  # no Authorization header: a drawing holds no personal data
+    assert image.status_code == 200 and image.mimetype == "image/png"
+    assert "public" in image.headers["Cache-Control"], "a version's drawings never change"
+    drawn = Image.open(BytesIO(image.data))
+    assert drawn.format == "PNG" and drawn.is_animated and drawn.n_frames > 1
+    again = reader.client.get(path, headers={"If-None-Match": image.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_an_exercise_that_is_not_in_the_version_has_no_figure(reader):
+    protocol_id, version = VERSIONS[0]
+    path = f"/api/v1/protocols/{protocol_id}/versions/{version}/exercises/no-such/figure.png"
+    missing = reader.client.get(path)
+    assert missing.status_code == 404 and "no figure" in missing.get_json()["message"]
+    assert "no-store" in missing.headers["Cache-Control"], "only the drawings are cached"

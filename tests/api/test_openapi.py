@@ -61,6 +61,12 @@ def test_protected_operations_declare_bearer_auth_and_401(client):
                 ("/api/v1/health", "get"),
                 ("/api/v1/cds-services", "get"),  # CDS Hooks discovery
                 ("/api/v1/calendar/{token}.ics", "get"),  # the URL's secret is the credential
+                # An exercise's drawing: no personal data (FHIR ActivityDefinitions name it).
+                (
+                    "/api/v1/protocols/{protocol_id}/versions/{version}/exercises/{exercise_id}"
+                    "/figure.png",
+                    "get",
+                ),
             }
             if method == "parameters" or (path, method) in public:
                 continue
