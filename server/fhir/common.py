@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fhir.resources.R4B.reference import Reference
 
 from server.fhir.identity import CANONICAL_BASE, patient_resource_id
+from server.fhir.serialize import shared
 
 
 def full_url(resource_type: str, resource_id: str) -> str:
@@ -23,6 +24,7 @@ def full_url(resource_type: str, resource_id: str) -> str:
 # A reference repeats on many resources (every pain score names its Patient twice): each is
 # built and validated once and shared, like the concepts of `codes`, never changed after it is made.
 @lru_cache(maxsize=4096)
+@shared
 def ref(resource_type: str, resource_id: str, display: str | None = None) -> Reference:
     """Return a reference to a resource of the same export (shared: do not change it)."""
     return Reference(reference=f"{resource_type}/{resource_id}", display=display)

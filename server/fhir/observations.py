@@ -28,6 +28,7 @@ from server.fhir import codes
 from server.fhir.careplan import careplan_id
 from server.fhir.common import instant, local_moment, patient_ref, ref, staff_ref
 from server.fhir.records import PatientRecord
+from server.fhir.serialize import shared
 from server.models import ClinicalEvent, ExerciseLog, OutcomeMeasure, PainLog
 
 _MEASUREMENT_UNITS = {
@@ -101,6 +102,7 @@ def exercise_pain_observations(record: PatientRecord, log: ExerciseLog) -> list[
 # The components repeat on every pain score (its situation, each symptom, the exercise): each
 # is built and validated once and shared, like the concepts of `codes`, never changed.
 @lru_cache(maxsize=64)
+@shared
 def _context_component(context: str) -> ObservationComponent:
     """Return the component naming the situation a pain score was taken in (shared)."""
     return ObservationComponent(
@@ -112,12 +114,14 @@ def _context_component(context: str) -> ObservationComponent:
 
 
 @lru_cache(maxsize=16)
+@shared
 def _flag_component(flag: str) -> ObservationComponent:
     """Return the component saying a symptom was reported with a pain score (shared)."""
     return ObservationComponent(code=codes.stride(flag.replace("_", "-")), valueBoolean=True)
 
 
 @lru_cache(maxsize=4096)
+@shared
 def _exercise_component(exercise_id: str, name: str | None) -> ObservationComponent:
     """Return the component naming the exercise a pain score was taken around (shared)."""
     return ObservationComponent(

@@ -20,6 +20,8 @@ left to the library: the whole resource is then written by `model_dump_json()`.
 
 import decimal
 import uuid
+from collections.abc import Callable
+from functools import wraps
 
 from fhir_core.fhirabstractmodel import FHIRAbstractModel
 from fhir_core.utils import is_primitive_type
@@ -33,6 +35,30 @@ _COMMENTS = "fhir_comments"
 # Per model class: (is a resource, resource type, steps); a step is (JSON key, field name,
 # field info when the element is primitive (else None), name of its `__ext` field or None).
 _PLANS: dict[type, tuple[bool, str, tuple]] = {}
+
+
+# Elements built once and shared by many resources (the mapping's cached concepts, references
+# and components, made by a builder decorated with `shared`): each one's structure is built once
+# too. The entry holds the model, so its id names no other object while the entry lives.
+_SHARED: dict[int, tuple[FHIRAbstractModel, dict | None]] = {}
+_SHARED_MAX = 16384
+
+
+def shared(build: Callable[..., FHIRAbstractModel]) -> Callable[..., FHIRAbstractModel]:
+    """Mark what a cached builder returns as shared: never changed, so written once and reused.
+
+    Put it under `functools.lru_cache`, so that each element is marked when it is built.
+    """
+
+    @wraps(build)
+    def marked(*args, **kwargs):
+        model = build(*args, **kwargs)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()  # only the reuse of older elements' structure is lost
+        _SHARED[id(model)] = (model, None)
+        return model
+
+    return marked
 
 
 class _Unknown(Exception):
@@ -74,6 +100,16 @@ def _plan(cls: type) -> tuple[bool, str, tuple]:
 
 def _tree(model: FHIRAbstractModel) -> dict:
     """Return the plain JSON structure of one model, as the library's serializer builds it."""
+    found = _SHARED.get(id(model))
+    if found is not None and found[0] is model:
+        if found[1] is None:
+            _SHARED[id(model)] = found = (model, _build(model))
+        return found[1]
+    return _build(model)
+
+
+def _build(model: FHIRAbstractModel) -> dict:
+    """Return the structure of one model, element by element."""
     cls = type(model)
     is_resource, kind, steps = _PLANS.get(cls) or _plan(cls)
     values = model.__dict__
