@@ -65,7 +65,8 @@ def write_bulk(
     """Write every patient's resources as NDJSON files in `folder`; return the manifest.
 
     Each batch's objects are let go (the session is cleared) before the next is read.
-    Resources are written as they are made; files are opened once per type and kept open.
+    Resources are written as they are made, each as the text its R4B model writes
+    (`serialize.resource_json`); files are opened once per type and kept open.
     """
     files, counts = {}, {}
     try:
