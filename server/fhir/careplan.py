@@ -6,6 +6,7 @@ reason and what it changed, so the adjustments and their reasons travel with the
 """
 
 from datetime import date
+from functools import lru_cache
 
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.careplan import CarePlan, CarePlanActivity, CarePlanActivityDetail
@@ -22,6 +23,7 @@ from server.fhir.common import instant, patient_ref, ref, staff_ref
 from server.fhir.identity import CANONICAL_BASE
 from server.fhir.patient import care_team_id
 from server.fhir.records import PatientRecord
+from server.fhir.serialize import shared
 from server.models import Plan, PlanRevision
 
 REVISION_EXTENSION = f"{CANONICAL_BASE}/StructureDefinition/plan-revision"
@@ -124,22 +126,33 @@ def _goal(record: PatientRecord, goal_id: str, phase, span, state: str) -> Goal:
 
 
 def _activity(record, exercise: Exercise, status: str, goal_id: str, span) -> CarePlanActivity:
-    period = None
-    if span is not None:
-        period = Period(
-            start=span.start.isoformat(), end=span.end.isoformat() if span.end else None
-        )
     steps = " ".join(exercise.instructions)
     return CarePlanActivity(
         detail=CarePlanActivityDetail(
             code=codes.concept(codes.EXERCISE, exercise.id, exercise.name),
             goal=[ref("Goal", goal_id)],
             status=status,
-            scheduledTiming=_timing(exercise.dose, period),
+            scheduledTiming=_scheduled(
+                exercise.dose,
+                span.start if span is not None else None,
+                span.end if span is not None else None,
+            ),
             performer=[patient_ref(record.patient.id)],
             description=f"{dose_text(exercise.dose)}. {steps}".strip(),
         )
     )
+
+
+# Patients on one protocol share its doses and, starting on one day, its phases' dates: the
+# Timing of each is built and validated once and shared, never changed after it is made.
+@lru_cache(maxsize=4096)
+@shared
+def _scheduled(dose: Dose, start: date | None, end: date | None) -> Timing:
+    """Return the Timing of a dose within a phase's dates (shared: do not change it)."""
+    period = None
+    if start is not None:
+        period = Period(start=start.isoformat(), end=end.isoformat() if end else None)
+    return _timing(dose, period)
 
 
 def _timing(dose: Dose, period: Period | None) -> Timing:

@@ -11,6 +11,7 @@ from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.coding import Coding
 
 from server.fhir.identity import code_system
+from server.fhir.serialize import shared
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
@@ -82,12 +83,14 @@ ISSUE_SEVERITY = {"urgent": "high", "review": "moderate", "info": "low"}
 # Concepts repeat on every resource (a pain score's code, a category): each is built once and
 # shared, never changed after it is made.
 @lru_cache(maxsize=4096)
+@shared
 def coding(system: str, code: str, display: str | None = None) -> Coding:
     """Return one Coding (shared: do not change it)."""
     return Coding(system=system, code=code, display=display)
 
 
 @lru_cache(maxsize=4096)
+@shared
 def concept(system: str, code: str, display: str | None = None, text: str | None = None):
     """Return a CodeableConcept of one coding and the words shown (shared: do not change it)."""
     return CodeableConcept(coding=[coding(system, code, display)], text=text or display)

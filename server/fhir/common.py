@@ -7,11 +7,13 @@ Stride's row ids, so every export of a record names its resources the same way.
 """
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.reference import Reference
 
 from server.fhir.identity import CANONICAL_BASE, patient_resource_id
+from server.fhir.serialize import shared
 
 
 def full_url(resource_type: str, resource_id: str) -> str:
@@ -19,13 +21,17 @@ def full_url(resource_type: str, resource_id: str) -> str:
     return f"{CANONICAL_BASE}/{resource_type}/{resource_id}"
 
 
+# A reference repeats on many resources (every pain score names its Patient twice): each is
+# built and validated once and shared, like the concepts of `codes`, never changed after it is made.
+@lru_cache(maxsize=4096)
+@shared
 def ref(resource_type: str, resource_id: str, display: str | None = None) -> Reference:
-    """Return a reference to a resource of the same export."""
+    """Return a reference to a resource of the same export (shared: do not change it)."""
     return Reference(reference=f"{resource_type}/{resource_id}", display=display)
 
 
 def patient_ref(patient_id: int) -> Reference:
-    """Return the reference to the Patient of a Stride patient."""
+    """Return the reference to the Patient of a Stride patient (shared: do not change it)."""
     return ref("Patient", patient_resource_id(patient_id))
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from server.fhir.bundle import patient_bundle, record_resources
 from server.fhir.records import load_records
+from server.fhir.serialize import resource_json
 from server.models import Patient
 
 FHIR_JSON = "application/fhir+json"
@@ -31,7 +32,7 @@ def now_instant() -> str:
 def patient_bundle_json(session: Session, patient_id: int) -> str:
     """Return one patient's record as the JSON of a FHIR Bundle."""
     (record,) = load_records(session, [patient_id])
-    return patient_bundle(record, now_instant()).model_dump_json()
+    return resource_json(patient_bundle(record, now_instant()))
 
 
 def patient_id_batches(session: Session, size: int) -> Iterator[list[int]]:
@@ -64,7 +65,8 @@ def write_bulk(
     """Write every patient's resources as NDJSON files in `folder`; return the manifest.
 
     Each batch's objects are let go (the session is cleared) before the next is read.
-    Resources are written as they are made; files are opened once per type and kept open.
+    Resources are written as they are made, each as the text its R4B model writes
+    (`serialize.resource_json`); files are opened once per type and kept open.
     """
     files, counts = {}, {}
     try:
@@ -76,7 +78,7 @@ def write_bulk(
                         path = os.path.join(folder, f"{kind}.ndjson")
                         files[kind] = open(path, "w", encoding="utf-8", newline="\n")
                         counts[kind] = 0
-                    files[kind].write(resource.model_dump_json() + "\n")
+                    files[kind].write(resource_json(resource) + "\n")
                     counts[kind] += 1
             session.expunge_all()
             if progress is not None:

@@ -7,6 +7,8 @@ injection is a Procedure and a DiagnosticReport of the block: pain before and af
 the relief in percent. An examination test is an Observation, positive or negative in SNOMED CT.
 """
 
+from functools import lru_cache
+
 from fhir.resources.R4B.annotation import Annotation
 from fhir.resources.R4B.codeableconcept import CodeableConcept
 from fhir.resources.R4B.diagnosticreport import DiagnosticReport
@@ -26,6 +28,7 @@ from server.fhir import codes
 from server.fhir.careplan import careplan_id
 from server.fhir.common import instant, local_moment, patient_ref, ref, staff_ref
 from server.fhir.records import PatientRecord
+from server.fhir.serialize import shared
 from server.models import ClinicalEvent, ExerciseLog, OutcomeMeasure, PainLog
 
 _MEASUREMENT_UNITS = {
@@ -42,18 +45,10 @@ def pain_severity() -> CodeableConcept:
 
 def pain_observation(record: PatientRecord, log: PainLog) -> Observation:
     """Return a pain log: its score, its local date and time, its situation and symptoms."""
-    components = [
-        ObservationComponent(
-            code=codes.stride("pain-context"),
-            valueCodeableConcept=codes.concept(
-                codes.PAIN_CONTEXT, log.context, codes.PAIN_CONTEXTS.get(log.context)
-            ),
-        )
-    ]
+    components = [_context_component(log.context)]
     for flag in codes.PAIN_FLAGS:
         if getattr(log, flag):
-            name = flag.replace("_", "-")
-            components.append(ObservationComponent(code=codes.stride(name), valueBoolean=True))
+            components.append(_flag_component(flag))
     return Observation(
         id=f"stride-pain-{log.id}",
         status="final",
@@ -96,20 +91,43 @@ def exercise_pain_observations(record: PatientRecord, log: ExerciseLog) -> list[
                 performer=[patient_ref(record.patient.id)],
                 valueInteger=score,
                 component=[
-                    ObservationComponent(
-                        code=codes.stride("pain-context"),
-                        valueCodeableConcept=codes.concept(
-                            codes.PAIN_CONTEXT, context, codes.PAIN_CONTEXTS[context]
-                        ),
-                    ),
-                    ObservationComponent(
-                        code=codes.stride("exercise"),
-                        valueCodeableConcept=codes.concept(codes.EXERCISE, log.exercise_id, name),
-                    ),
+                    _context_component(context),
+                    _exercise_component(log.exercise_id, name),
                 ],
             )
         )
     return found
+
+
+# The components repeat on every pain score (its situation, each symptom, the exercise): each
+# is built and validated once and shared, like the concepts of `codes`, never changed.
+@lru_cache(maxsize=64)
+@shared
+def _context_component(context: str) -> ObservationComponent:
+    """Return the component naming the situation a pain score was taken in (shared)."""
+    return ObservationComponent(
+        code=codes.stride("pain-context"),
+        valueCodeableConcept=codes.concept(
+            codes.PAIN_CONTEXT, context, codes.PAIN_CONTEXTS.get(context)
+        ),
+    )
+
+
+@lru_cache(maxsize=16)
+@shared
+def _flag_component(flag: str) -> ObservationComponent:
+    """Return the component saying a symptom was reported with a pain score (shared)."""
+    return ObservationComponent(code=codes.stride(flag.replace("_", "-")), valueBoolean=True)
+
+
+@lru_cache(maxsize=4096)
+@shared
+def _exercise_component(exercise_id: str, name: str | None) -> ObservationComponent:
+    """Return the component naming the exercise a pain score was taken around (shared)."""
+    return ObservationComponent(
+        code=codes.stride("exercise"),
+        valueCodeableConcept=codes.concept(codes.EXERCISE, exercise_id, name),
+    )
 
 
 def outcome_observation(record: PatientRecord, measure: OutcomeMeasure) -> Observation | None:

@@ -115,6 +115,17 @@ def test_every_line_is_a_valid_resource_of_its_file_and_counts_match(clinic, tmp
     assert referenced and referenced <= names
 
 
+def test_every_line_is_the_text_the_r4b_model_writes_for_it(clinic, tmp_path):
+    # The export writes its JSON without the library's slow serializer (server/fhir/serialize.py):
+    # each line must be exactly what the model of the resource it parses to writes.
+    assert _export(clinic, tmp_path / "out").exit_code == 0
+    _, lines = _read(tmp_path / "out")
+    for kind, kind_lines in lines.items():
+        model = get_fhir_model_class(kind)
+        for line in kind_lines:
+            assert model.model_validate_json(line).model_dump_json() == line
+
+
 def _references(node):
     if isinstance(node, dict):
         if isinstance(node.get("reference"), str):
