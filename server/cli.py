@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 from flask_migrate.cli import db as migrate_cli
 from sqlalchemy import select
 
+from server.database import begin_writing, reset, start_reading
 from server.extensions import db
 from server.models import User
 from server.models.users import ROLES
@@ -226,11 +227,18 @@ def export_fhir_command(folder, force, batch):
     if batch < 1:
         raise click.BadParameter("must be at least 1", param_hint="--batch")
     os.makedirs(folder, exist_ok=True)
-    total = count_patients(db.session)
-    with click.progressbar(length=total, label="Exporting patients", file=sys.stderr) as bar:
-        manifest = write_bulk(db.session, folder, batch=batch, progress=bar.update)
-    audit.record(db.session, None, "fhir.bulk_export", audit.Subject(), "cli")
-    db.session.commit()
+    # One read transaction (one snapshot of the clinic): on SQLite it never takes the write
+    # lock, so patients' syncs go on while the export runs; the audit event is written after.
+    mode = start_reading()
+    try:
+        total = count_patients(db.session)
+        with click.progressbar(length=total, label="Exporting patients", file=sys.stderr) as bar:
+            manifest = write_bulk(db.session, folder, batch=batch, progress=bar.update)
+        begin_writing(db.session)
+        audit.record(db.session, None, "fhir.bulk_export", audit.Subject(), "cli")
+        db.session.commit()
+    finally:
+        reset(mode)
     resources = sum(item["count"] for item in manifest["output"])
     click.echo(f"exported {total} patients as {resources} resources to {folder}")
     for item in manifest["output"]:
