@@ -270,3 +270,38 @@ def exercise_log_data(plan_id: int, slot: tuple, done: int, skip_reason: str) ->
         "status": status,
         "skip_reason": None if status == "done" else skip_reason,
     }
+
+
+def sync_event(kind: str, data: dict, **about) -> dict:
+    """Return one /sync event of `kind` with a fresh id (its data's id too), as the app makes."""
+    data = {"id": str(uuid.uuid4()), **data}
+    return {"id": data["id"], "type": kind, "data": data, **about}
+
+
+def push_all(caller: Caller, events: list[dict], page: int = 200) -> None:
+    """Push events through /sync in pages, as the app's outbox does; every one is stored."""
+    for first in range(0, len(events), page):
+        body = caller.post("/sync", json={"events": events[first : first + page]}).get_json()
+        assert {r["status"] for r in body["results"]} == {"created"}, body["results"][:3]
+
+
+def sessions_done(caller: Caller, plan_id: int, start: date, until: date) -> list[dict]:
+    """Return an exercise_log event for every session the plan prescribed, done in full."""
+    path = f"/plans/{plan_id}/schedule?from={start.isoformat()}&to={until.isoformat()}"
+    schedule = caller.get(path).get_json()
+    return [
+        sync_event(
+            "exercise_log",
+            {
+                "plan_id": plan_id,
+                "exercise_id": s["exercise_id"],
+                "local_date": day["date"],
+                "slot": s["slot"],
+                "sets_done": s["dose"]["sets"],
+                "sets_due": s["dose"]["sets"],
+                "status": "done",
+            },
+        )
+        for day in schedule["days"]
+        for s in day["sessions"]
+    ]

@@ -28,7 +28,7 @@ from server.services.plans import create_plan
 from server.services.protocols import load_documents
 from server.services.referral_links import check_link_token
 from server.services.sweep import run_sweep
-from tests.conftest import PASSWORD, Caller
+from tests.conftest import PASSWORD, Caller, push_all, sessions_done, sync_event
 
 ISSUER = "https://ehr.example-hospital.org"
 CLIENT_ID = "stride-ehr-client"
@@ -97,29 +97,11 @@ def _caller(client, user) -> Caller:
 
 def _course(patient: Caller, plan_id: int) -> None:
     """Log every prescribed session done and flat pain (6) through /sync, as the app does."""
-    until = TODAY - timedelta(days=1)
-    schedule = patient.get(f"/plans/{plan_id}/schedule?from={START}&to={until}").get_json()
-    events = []
-    for day in schedule["days"]:
-        for s in day["sessions"]:
-            data = {
-                "id": str(uuid.uuid4()),
-                "plan_id": plan_id,
-                "exercise_id": s["exercise_id"],
-                "local_date": day["date"],
-                "slot": s["slot"],
-                "sets_done": s["dose"]["sets"],
-                "sets_due": s["dose"]["sets"],
-                "status": "done",
-            }
-            events.append({"id": data["id"], "type": "exercise_log", "data": data})
+    events = sessions_done(patient, plan_id, START, TODAY - timedelta(days=1))
     for n in range((TODAY - START).days + 1):
         day = (START + timedelta(days=n)).isoformat()
-        data = {"id": str(uuid.uuid4()), "local_date": day, "nprs": 6, "context": "sitting"}
-        events.append({"id": data["id"], "type": "pain_log", "data": data})
-    for first in range(0, len(events), 200):
-        body = patient.post("/sync", json={"events": events[first : first + 200]}).get_json()
-        assert {r["status"] for r in body["results"]} == {"created"}
+        events.append(sync_event("pain_log", {"local_date": day, "nprs": 6, "context": "sitting"}))
+    push_all(patient, events)
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,15 @@ from server.extensions import db
 from server.models import Alert, AuditEvent
 from server.services.accounts import create_user
 from server.services.sweep import run_sweep
-from tests.conftest import PASSWORD, activate, assign, dose_change, sign_in
+from tests.conftest import (
+    PASSWORD,
+    activate,
+    assign,
+    dose_change,
+    push_all,
+    sessions_done,
+    sign_in,
+)
 
 TODAY = date.today()
 START = TODAY - timedelta(days=90)  # past the 12-week trial
@@ -34,33 +42,13 @@ EVENING = datetime.combine(TODAY - timedelta(days=2), datetime.min.time()).repla
 )
 
 
-def _sync(patient, events):
-    for first in range(0, len(events), 250):
-        body = patient.post("/sync", json={"events": events[first : first + 250]}).get_json()
-        assert {r["status"] for r in body["results"]} == {"created"}, body["results"][:3]
-
-
 def _course(patient, plan):
     """Log every prescribed session done and a flat pain of 6 while sitting, every day."""
-    schedule = patient.get(
-        f"/plans/{plan['id']}/schedule?from={START}&to={TODAY - timedelta(days=1)}"
-    ).get_json()
-    events = []
-    for day in schedule["days"]:
-        for s in day["sessions"]:
-            data = {
-                "id": str(uuid.uuid4()),
-                "plan_id": plan["id"],
-                "exercise_id": s["exercise_id"],
-                "local_date": day["date"],
-                "slot": s["slot"],
-                "sets_done": s["dose"]["sets"],
-                "sets_due": s["dose"]["sets"],
-                "status": "done",
-            }
-            if day["date"] == LAST_SESSION_DAY.isoformat() and s["slot"] == 1:
-                data.update(pain_before=5, pain_after=3)
-            events.append({"id": data["id"], "type": "exercise_log", "data": data})
+    events = sessions_done(patient, plan["id"], START, TODAY - timedelta(days=1))
+    for event in events:
+        data = event["data"]
+        if data["local_date"] == LAST_SESSION_DAY.isoformat() and data["slot"] == 1:
+            data.update(pain_before=5, pain_after=3)
     for n in range((TODAY - START).days + 1):
         day = START + timedelta(days=n)
         data = {"id": str(uuid.uuid4()), "local_date": day.isoformat(), "nprs": 6}
@@ -68,7 +56,7 @@ def _course(patient, plan):
         if day == EVENING.date():
             data.update(recorded_at=EVENING.isoformat(), tingling=True, note="After a long drive")
         events.append({"id": data["id"], "type": "pain_log", "data": data})
-    _sync(patient, events)
+    push_all(patient, events)
 
 
 def _lefs(patient, day, score):

@@ -7,7 +7,6 @@ trial, the clinician deciding with a note. The packet must then say what the ale
 says, in figures a surgeon can find.
 """
 
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from io import BytesIO
 
@@ -21,7 +20,7 @@ from server.services.accounts import create_patient, create_user
 from server.services.auth import issue_token
 from server.services.referral_links import make_link_token
 from server.services.sweep import run_sweep
-from tests.conftest import PASSWORD, Caller
+from tests.conftest import PASSWORD, Caller, push_all, sessions_done, sync_event
 
 TODAY = datetime.now(UTC).date()  # the patient lives in UTC: the sweep's day is theirs
 START = TODAY - timedelta(days=90)  # past the 12-week trial
@@ -30,54 +29,25 @@ NOTE = "Refer to Mr Hale for a surgical opinion: three months of full adherence,
 PAIN = (5, 6, 7)  # a day's pain cycles around 6: no clinically important change
 
 
-def _event(kind, data, **about):
-    data = {"id": str(uuid.uuid4()), **data}
-    return {"id": data["id"], "type": kind, "data": data, **about}
-
-
-def _sync(caller, events):
-    for first in range(0, len(events), 200):
-        body = caller.post("/sync", json={"events": events[first : first + 200]}).get_json()
-        assert {r["status"] for r in body["results"]} == {"created"}, body["results"][:3]
-
-
 def _lefs(total):
     """Return 20 LEFS answers that add up to `total` (at most 40 + 20)."""
     return [2] * (20 - (total - 40)) + [3] * (total - 40) if total >= 40 else [2] * 19 + [0]
 
 
 def _course(patient, plan_id):
-    schedule = patient.get(
-        f"/plans/{plan_id}/schedule?from={START}&to={TODAY - timedelta(days=1)}"
-    ).get_json()
-    events = [
-        _event(
-            "exercise_log",
-            {
-                "plan_id": plan_id,
-                "exercise_id": s["exercise_id"],
-                "local_date": day["date"],
-                "slot": s["slot"],
-                "sets_done": s["dose"]["sets"],
-                "sets_due": s["dose"]["sets"],
-                "status": "done",
-            },
-        )
-        for day in schedule["days"]
-        for s in day["sessions"]
-    ]
+    events = sessions_done(patient, plan_id, START, TODAY - timedelta(days=1))
     for n in range((TODAY - START).days + 1):
         local = (START + timedelta(days=n)).isoformat()
         events.append(
-            _event("pain_log", {"local_date": local, "nprs": PAIN[n % 3], "context": "sitting"})
+            sync_event("pain_log", {"local_date": local, "nprs": PAIN[n % 3], "context": "sitting"})
         )
     for days, total in ((0, 38), (42, 41), (84, 42)):
         local = (START + timedelta(days=days)).isoformat()
         data = {"local_date": local, "instrument": "lefs", "answers": _lefs(total)}
-        events.append(_event("outcome_measure", data))
+        events.append(sync_event("outcome_measure", data))
     data = {"local_date": (TODAY - timedelta(days=3)).isoformat(), "instrument": "pgic"}
-    events.append(_event("outcome_measure", data | {"answers": [4]}))
-    _sync(patient, events)
+    events.append(sync_event("outcome_measure", data | {"answers": [4]}))
+    push_all(patient, events)
 
 
 def _records(clinician, patient_id):
@@ -96,10 +66,10 @@ def _records(clinician, patient_id):
         "pain_after": 2,
     }
     day = (TODAY - timedelta(days=5)).isoformat()
-    _sync(
+    push_all(
         clinician,
         [
-            _event(
+            sync_event(
                 "clinical_event",
                 {"kind": kind, "event_date": day, "details": details},
                 patient_id=patient_id,

@@ -4,7 +4,6 @@ The course is built the way the app builds it: every prescribed session logged t
 pain logged daily, then the sweep runs as the scheduler would.
 """
 
-import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -13,47 +12,19 @@ from sqlalchemy import select
 from server.extensions import db
 from server.models import Alert
 from server.services.sweep import run_sweep
-from tests.conftest import assign
+from tests.conftest import assign, push_all, sessions_done, sync_event
 
 TODAY = date.today()
 START = TODAY - timedelta(days=90)  # past the 12-week trial
 
 
-def _sync(patient, events):
-    for first in range(0, len(events), 200):
-        batch = events[first : first + 200]
-        body = patient.post("/sync", json={"events": batch}).get_json()
-        assert {r["status"] for r in body["results"]} == {"created"}, body["results"][:3]
-
-
 def _course(patient, plan):
     """Log every prescribed session done, and flat pain (6) from the first day to today."""
-    schedule = patient.get(
-        f"/plans/{plan['id']}/schedule?from={START}&to={TODAY - timedelta(days=1)}"
-    ).get_json()
-    events = []
-    for day in schedule["days"]:
-        for s in day["sessions"]:
-            data = {
-                "id": str(uuid.uuid4()),
-                "plan_id": plan["id"],
-                "exercise_id": s["exercise_id"],
-                "local_date": day["date"],
-                "slot": s["slot"],
-                "sets_done": s["dose"]["sets"],
-                "sets_due": s["dose"]["sets"],
-                "status": "done",
-            }
-            events.append({"id": data["id"], "type": "exercise_log", "data": data})
+    events = sessions_done(patient, plan["id"], START, TODAY - timedelta(days=1))
     for n in range((TODAY - START).days + 1):
-        data = {
-            "id": str(uuid.uuid4()),
-            "local_date": (START + timedelta(days=n)).isoformat(),
-            "nprs": 6,
-            "context": "sitting",
-        }
-        events.append({"id": data["id"], "type": "pain_log", "data": data})
-    _sync(patient, events)
+        day = (START + timedelta(days=n)).isoformat()
+        events.append(sync_event("pain_log", {"local_date": day, "nprs": 6, "context": "sitting"}))
+    push_all(patient, events)
 
 
 @pytest.fixture()
