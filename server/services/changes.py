@@ -37,4 +37,7 @@ def lock_feed(session: Session) -> None:
         # Serialise feed writers until commit: otherwise a later id could commit before an
         # earlier one and a reader's cursor would jump over the earlier one for ever. (On
         # SQLite, BEGIN IMMEDIATE already lets one writer at a time.)
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FEED_LOCK})
+        # Keyed by the schema too, like the scheduler's lock: deployments (or test runs) that
+        # share one database in separate schemas never wait on each other's feed.
+        lock = "SELECT pg_advisory_xact_lock(:key, hashtext(current_schema()))"
+        session.execute(text(lock), {"key": _FEED_LOCK})
