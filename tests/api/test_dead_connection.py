@@ -20,9 +20,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_a_request_after_the_database_dropped_the_connections_is_answered(
-    database_url, patient
-):
+def test_a_request_after_the_database_dropped_the_connections_is_answered(database_url, patient):
     name = f"stride-dead-{uuid.uuid4().hex[:8]}"
     options = engine_options(database_url)
     assert not options["pool_pre_ping"]  # the production settings, without the ping
