@@ -47,8 +47,11 @@ START = ""  # the demo plan's start date, set by prepare()
 RANDOM_DAYS = 36_500
 
 
-def prepare(database_url: str) -> dict:
-    """Migrate, load protocols, seed the demo; return the demo patient's token and plan."""
+def prepare(database_url: str, devices: int = 0) -> dict:
+    """Migrate, load protocols, seed the demo; return the demo patient's token and plan.
+
+    With `devices`, also that many patients of one device each, for the sync run.
+    """
     from flask_migrate import upgrade
     from sqlalchemy import select
 
@@ -79,19 +82,44 @@ def prepare(database_url: str) -> dict:
             "today": today.isoformat(),
             "week_end": (today + timedelta(days=6)).isoformat(),
             "sessions": sessions,
+            "devices": [device_of(user, plan, n, auth.sign_in) for n in range(devices)],
         }
         db.engine.dispose()
     return setup
 
 
-def sync_body(setup: dict, cursor: int) -> str:
+def device_of(amelia, plan, n: int, sign_in) -> dict:
+    """Create patient n of the sync run (the demo patient's protocol and dates); one device.
+
+    Each sync client is the one device of a patient of its own, as in the field: it pushes
+    its events and pulls what changed since its own cursor (its own events, mostly).
+    """
+    from server.services.accounts import create_patient
+    from server.services.plans import create_plan
+
+    physio = db.session.get(type(amelia), plan.created_by_id)
+    email = f"bench.device{n}@stride.example"
+    profile = {"email": email, "display_name": f"Bench {n}", "timezone": "Europe/London"}
+    patient, _ = create_patient(db.session, physio, profile, password=PASSWORD)
+    assignment = {
+        "protocol_id": plan.protocol.protocol_id,
+        "start_date": plan.start_date,
+        "surgery_date": plan.surgery_date,
+    }
+    own = create_plan(db.session, physio, patient, assignment)
+    db.session.commit()
+    token, _ = sign_in(db.session, email, PASSWORD, timedelta(hours=1))
+    return {"token": token, "plan_id": own.id}
+
+
+def sync_body(setup: dict, cursor: int, plan_id: int | None = None) -> str:
     """Return a sync request with 20 new events, as the app sends after a day offline."""
     events = []
     for n in range(EVENTS):
         if n % 2 == 0 and setup["sessions"]:
             day, exercise, slot, sets = setup["sessions"][n % len(setup["sessions"])]
             data = {
-                "plan_id": setup["plan_id"],
+                "plan_id": plan_id or setup["plan_id"],
                 "exercise_id": exercise,
                 "local_date": day,
                 "slot": slot,
@@ -171,6 +199,75 @@ end
 """
 
 
+# Sync as devices do it: wrk thread n (one connection each) is patient n's device; it pushes
+# 20 new events with the cursor of its last answer, so it pulls only what changed since.
+DEVICES_LUA = r"""
+local counter = 0
+local tokens = {TOKENS}
+local plans = {PLANS}
+local cursors = {CURSORS}
+function setup(thread)
+  counter = counter + 1
+  thread:set("id", counter)
+end
+
+function init(args)
+  math.randomseed(os.time() * 1000 + id)
+  token, plan, cursor = tokens[id], plans[id], cursors[id]
+  wrk.headers["Authorization"] = "Bearer " .. token
+  wrk.headers["Content-Type"] = "application/json"
+end
+
+local function uuid4()
+  return (string.gsub("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx", "[xy]", function(c)
+    local v = (c == "x") and math.random(0, 15) or math.random(8, 11)
+    return string.format("%x", v)
+  end))
+end
+
+wrk.method = "POST"
+local template = [==[TEMPLATE]==]
+request = function()
+  local body = string.gsub(template, "UUID", uuid4)
+  body = string.gsub(body, "%-424242", plan)
+  body = string.gsub(body, "%-737373", cursor)
+  return wrk.format("POST", nil, nil, body)
+end
+
+response = function(status, headers, body)
+  local next_cursor = string.match(body, '"cursor": ?(%d+)')
+  if next_cursor then cursor = next_cursor end
+end
+""" + LUA[LUA.index("function done") :]
+
+
+def run_wrk_devices(url: str, setup: dict, cursors: list[int], seconds: int) -> dict:
+    """Push from each device (one wrk thread and connection each); return the summary."""
+    devices = setup["devices"]
+    template = sync_body(setup, -737373, -424242)
+    for event in json.loads(template)["events"]:
+        template = template.replace(event["id"], "UUID")
+
+    def table(values):
+        return "{" + ", ".join(f'"{v}"' for v in values) + "}"
+
+    script = (
+        DEVICES_LUA.replace("{TOKENS}", table(d["token"] for d in devices))
+        .replace("{PLANS}", table(d["plan_id"] for d in devices))
+        .replace("{CURSORS}", table(cursors))
+        .replace("TEMPLATE", template)
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    n = len(devices)
+    command = ["wrk", f"-t{n}", f"-c{n}", f"-d{seconds}s", "--timeout", "5s", "-s", handle.name]
+    try:
+        output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(handle.name)
+    return json.loads(output.strip().splitlines()[-1])
+
+
 def run_wrk(url: str, method: str, token: str, body: str, clients: int, seconds: int) -> dict:
     """Drive one endpoint with wrk; return its summary.
 
@@ -216,8 +313,12 @@ def random_week() -> str:
     return f"from={first.isoformat()}&to={(first + timedelta(days=6)).isoformat()}"
 
 
-def run_python(url: str, method: str, token: str, body_for, args) -> dict:
-    """Drive one endpoint with threads and keep-alive connections; return its summary."""
+def run_python(url: str, method: str, token: str, body_for, args, devices=None) -> dict:
+    """Drive one endpoint with threads and keep-alive connections; return its summary.
+
+    With `devices` (a list of (token, plan_id, cursor)), client n is device n: it sends its
+    own token and plan and the cursor of its last answer (`body_for(cursor, plan_id)`).
+    """
     host_port, path = url.split("//")[1].split("/", 1)
     host, port = host_port.split(":")
     deadline = time.monotonic() + args.seconds
@@ -225,20 +326,24 @@ def run_python(url: str, method: str, token: str, body_for, args) -> dict:
     failures = [0]
     lock = threading.Lock()
 
-    def client():
+    def client(n):
         connection = http.client.HTTPConnection(host, int(port), timeout=5)
-        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        own, plan_id, cursor = devices[n] if devices else (token, None, None)
+        headers = {"Authorization": f"Bearer {own}", "Content-Type": "application/json"}
         mine = []
         while time.monotonic() < deadline:
             began = time.perf_counter()
             try:
                 target = "/" + path.replace("RANDOM_WEEK", random_week())
-                connection.request(
-                    method, target, body_for() if method == "POST" else None, headers
-                )
+                body = None
+                if method == "POST":
+                    body = body_for(cursor, plan_id) if devices else body_for()
+                connection.request(method, target, body, headers)
                 response = connection.getresponse()
-                response.read()
+                answer = response.read()
                 ok = 200 <= response.status < 300
+                if ok and devices:
+                    cursor = json.loads(answer)["cursor"]
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
             except (OSError, http.client.HTTPException):
@@ -251,7 +356,7 @@ def run_python(url: str, method: str, token: str, body_for, args) -> dict:
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=client) for _ in range(args.clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(args.clients)]
     began = time.monotonic()
     for thread in threads:
         thread.start()
@@ -334,6 +439,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="per worker (>1: gthread)")
     parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    parser.add_argument(
+        "--fixed-cursor",
+        action="store_true",
+        help="sync as before issue 15: every client is the demo patient and sends the same "
+        "cursor, so every push also pulls a full page (500) of changes",
+    )
     args = parser.parse_args()
     import logging
 
@@ -346,7 +457,7 @@ def main() -> None:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
     server = None
     try:
-        setup = prepare(database_url)
+        setup = prepare(database_url, 0 if args.fixed_cursor else args.clients)
         port = free_port()
         server = start_server(database_url, port, args)
         base = f"http://127.0.0.1:{port}"
@@ -367,11 +478,30 @@ def main() -> None:
         print(
             f"gunicorn: {workers} workers x {args.threads} thread(s), "
             f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.clients} clients, "
-            f"{args.seconds} s per endpoint; load from {'wrk' if use_wrk else 'Python'}"
+            f"{args.seconds} s per endpoint; load from {'wrk' if use_wrk else 'Python'}; "
+            + (
+                "sync: one patient, a fixed cursor (a full page pulled each time)"
+                if args.fixed_cursor
+                else f"sync: {args.clients} patients of one device each, cursors advancing"
+            )
         )
         results = {}
+        cursors = [current_cursor(base, d["token"]) for d in setup["devices"]]
+        devices = [
+            (d["token"], d["plan_id"], c) for d, c in zip(setup["devices"], cursors, strict=True)
+        ]
         for name, url, method in targets:
-            if use_wrk:
+            if method == "POST" and devices:
+                if use_wrk:
+                    run_wrk_devices(url, setup, cursors, 1)  # warm-up
+                    # The warm-up moved the feed on: start from the cursors it reached.
+                    cursors = [current_cursor(base, d["token"]) for d in setup["devices"]]
+                    results[name] = run_wrk_devices(url, setup, cursors, args.seconds)
+                else:
+                    results[name] = run_python(
+                        url, method, "", lambda c, p: sync_body(setup, c, p), args, devices
+                    )
+            elif use_wrk:
                 body = sync_body(setup, cursor) if method == "POST" else ""
                 run_wrk(url, method, setup["token"], body, args.clients, 1)  # warm-up
                 results[name] = run_wrk(

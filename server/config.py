@@ -61,11 +61,19 @@ def from_environment(instance_path: str) -> dict:
 
 
 def engine_options(database_url: str) -> dict:
-    """Return the connection pool settings: pre-ping always, a sized pool on PostgreSQL."""
+    """Return the connection pool settings: pre-ping on SQLite, a sized pool on PostgreSQL.
+
+    On PostgreSQL a pre-ping would cost every request one more round trip; instead a
+    connection is recycled after STRIDE_DB_POOL_RECYCLE seconds, pinged only when it sat idle
+    in the pool (server/database.py), and a request whose token lookup meets a dead connection
+    is retried once on a fresh one (server/api/base.py).
+    """
     # hide_parameters: SQL logging and database errors never show values (passwords' hashes,
     # tokens' hashes, pain scores, notes), even at DEBUG.
     options: dict = {"pool_pre_ping": True, "hide_parameters": True}
     if database_url.startswith("postgresql"):
+        options["pool_pre_ping"] = False
+        options["pool_recycle"] = int(os.environ.get("STRIDE_DB_POOL_RECYCLE", 1800))
         # Per process: PostgreSQL sees processes x (pool_size + max_overflow) connections.
         options["pool_size"] = int(os.environ.get("STRIDE_DB_POOL_SIZE", 5))
         options["max_overflow"] = int(os.environ.get("STRIDE_DB_MAX_OVERFLOW", 5))

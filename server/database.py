@@ -13,10 +13,12 @@ PostgreSQL needs neither: its transactions read and write as they are.
 import os
 import re
 import sqlite3
+import time
 from contextvars import ContextVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, scoped_session
 
 # How this context's next SQLite transaction begins: True = read mode (see the docstring).
@@ -57,6 +59,8 @@ def begin_writing(session: Session | scoped_session) -> None:
 
 def configure_engine(engine: Engine) -> None:
     """Apply the pragmas and transaction mode this product relies on."""
+    if engine.dialect.name == "postgresql":
+        ping_when_idle(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -82,6 +86,35 @@ def configure_engine(engine: Engine) -> None:
         # Writing takes the write lock up front: a deferred read-then-write fails at once with
         # "database is locked" when another connection committed in between.
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+# A pooled connection idle for longer than this is pinged before use (PostgreSQL).
+PING_AFTER_IDLE = float(os.environ.get("STRIDE_DB_PING_AFTER_IDLE", 30))
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it sat idle (instead of pool_pre_ping).
+
+    Under load a connection goes back to work within milliseconds and is not pinged: no extra
+    round trip per request. One that sat idle for PING_AFTER_IDLE seconds or more (a quiet
+    night, a restarted or failed-over database) is pinged first, and replaced when dead.
+    """
+
+    @event.listens_for(engine.pool, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None:
+            record.info["stride_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        idle_since = record.info.get("stride_idle_since")
+        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool drops this connection and checks out a fresh one.
+            raise DisconnectionError("the pooled connection is dead") from error
 
 
 def backup_sqlite(database: str, target: str) -> dict[str, int]:

@@ -4,6 +4,7 @@ from functools import wraps
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
+from sqlalchemy.exc import DBAPIError
 
 from server.api.auditing import CallAudit, remember_answer
 from server.api.parsing import StrideParser
@@ -112,7 +113,15 @@ def current_user_and_token():
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'.")
-    return auth_service.user_for_token(db.session, raw.strip())
+    try:
+        return auth_service.user_for_token(db.session, raw.strip())
+    except DBAPIError as error:
+        # A dead pooled connection (the database restarted): the lookup is the request's first
+        # statement, so nothing is lost by trying it once more on a fresh connection.
+        if not error.connection_invalidated:
+            raise
+        db.session.rollback()
+        return auth_service.user_for_token(db.session, raw.strip())
 
 
 def ttl():

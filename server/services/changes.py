@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 
 from sqlalchemy import insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 from server.models import Change
 
@@ -34,6 +34,13 @@ def lock_feed(session: Session) -> None:
     them can each hold what the other waits for (a deadlock).
     """
     if session.get_bind().dialect.name == "postgresql":
+        real = session() if isinstance(session, scoped_session) else session
+        real.connection()  # begins the transaction, if none yet
+        # A lock taken in a savepoint goes when the savepoint is rolled back: keyed by both.
+        held = (real.get_transaction(), real.get_nested_transaction())
+        if real.info.get("stride_feed_lock") == held:
+            return  # held until this transaction ends: asking again is a wasted round trip
+        real.info["stride_feed_lock"] = held
         # Serialise feed writers until commit: otherwise a later id could commit before an
         # earlier one and a reader's cursor would jump over the earlier one for ever. (On
         # SQLite, BEGIN IMMEDIATE already lets one writer at a time.)
