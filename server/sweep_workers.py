@@ -78,10 +78,21 @@ def sweep_with_workers(
 
 
 def _worker(app: Flask, run_id: int, batch_size: int) -> None:
-    """Judge queued plans in a forked process, then report its count and peak memory."""
+    """Judge queued plans in a forked process, then report its count and peak memory.
+
+    The peak starts at the parent's size when forked (the pages it shares); what the worker adds
+    is its batches, which do not grow with the number of patients.
+    """
+    forked = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     with app.app_context():
         db.engine.dispose(close=False)
         judged = work_on(db.session, run_id, batch_size)
         db.session.remove()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    log.info("sweep run %s: worker judged %d plans, peak memory %d MiB", run_id, judged, peak)
+    log.info(
+        "sweep run %s: worker judged %d plans, peak memory %d MiB (%d MiB when forked)",
+        run_id,
+        judged,
+        peak,
+        forked,
+    )

@@ -36,7 +36,7 @@ from server.services.sweep import _SWEEP_LOCK, run_sweep
 from server.services.sweep_queue import open_queued_run
 from tests.conftest import BACKEND
 
-pytestmark = pytest.mark.skipif(
+needs_postgres = pytest.mark.skipif(
     BACKEND != "postgres", reason="several sweep workers need PostgreSQL (SQLite: one writer)"
 )
 
@@ -163,6 +163,7 @@ def crowd(crowd_data):
     return crowd_data
 
 
+@needs_postgres
 def test_two_workers_judge_each_plan_once_with_the_alerts_of_one_process(crowd, database_url):
     with crowd.app_context():
         single = run_sweep(db.session, as_of=AS_OF)
@@ -225,6 +226,7 @@ def _claimable(run_id) -> int:
     return len(rows)
 
 
+@needs_postgres
 def test_a_killed_workers_plans_go_to_the_other_workers_of_its_sweep(crowd, database_url, tmp_path):
     with crowd.app_context():
         run_id = open_queued_run(db.session, as_of=AS_OF).id
@@ -242,6 +244,7 @@ def test_a_killed_workers_plans_go_to_the_other_workers_of_its_sweep(crowd, data
         assert len(alerts) == len(set(alerts)) == run.alerts_created > 0
 
 
+@needs_postgres
 def test_the_next_sweep_judges_what_a_killed_sweep_left(crowd, database_url, tmp_path):
     try:
         _kill_then_sweep_again(crowd, database_url, tmp_path)
@@ -293,3 +296,13 @@ def _kill_then_sweep_again(crowd, database_url, tmp_path):
         assert judged == left, "the next sweep judged the plans the killed one left"
         alerts = _alerts(db.session)
         assert len(alerts) == len(set(alerts)) and set(before) <= set(alerts)
+
+
+@pytest.mark.skipif(BACKEND == "postgres", reason="SQLite's answer to --workers")
+def test_sqlite_sweeps_in_one_process_and_says_so(clean_app):
+    result = clean_app.test_cli_runner().invoke(args=["sweep", "run", "--workers", "3"])
+
+    assert result.exit_code == 0, result.output
+    assert "sqlite: the sweep runs in one process" in result.stderr
+    assert "--workers 3 needs PostgreSQL" in result.stderr
+    assert re.match(r"sweep \d+: 0 plans seen, 0 evaluated", result.stdout), result.stdout
