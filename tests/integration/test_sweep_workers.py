@@ -32,6 +32,7 @@ from server.models import (
     SweepRun,
     User,
 )
+from server.scheduler import sweep_job
 from server.services.sweep import _SWEEP_LOCK, run_sweep
 from server.services.sweep_queue import open_queued_run
 from tests.conftest import BACKEND
@@ -306,3 +307,22 @@ def test_sqlite_sweeps_in_one_process_and_says_so(clean_app):
     assert "sqlite: the sweep runs in one process" in result.stderr
     assert "--workers 3 needs PostgreSQL" in result.stderr
     assert re.match(r"sweep \d+: 0 plans seen, 0 evaluated", result.stdout), result.stdout
+
+
+@needs_postgres
+def test_the_scheduler_starts_the_configured_workers(crowd):
+    crowd.config["SWEEP_WORKERS"] = 2
+    try:
+        run = sweep_job(crowd)
+    finally:
+        crowd.config["SWEEP_WORKERS"] = 1
+
+    with crowd.app_context():
+        assert run.slot.startswith("hourly:") and run.status == "done"
+        assert (run.plans_seen, run.plans_evaluated, run.errors) == (PATIENTS, PATIENTS, 0)
+        assert (
+            db.session.scalar(select(func.count()).where(PlanEvaluation.sweep_run_id == run.id))
+            == PATIENTS
+        )
+        alerts = _alerts(db.session)
+        assert len(alerts) == len(set(alerts)) == run.alerts_created > 0
