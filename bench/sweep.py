@@ -5,6 +5,12 @@ patients/second, each as a ratio to a single SQL aggregate over the same rows, m
 same run. Goals (issue 3): full sweep < 60 s, incremental < 3 s on a 2-core machine.
 
     .venv/bin/python bench/sweep.py [--patients 10000] [--weeks 16] [--keep DIR]
+
+On PostgreSQL (issue 15; data loaded with COPY, 1 and 2 worker processes, their peak memory,
+each size in its own schema; --history-patients compares 16 weeks of logs with 2 years):
+
+    .venv/bin/python bench/sweep.py --postgres postgresql+psycopg://postgres@127.0.0.1/test \
+        --patients 5000 50000 [--history-patients 2000]
 """
 
 import argparse
@@ -198,13 +204,25 @@ def timed_sweep(path: str, as_of: date):
 def main() -> None:
     """Build the data, run the sweeps, print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--patients", type=int, nargs="+", default=[10_000])
     parser.add_argument("--weeks", type=int, default=16)
     parser.add_argument("--keep", help="directory for the database (default: a temp dir)")
+    parser.add_argument("--postgres", metavar="URL", help="benchmark PostgreSQL at this URL")
+    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument(
+        "--history-patients", type=int, default=0, help="also compare 16 weeks with 2 years"
+    )
     args = parser.parse_args()
     import logging
 
+    if args.postgres:
+        logging.basicConfig(level=logging.WARNING)
+        logging.getLogger("server.sweep_workers").setLevel(logging.INFO)
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        main_postgres(args)
+        return
     logging.disable(logging.INFO)
+    args.patients = args.patients[0]
     folder = args.keep or tempfile.mkdtemp(prefix="stride-bench-")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "sweep.sqlite3")
@@ -231,6 +249,31 @@ def main() -> None:
         f"{run.plans_evaluated} plans evaluated of {run.plans_seen}; "
         f"{incremental / aggregate:.2f}x the aggregate  [goal < 3 s]"
     )
+
+
+def main_postgres(args) -> None:
+    """Run the PostgreSQL sizes, then the history-length comparison; print the goals."""
+    from sweep_pg import bench_size
+
+    workers, keep = tuple(args.workers), bool(args.keep)
+    for patients in args.patients:
+        figures = bench_size(args.postgres, patients, args.weeks, workers, keep)
+        top = max(figures)
+        full, incremental, peak = figures[top]
+        print(
+            f"  goals at {patients:,} patients, {top} workers: full {full:.0f} s"
+            f" [goal < 300 s at 50,000], incremental {incremental:.1f} s [goal < 10 s];"
+            f" rate with {top} vs 1 worker: {figures[min(figures)][0] / full:.2f}x",
+            flush=True,
+        )
+    if args.history_patients:
+        n = args.history_patients
+        short = bench_size(args.postgres, n, 16, workers[-1:], keep)[workers[-1]][0]
+        long = bench_size(args.postgres, n, 104, workers[-1:], keep)[workers[-1]][0]
+        print(
+            f"cost per patient: 16 weeks {short / n * 1000:.2f} ms, 2 years"
+            f" {long / n * 1000:.2f} ms ({long / short:.2f}x) [goal: flat]"
+        )
 
 
 if __name__ == "__main__":

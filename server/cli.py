@@ -148,11 +148,55 @@ def scheduler_run_command():
     default=None,
     help="Judge every patient as of this local date (default: each one's today).",
 )
-def sweep_run_command(as_of):
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes judging plans at once (PostgreSQL; SQLite always uses one).",
+)
+@click.option("--batch", default=200, show_default=True, help="Plans a worker claims at a time.")
+def sweep_run_command(as_of, workers, batch):
     """Run one escalation sweep now and print what it did."""
-    from server.services.sweep import run_sweep
+    from flask import current_app
 
-    run = run_sweep(db.session, kind="manual", as_of=as_of.date() if as_of else None)
+    from server.sweep_workers import sweep_with_workers, workers_allowed
+
+    app = current_app._get_current_object()
+    workers, why = workers_allowed(app, workers)
+    if why:
+        click.echo(why, err=True)
+    db.session.remove()
+    if batch < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch")
+    as_of = as_of.date() if as_of else None
+    run = sweep_with_workers(app, workers, kind="manual", as_of=as_of, batch_size=batch)
+    _echo_run(run)
+
+
+@sweep_cli.command("work")
+@click.argument("run_id", type=int)
+@click.option("--batch", default=200, show_default=True, help="Plans claimed at a time.")
+def sweep_work_command(run_id, batch):
+    """Join a sweep started with --workers (e.g. from another host) and judge what is left."""
+    from server.services.sweep_queue import finished, work_on
+
+    if batch < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--batch")
+    judged = work_on(db.session, run_id, batch)
+    run = finished(db.session, run_id)
+    if run is None:
+        raise click.ClickException(f"no sweep run {run_id}")
+    click.echo(f"judged {judged} plans of sweep {run_id} ({run.status})")
+
+
+def _echo_run(run):
+    """Print what a sweep did, and its errors."""
+    if run is None:
+        raise click.ClickException("another sweep holds this slot")
+    if run.finished_at is None:
+        click.echo(f"sweep {run.id} did not finish: the next sweep judges what it left", err=True)
+        sys.exit(1)
     seconds = (run.finished_at - run.started_at).total_seconds()
     click.echo(
         f"sweep {run.id}: {run.plans_seen} plans seen, {run.plans_evaluated} evaluated, "

@@ -47,6 +47,8 @@ def from_environment(instance_path: str) -> dict:
         # EHRs that may call the CDS Hooks service, by JWT issuer: a JSON file (docs/interop.md,
         # "CDS Hooks"); none by default.
         "CDS_CLIENTS": cds_clients(os.environ.get("STRIDE_CDS_CLIENTS", "")),
+        # Processes the scheduler's sweeps run in (PostgreSQL only; SQLite always uses one).
+        "SWEEP_WORKERS": int(os.environ.get("STRIDE_SWEEP_WORKERS", 1)),
         "API_TITLE": "Stride API",
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",

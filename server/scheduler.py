@@ -18,6 +18,7 @@ from sqlalchemy import text
 from server.extensions import db
 from server.models.types import utcnow
 from server.services.sweep import run_sweep
+from server.sweep_workers import sweep_with_workers, workers_allowed
 
 log = logging.getLogger(__name__)
 _PG_LOCK = 7_465_822
@@ -35,8 +36,16 @@ def slot_for(moment: datetime) -> str:
 
 
 def sweep_job(app: Flask, kind: str = "scheduled", now: datetime | None = None):
-    """Run the sweep of the current hour inside an app context (safe to call twice)."""
+    """Run the sweep of the current hour inside an app context (safe to call twice).
+
+    With STRIDE_SWEEP_WORKERS above 1 on PostgreSQL, the sweep runs in that many processes.
+    """
     now = now or utcnow()
+    workers, why = workers_allowed(app, app.config.get("SWEEP_WORKERS", 1))
+    if why:
+        log.warning("scheduler: %s", why)
+    if workers > 1:
+        return sweep_with_workers(app, workers, kind=kind, slot=slot_for(now), now=now)
     with app.app_context():
         try:
             return run_sweep(db.session, kind=kind, slot=slot_for(now), now=now)

@@ -15,7 +15,7 @@ from server.models.logs import (
 from server.models.mfa import MfaFactor, MfaRecoveryCode
 from server.models.plans import Plan, PlanRevision
 from server.models.protocols import ProtocolVersion
-from server.models.sweeps import PlanEvaluation, SweepRun
+from server.models.sweeps import PlanEvaluation, SweepQueueItem, SweepRun
 from server.models.users import AccountCode, AuthToken, CareTeamMember, Patient, User
 
 __all__ = [
@@ -43,6 +43,7 @@ __all__ = [
     "PlanRevision",
     "ProtocolVersion",
     "RedFlagCheck",
+    "SweepQueueItem",
     "SweepRun",
     "User",
 ]

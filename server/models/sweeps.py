@@ -41,3 +41,21 @@ class PlanEvaluation(db.Model):
     next_due_on: Mapped[date]
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sweep_run_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_runs.id"))
+
+
+class SweepQueueItem(db.Model):
+    """A plan a sweep run by several workers still has to judge; deleted once judged.
+
+    Workers claim rows with `FOR UPDATE SKIP LOCKED` and delete them in the transaction that
+    stores the plan's evaluation, so each plan is judged once per run; a worker killed midway
+    leaves its rows for the others (its transaction is rolled back).
+    """
+
+    __tablename__ = "sweep_queue"
+
+    sweep_run_id: Mapped[int] = mapped_column(
+        ForeignKey("sweep_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), primary_key=True)
+    # The patient's local date the plan is judged as of (as the single-process sweep does).
+    local_today: Mapped[date]

@@ -188,9 +188,7 @@ def _revoke_tokens(session: Session, user: User, keep: AuthToken | None = None) 
     session.execute(query.values(revoked_at=utcnow()))
 
 
-def _signed_in(
-    session: Session, user: User, action: str, address, ttl: timedelta, mfa_staff: bool
-):
+def _signed_in(session: Session, user: User, action: str, address, ttl: timedelta, mfa_staff: bool):
     """Keep the chosen password and sign in, unless the account needs a second factor.
 
     A code or a reset must not get around a second factor: an account that has one (or must

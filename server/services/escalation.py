@@ -12,7 +12,7 @@ from domain.redflags import highest
 from domain.ruleset import Thresholds, thresholds_for
 from server.models import Alert, AlertEvent
 from server.models.types import utcnow
-from server.services.changes import lock_feed, record_change
+from server.services.changes import lock_feed, record_change, record_changes
 
 # R-RED, R-POSTOP and R-STOP are raised inside the request that submits the check or log
 # (services/events.py), R-ENROL inside the refused assignment; the sweep runs the rest.
@@ -207,11 +207,15 @@ def add_report(session: Session, alert: Alert, finding: Finding) -> None:
 
 
 def publish(session: Session, alerts: list[Alert]) -> None:
-    """Put new alerts on the change feed; one flush for all of them gives their ids."""
+    """Put new alerts on the change feed; one flush gives their ids, one insert adds them.
+
+    One statement (and on PostgreSQL one feed-lock call) for a sweep batch's alerts, not one
+    per alert: at a full sweep's hundreds of alerts a batch, those round trips were a third
+    of its time.
+    """
     if alerts:
         session.flush()
-        for alert in alerts:
-            record_change(session, "alert", alert.id, alert.patient_id)
+        record_changes(session, "alert", [(alert.id, alert.patient_id) for alert in alerts])
 
 
 def clear_finished_episodes(

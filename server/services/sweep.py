@@ -70,6 +70,28 @@ def run_sweep(
     batch_size: int = 400,
 ) -> SweepRun | None:
     """Run one sweep; return its record, or None when another process holds the same slot."""
+    opened = open_run(session, kind=kind, slot=slot, as_of=as_of, now=now)
+    if opened is None:
+        return None
+    run, todo = opened
+    for start in range(0, len(todo), batch_size):
+        _evaluate_batch(session, run, todo[start : start + batch_size])
+        session.commit()
+    return finish_run(session, run)
+
+
+def open_run(
+    session: Session,
+    *,
+    kind: str,
+    slot: str | None = None,
+    as_of: date | None = None,
+    now: datetime | None = None,
+) -> tuple[SweepRun, list[tuple[int, date]]] | None:
+    """Claim the sweep's slot and return its record with the (plan, local today) pairs due.
+
+    Return None when another process holds the same slot.
+    """
     now = now or utcnow()
     run = SweepRun(
         slot=slot or f"{kind}:{now.isoformat()}",
@@ -92,10 +114,11 @@ def run_sweep(
         .limit(1)
     )
     changed = _changed_patients(session, previous.watermarks) if previous else None
-    todo = _plans_to_evaluate(session, run, changed, now)
-    for start in range(0, len(todo), batch_size):
-        _evaluate_batch(session, run, todo[start : start + batch_size])
-        session.commit()
+    return run, _plans_to_evaluate(session, run, changed, now)
+
+
+def finish_run(session: Session, run: SweepRun) -> SweepRun:
+    """Mark a sweep done (its watermarks now count for the next one) and log what it did."""
     run.status = "done"
     run.finished_at = utcnow()
     session.commit()
@@ -158,11 +181,15 @@ def _plans_to_evaluate(session, run, changed, now) -> list[tuple[int, date]]:
     return todo
 
 
-def _evaluate_batch(session: Session, run: SweepRun, todo: list[tuple[int, date]]) -> None:
+def _evaluate_batch(
+    session: Session, run: SweepRun, todo: list[tuple[int, date]], shared: bool = False
+) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Two sweeps at once take turns batch by batch, so the second sees what the first
-        # stored (SQLite gets the same from BEGIN IMMEDIATE).
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SWEEP_LOCK})
+        # stored (SQLite gets the same from BEGIN IMMEDIATE). The workers of one sweep share
+        # the lock: their plans never overlap (server.services.sweep_queue).
+        lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+        session.execute(text(f"SELECT {lock}(:key)"), {"key": _SWEEP_LOCK})
     today_of = dict(todo)
     plans = session.scalars(
         select(Plan)
