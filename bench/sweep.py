@@ -34,14 +34,18 @@ PROTOCOL = "piriformis-neural-gliding"
 HASH = "$argon2id$v=19$m=19456,t=2,p=1$bench$bench"
 
 
-def build_database(path: str, patients: int, weeks: int, today: date) -> None:
-    """Create a migrated database holding `patients` plans with `weeks` of logged history."""
+def migrated_schedule(url: str, weeks: int, today: date) -> tuple[date, list]:
+    """Migrate the database at `url` and load the protocols; return the plans' start and days.
+
+    The days are the bench protocol's prescribed sessions from `weeks` ago to yesterday, the
+    history both benchmarks (SQLite here, PostgreSQL in sweep_pg.py) write for each patient.
+    """
     from flask_migrate import upgrade
 
     from server.protocols.loader import validate_files
     from server.services.protocols import load_documents
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
         docs, _ = validate_files(None)
@@ -58,6 +62,12 @@ def build_database(path: str, patients: int, weeks: int, today: date) -> None:
         start,
         today - timedelta(days=1),
     )
+    return start, days
+
+
+def build_database(path: str, patients: int, weeks: int, today: date) -> None:
+    """Create a migrated database holding `patients` plans with `weeks` of logged history."""
+    start, days = migrated_schedule(f"sqlite:///{path}", weeks, today)
     connection = sqlite3.connect(path)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=OFF")  # set-up speed only; the sweep runs normally

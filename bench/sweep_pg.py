@@ -13,13 +13,11 @@ import re
 import tempfile
 import time
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import psycopg
 from sqlalchemy.engine import make_url
 
-from domain.protocol import Protocol
-from domain.schedule import Revision, expand_schedule
 from server import create_app
 from server.extensions import db
 
@@ -49,28 +47,9 @@ class Schema:
 
 def build(schema: Schema, patients: int, weeks: int, today: date) -> tuple[float, int]:
     """Migrate the schema, load the protocols, COPY the patients in; return (seconds, rows)."""
-    from flask_migrate import upgrade
+    from sweep import migrated_schedule
 
-    from server.protocols.loader import validate_files
-    from server.services.protocols import load_documents
-
-    app = create_app({"SQLALCHEMY_DATABASE_URI": schema.app_url})
-    with app.app_context():
-        upgrade()
-        docs, _ = validate_files(None)
-        load_documents(db.session, list(docs.values()))
-        content = next(d for d in docs.values() if d["id"] == PROTOCOL)
-        db.engine.dispose()
-    start = today - timedelta(weeks=weeks)
-    days = expand_schedule(
-        Protocol.from_dict(content),
-        start,
-        None,
-        None,
-        [Revision(1, start, {})],
-        start,
-        today - timedelta(days=1),
-    )
+    start, days = migrated_schedule(schema.app_url, weeks, today)
     began = time.perf_counter()
     with schema.connect() as connection:
         # Set-up speed only: the data is consistent by construction, so no foreign-key
