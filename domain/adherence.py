@@ -4,7 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.history import ExerciseEntry
+from domain.history import AdherenceCarry, ExerciseEntry, PatientHistory
 
 
 @dataclass(frozen=True)
@@ -104,3 +104,52 @@ def adherence(
         sum(d.days_due for d in days),
         sum(d.days_missed for d in days),
     )
+
+
+def combined(first: Adherence, second: Adherence) -> Adherence:
+    """Return the adherence of two spans of days that do not overlap, taken together."""
+    return _make(
+        first.done + second.done,
+        first.due + second.due,
+        first.days_due + second.days_due,
+        first.days_missed + second.days_missed,
+    )
+
+
+def plan_adherence(history: PatientHistory, start: date, end: date) -> Adherence:
+    """Return the history's adherence over start..end, adding its carried sums if it has them.
+
+    A window that begins before the carry's `until` must begin on the plan's first day (the
+    carry sums the days from there); anything else cannot be answered from a carried history.
+    """
+    carry = history.adherence_carry
+    if carry is None or start >= carry.until:
+        return adherence(history.due_by_day, history.exercise_entries, start, end)
+    if start != history.plan_start or end < carry.until - timedelta(days=1):
+        raise ValueError(
+            f"adherence from {start} to {end} cannot be taken from sums carried to {carry.until}"
+        )
+    before = _make(carry.done, carry.due, carry.days_due, carry.days_missed)
+    rest = adherence(history.due_by_day, history.exercise_entries, carry.until, end)
+    return combined(before, rest)
+
+
+def carry_to(history: PatientHistory, until: date) -> AdherenceCarry:
+    """Return the history's adherence summed from the plan's first day to the day before `until`.
+
+    The history's entries and due days must cover what is not carried yet (from its own carry's
+    `until`, or the plan's start, up to `until`).
+    """
+    carry = history.adherence_carry
+    since = history.plan_start if carry is None else carry.until
+    if until < since:
+        raise ValueError(f"cannot carry sums back from {since} to {until}")
+    totals = plan_adherence(history, history.plan_start, until - timedelta(days=1))
+    entries = history.exercise_entries
+    last = max(
+        (e.local_date for e in entries if e.sets_done and since <= e.local_date < until),
+        default=None,
+    )
+    if carry is not None and carry.last_active is not None:
+        last = max(last or carry.last_active, carry.last_active)
+    return AdherenceCarry(until, totals.done, totals.due, totals.days_due, totals.days_missed, last)

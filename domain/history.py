@@ -168,6 +168,23 @@ class ClinicalEntry:
         _check_choice("kind", self.kind, ClinicalKind)
 
 
+class AdherenceCarry(NamedTuple):
+    """Adherence already summed over a plan's days before `until` (a sweep's stored prefix).
+
+    A history that carries one holds only the exercise entries from `until` on; the rules add
+    the carried sums to what those entries give (domain.adherence.plan_adherence), so a long
+    history costs no more to judge than a short one. `last_active` is the last day before
+    `until` with any set done.
+    """
+
+    until: date
+    done: int
+    due: int
+    days_due: int
+    days_missed: int
+    last_active: date | None
+
+
 class PhaseGate(NamedTuple):
     """The next phase of the plan, the date its time gate opens and the criteria to advance."""
 
@@ -192,6 +209,9 @@ class PatientHistory:
     neural_exercise_ids: frozenset[str] = frozenset()
     # Exercise entries in server receive order, so a later entry corrects an earlier one.
     exercise_entries: Sequence[ExerciseEntry] = ()
+    # Set by a sweep that read only recent rows: the sums of the days before its `until`;
+    # exercise_entries and due_by_day then cover only the days from `until` on.
+    adherence_carry: AdherenceCarry | None = None
     pain_entries: Sequence[PainEntry] = ()
     red_flag_entries: Sequence[RedFlagEntry] = ()
     postop_checks: Sequence[PostopCheckEntry] = ()
@@ -213,3 +233,6 @@ class PatientHistory:
             _check_choice("meaningful_context", self.meaningful_context, PainContext)
         if self.trial_weeks is not None and self.trial_weeks < 1:
             raise ValueError(f"trial_weeks must be >= 1; got {self.trial_weeks}")
+        carry = self.adherence_carry
+        if carry is not None and not self.plan_start <= carry.until <= self.today:
+            raise ValueError("adherence_carry.until must fall between plan_start and today")

@@ -91,6 +91,23 @@ def clinically_important_change(
     return Change(improved, worse)
 
 
+def pain_windows(
+    plan_start: date, today: date, thr: Thresholds
+) -> tuple[tuple[date, date], tuple[date, date]]:
+    """Return the baseline and current windows (first and last days, inclusive) of a trend.
+
+    The only days whose pain logs a trend reads: a sweep reads no others.
+    """
+    base_end = min(plan_start + timedelta(days=thr.baseline_days - 1), today)
+    # The current window never reaches back into the baseline window, so early in a plan
+    # the comparison shrinks rather than comparing days with themselves.
+    cur_start = max(
+        today - timedelta(days=thr.current_days - 1),
+        plan_start + timedelta(days=thr.baseline_days),
+    )
+    return (plan_start, base_end), (cur_start, today)
+
+
 def pain_trend(
     entries: Iterable[PainEntry],
     plan_start: date,
@@ -100,14 +117,7 @@ def pain_trend(
 ) -> PainTrend:
     """Compare the plan's first baseline_days with the last current_days ending today."""
     entries = list(entries)
-    base_start = plan_start
-    base_end = min(plan_start + timedelta(days=thr.baseline_days - 1), today)
-    # The current window never reaches back into the baseline window, so early in a plan
-    # the comparison shrinks rather than comparing days with themselves.
-    cur_start = max(
-        today - timedelta(days=thr.current_days - 1),
-        plan_start + timedelta(days=thr.baseline_days),
-    )
+    (base_start, base_end), (cur_start, _) = pain_windows(plan_start, today, thr)
     base_series = daily_medians(entries, base_start, base_end)
     cur_series = daily_medians(entries, cur_start, today)
     baseline = window_median(base_series, min_days)

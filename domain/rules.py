@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from domain.adherence import Adherence, adherence, latest_entries
+from domain.adherence import Adherence, latest_entries, plan_adherence
 from domain.findings import Finding, make_finding
 from domain.history import PatientHistory, RedFlagEntry
 from domain.nerves import EPISODE_ANSWERS, FOLLOW_UP_AFTER_HOURS
@@ -21,6 +21,7 @@ from domain.reports import (
     red_flag_findings,
     stop_findings,
 )
+from domain.ruleset import Thresholds
 
 __all__ = [
     "RULES",
@@ -35,6 +36,20 @@ __all__ = [
 ]
 
 ONE_DAY = timedelta(days=1)
+# Design choice: a sweep reads entries one by one a fortnight further back than the rules'
+# recent windows reach, so a device that syncs up to a fortnight of offline logs late never
+# forces the plan's whole history to be read again (a row dated before the carry does).
+CARRY_MARGIN_DAYS = 14
+
+
+def carry_until(plan_start: date, today: date, thr: Thresholds) -> date:
+    """Return the first day whose exercise entries the sweep rules read one by one.
+
+    R-ADH and R-NEURO read entries of their recent windows; R-FAIL's whole-plan adherence and
+    the next due day need only sums of the days before (domain.history.AdherenceCarry).
+    """
+    reach = max(thr.low_adherence_window_days, thr.neuro_window_days) + CARRY_MARGIN_DAYS
+    return max(plan_start, today - timedelta(days=reach))
 
 
 def _pct(ratio: float) -> str:
@@ -105,7 +120,7 @@ def rule_fail(history: PatientHistory) -> list[Finding]:
     # Today is still in progress, so the trial's adherence runs to yesterday: at exactly
     # trial_weeks that is the trial's 7 x trial_weeks days.
     adh_end = history.today - ONE_DAY
-    adh = adherence(history.due_by_day, history.exercise_entries, history.plan_start, adh_end)
+    adh = plan_adherence(history, history.plan_start, adh_end)
     if adh.ratio is None or adh.ratio < thr.fail_min_adherence:
         return []
     if _collapsed_adherence(history):
@@ -183,7 +198,7 @@ def _recent_adherence(history: PatientHistory) -> tuple[Adherence, date, date] |
     # A plan younger than the window would be judged on its first day or two alone.
     if start < history.plan_start:
         return None
-    return adherence(history.due_by_day, history.exercise_entries, start, end), start, end
+    return plan_adherence(history, start, end), start, end
 
 
 def _collapsed_adherence(history: PatientHistory) -> tuple[Adherence, date, date] | None:

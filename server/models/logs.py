@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.extensions import db
@@ -19,6 +19,14 @@ EVENT_KINDS = (
     "clinical_event",
     "outcome_measure",
 )
+
+
+# Partial indexes of the rows that correct another (few): which rows are superseded is found
+# without reading a patient's whole history.
+_CORRECTIONS = {
+    "postgresql_where": text("supersedes IS NOT NULL"),
+    "sqlite_where": text("supersedes IS NOT NULL"),
+}
 
 
 class _Event:
@@ -38,8 +46,10 @@ class ExerciseLog(_Event, db.Model):
     __tablename__ = "exercise_logs"
     __table_args__ = (
         Index("ix_exercise_logs_patient_date", "patient_id", "local_date"),
-        # The sweep reads a batch of plans' logs by plan: without it, a scan of the table.
-        Index("ix_exercise_logs_plan_id", "plan_id"),
+        # The sweep reads a batch of plans' logs by plan (and only recent days, counting the
+        # older ones: server.services.carried): without it, a scan of the table.
+        Index("ix_exercise_logs_plan_date", "plan_id", "local_date"),
+        Index("ix_exercise_logs_corrections", "plan_id", **_CORRECTIONS),
     )
 
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
@@ -62,7 +72,10 @@ class ExerciseLog(_Event, db.Model):
 
 class PainLog(_Event, db.Model):
     __tablename__ = "pain_logs"
-    __table_args__ = (Index("ix_pain_logs_patient_date", "patient_id", "local_date"),)
+    __table_args__ = (
+        Index("ix_pain_logs_patient_date", "patient_id", "local_date"),
+        Index("ix_pain_logs_corrections", "patient_id", **_CORRECTIONS),
+    )
 
     local_date: Mapped[date]
     nprs: Mapped[int]

@@ -41,6 +41,9 @@ class PlanEvaluation(db.Model):
     next_due_on: Mapped[date]
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sweep_run_id: Mapped[int | None] = mapped_column(ForeignKey("sweep_runs.id"))
+    # Adherence sums of the plan's days before a date, kept for the next sweep
+    # (server.services.carried); None until a sweep stored them.
+    carry: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SweepQueueItem(db.Model):

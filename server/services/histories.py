@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
-from domain.history import ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
+from domain.history import AdherenceCarry, ClinicalEntry, ExerciseEntry, PainEntry, PatientHistory
 from domain.history import PhaseGate as HistoryGate
 from domain.outcomes import OutcomeEntry
 from domain.schedule import (
@@ -43,38 +43,50 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     plans = ",".join(str(int(i)) for i in plan_ids) or "NULL"
     patients = ",".join(str(int(i)) for i in patient_ids) or "NULL"
     cursor = session.connection().connection.driver_connection.cursor()
-    day = _date_parser()
+    day = date_parser()
     exercise = defaultdict(list)
     cursor.execute(
         "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason,"
         " stop_level, nerve_symptoms"
         f" FROM exercise_logs WHERE plan_id IN ({plans})"
-        f" AND {_current('exercise_logs', 'plan_id', plans)} ORDER BY id"
+        f" AND {current('exercise_logs', 'plan_id', plans)} ORDER BY id"
     )
     for plan_id, local, *rest, stop_level, nerve in cursor.fetchall():
         exercise[plan_id].append(
             ExerciseEntry.stored(day(local), *rest, None, None, stop_level, nerve)
         )
+    pain = pain_rows(cursor, f"patient_id IN ({patients})", patients, day)
+    clinical, outcome = clinical_and_outcome_rows(cursor, patients, day)
+    cursor.close()
+    return HistoryRows(exercise, pain, clinical, outcome)
+
+
+def pain_rows(cursor, where: str, patients: str, day) -> dict[int, list[PainEntry]]:
+    """Read the current pain rows that `where` selects, of the given patients, per patient."""
     pain = defaultdict(list)
     cursor.execute(
         "SELECT patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"
         " new_bruising, cannot_bear_weight"
-        f" FROM pain_logs WHERE patient_id IN ({patients})"
-        f" AND {_current('pain_logs', 'patient_id', patients)} ORDER BY id"
+        f" FROM pain_logs WHERE ({where})"
+        f" AND {current('pain_logs', 'patient_id', patients)} ORDER BY id"
     )
     for patient_id, local, nprs, context, *flags in cursor.fetchall():
         pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
+    return pain
+
+
+def clinical_and_outcome_rows(cursor, patients: str, day) -> tuple[dict, dict]:
+    """Read the patients' current clinical events and outcome measures (LEFS, PGIC)."""
     clinical = _clinical_rows(cursor, patients, day)
     outcome = defaultdict(list)
     cursor.execute(
         "SELECT patient_id, local_date, instrument, score"
         f" FROM outcome_measures WHERE patient_id IN ({patients})"
-        f" AND {_current('outcome_measures', 'patient_id', patients)} ORDER BY id"
+        f" AND {current('outcome_measures', 'patient_id', patients)} ORDER BY id"
     )
     for patient_id, local, instrument, score in cursor.fetchall():
         outcome[patient_id].append(OutcomeEntry(day(local), instrument, score))
-    cursor.close()
-    return HistoryRows(exercise, pain, clinical, outcome)
+    return clinical, outcome
 
 
 def _clinical_rows(cursor, patients: str, day) -> dict[int, list[ClinicalEntry]]:
@@ -82,7 +94,7 @@ def _clinical_rows(cursor, patients: str, day) -> dict[int, list[ClinicalEntry]]
     cursor.execute(
         "SELECT patient_id, kind, event_date, details, recorded_by_id, received_at"
         f" FROM clinical_events WHERE patient_id IN ({patients})"
-        f" AND {_current('clinical_events', 'patient_id', patients)} ORDER BY id"
+        f" AND {current('clinical_events', 'patient_id', patients)} ORDER BY id"
     )
     rows = cursor.fetchall()
     authors = {}
@@ -104,7 +116,7 @@ def clinical_entries_of(session: Session, patient_id: int) -> list[ClinicalEntry
     """Return one patient's current clinical events, oldest first (for a checklist shown now)."""
     cursor = session.connection().connection.driver_connection.cursor()
     try:
-        return _clinical_rows(cursor, str(int(patient_id)), _date_parser())[patient_id]
+        return _clinical_rows(cursor, str(int(patient_id)), date_parser())[patient_id]
     finally:
         cursor.close()
 
@@ -117,7 +129,7 @@ def _moment(value) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _current(table: str, owner: str, ids: str) -> str:
+def current(table: str, owner: str, ids: str) -> str:
     """Return SQL that keeps the rows no later row of the same owner corrects (`supersedes`).
 
     A correction replaces what it corrects for the rules and the summaries alike; a chain of
@@ -129,7 +141,7 @@ def _current(table: str, owner: str, ids: str) -> str:
     )
 
 
-def _date_parser():
+def date_parser():
     """Return a memoised converter of a driver's date (a date, or ISO text on SQLite)."""
     seen: dict = {}
 
@@ -142,8 +154,14 @@ def _date_parser():
     return parse
 
 
-def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHistory, date]:
-    """Build the rules' view of one plan as of the patient's local `today`, and its next due day."""
+def history_of(
+    plan: Plan, today: date, rows: HistoryRows, carry: AdherenceCarry | None = None
+) -> tuple[PatientHistory, date]:
+    """Build the rules' view of one plan as of the patient's local `today`, and its next due day.
+
+    With a `carry` (server.services.carried), `rows` hold the plan's exercise rows from the
+    carry's day on and the schedule is expanded from there.
+    """
     protocol = protocol_of(plan.protocol)
     revisions = revisions_of(plan)
     latest = plan.revisions[-1].adjustments
@@ -153,7 +171,7 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         plan.surgery_date,
         plan.end_date,
         revisions,
-        plan.start_date,
+        plan.start_date if carry is None else carry.until,
         today,
     )
     moves = latest.get("phase_moves")
@@ -176,6 +194,7 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         due_by_day=sets_due_by_day(days),
         neural_exercise_ids=neural,
         exercise_entries=entries,
+        adherence_carry=carry,
         pain_entries=rows.pain.get(plan.patient_id, []),
         clinical_entries=rows.clinical.get(plan.patient_id, []),
         next_phase_gate=HistoryGate(*gate) if gate else None,
@@ -184,10 +203,11 @@ def history_of(plan: Plan, today: date, rows: HistoryRows) -> tuple[PatientHisto
         outcome_entries=rows.outcome.get(plan.patient_id, []),
         pathway=protocol.pathway,
     )
-    return history, next_due(plan, protocol, today, gate, entries)
+    carried_active = None if carry is None else carry.last_active
+    return history, next_due(plan, protocol, today, gate, entries, carried_active)
 
 
-def next_due(plan, protocol, today, gate, entries) -> date:
+def next_due(plan, protocol, today, gate, entries, carried_active=None) -> date:
     """Return the first day on which time alone could change what the rules find.
 
     That is the trial length reached, the next phase gate, eight silent days (which push a
@@ -198,7 +218,10 @@ def next_due(plan, protocol, today, gate, entries) -> date:
         candidates.append(plan.start_date + timedelta(weeks=protocol.conservative_trial_weeks))
     if gate is not None:
         candidates.append(gate.gate_date)
-    last_active = max((e.local_date for e in entries if e.sets_done), default=plan.start_date)
+    active = [e.local_date for e in entries if e.sets_done]
+    if carried_active is not None:
+        active.append(carried_active)  # the last active day before a carried history's rows
+    last_active = max(active, default=plan.start_date)
     candidates.append(last_active + SILENT_DAYS)
     later = [day for day in candidates if day > today]
     return min(later) if later else today + timedelta(days=1)

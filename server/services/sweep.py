@@ -31,6 +31,7 @@ from server.models import (
     SweepRun,
 )
 from server.models.types import utcnow
+from server.services.carried import load_sweep_rows, next_carry, stored_carry
 from server.services.escalation import (
     SWEEP_RULES,
     clear_finished_episodes,
@@ -41,8 +42,10 @@ from server.services.escalation import (
     raise_again,
     raise_alerts,
     refresh_evidence,
+    thresholds_of,
 )
-from server.services.histories import history_of, load_history_rows
+from server.services.histories import history_of
+from server.services.plans import protocol_of
 
 log = logging.getLogger(__name__)
 
@@ -188,28 +191,36 @@ def _evaluate_batch(
         # Two sweeps at once take turns batch by batch, so the second sees what the first
         # stored (SQLite gets the same from BEGIN IMMEDIATE). The workers of one sweep share
         # the lock: their plans never overlap (server.services.sweep_queue).
+        # Keyed by the schema too: deployments (or test runs) sharing one database in
+        # separate schemas never wait on each other's sweeps.
         lock = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-        session.execute(text(f"SELECT {lock}(:key)"), {"key": _SWEEP_LOCK})
+        key = {"key": _SWEEP_LOCK}
+        session.execute(text(f"SELECT {lock}(:key, hashtext(current_schema()))"), key)
     today_of = dict(todo)
     plans = session.scalars(
         select(Plan)
         .where(Plan.id.in_(today_of))
         .options(selectinload(Plan.revisions), joinedload(Plan.protocol))
     ).all()
-    patient_ids = {plan.patient_id for plan in plans}
-    rows = load_history_rows(session, today_of, patient_ids)
     live = live_alerts(session, today_of)
     evaluations = {
         e.plan_id: e
         for e in session.scalars(select(PlanEvaluation).where(PlanEvaluation.plan_id.in_(today_of)))
     }
+    carries = {
+        plan.id: stored_carry(getattr(evaluations.get(plan.id), "carry", None), plan)
+        for plan in plans
+    }
+    thresholds = {plan.id: thresholds_of(protocol_of(plan.protocol)) for plan in plans}
+    rows, reads = load_sweep_rows(session, plans, today_of, carries, thresholds)
     new_alerts = []
     for plan in plans:
         today = today_of[plan.id]
         try:
             # Pure computation first: bad data fails here, before anything is written.
-            history, next_due = history_of(plan, today, rows)
+            history, next_due = history_of(plan, today, rows, reads[plan.id].carry)
             findings = [f for rule in SWEEP_RULES for f in RULES[rule](history)]
+            carry = next_carry(plan, history, reads[plan.id])
         except Exception as error:  # one patient's bad data must not stop the sweep
             log.exception("sweep: plan %s of patient %s failed", plan.id, plan.patient_id)
             run.errors += 1
@@ -221,7 +232,7 @@ def _evaluate_batch(
         firing = {episode_key(plan.patient_id, plan.id, f) for f in findings}
         clear_finished_episodes(session, firing, SWEEP_RULES, plan_live)
         next_due = min([next_due, *_review_dates(plan_live, today)])
-        _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run)
+        _remember(session, evaluations.get(plan.id), plan.id, today, next_due, run, carry)
         run.plans_evaluated += 1
         run.findings += len(findings)
         new_alerts += [alert for alert, created in raised if created]
@@ -273,14 +284,19 @@ def _review_dates(live: dict[str, Alert], today: date) -> list[date]:
     ]
 
 
-def _remember(session, evaluation, plan_id, today, next_due, run) -> None:
+def _remember(session, evaluation, plan_id, today, next_due, run, carry) -> None:
     if evaluation is None:
         session.add(
             PlanEvaluation(
-                plan_id=plan_id, evaluated_on=today, next_due_on=next_due, sweep_run_id=run.id
+                plan_id=plan_id,
+                evaluated_on=today,
+                next_due_on=next_due,
+                sweep_run_id=run.id,
+                carry=carry,
             )
         )
         return
+    evaluation.carry = carry
     evaluation.evaluated_on = today
     evaluation.next_due_on = next_due
     evaluation.evaluated_at = utcnow()

@@ -1,0 +1,200 @@
+"""What a sweep reads of a plan's history: recent rows, plus sums carried from earlier sweeps.
+
+The sweep rules need a plan's exercise logs one by one only for their recent windows (R-ADH,
+R-NEURO); R-FAIL's adherence over the whole plan and the next due day need only sums of the
+days before (domain.history.AdherenceCarry). A sweep stores those sums on the plan's evaluation
+with how many log rows the summed days had, and the next sweep reads only the rows from the
+carry's day on, and of pain logs only the trend's two windows. A long history then costs no
+more to judge than a short one.
+
+A carry is used only while it still describes the stored rows; otherwise the plan's whole
+history is read, as before, and a new carry is made from it:
+- the plan's dates, protocol version and latest revision are the ones it was made with (`key`);
+- the days before its `until` still have exactly the rows it counted (a late row for an old
+  day, from a device offline for weeks, makes the count differ; rows are never deleted);
+- no correction crosses `until` (a row on one side naming a row on the other).
+The count is taken from the same rows the sums came from, so a row committed while a sweep
+read is caught by the next sweep's count rather than lost.
+"""
+
+from collections import defaultdict
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy.orm import Session
+
+from domain.adherence import carry_to
+from domain.history import AdherenceCarry, ExerciseEntry, PatientHistory
+from domain.pain import pain_windows
+from domain.rules import carry_until
+from server.models import Plan
+from server.services.histories import (
+    HistoryRows,
+    clinical_and_outcome_rows,
+    current,
+    date_parser,
+    pain_rows,
+)
+
+CARRY_VERSION = 1
+
+
+class PlanRead(NamedTuple):
+    """How a plan's rows were read: the carry used (None: the whole history) and the row count
+    per day of every row read (corrected ones too), for the next carry's count."""
+
+    carry: AdherenceCarry | None
+    rows_before: int
+    rows_per_day: dict
+
+
+def carry_key(plan: Plan) -> str:
+    """Return what a carry depends on besides the rows: a change of any makes it unusable."""
+    latest = max(r.number for r in plan.revisions)
+    return (
+        f"{CARRY_VERSION}:{plan.protocol_version_id}:{plan.start_date}:{plan.surgery_date}:"
+        f"{plan.end_date}:{latest}"
+    )
+
+
+def stored_carry(stored: dict | None, plan: Plan) -> tuple[AdherenceCarry, int] | None:
+    """Return a stored carry and its row count, or None when there is none or it is outdated."""
+    if not stored or stored.get("key") != carry_key(plan):
+        return None
+    last = stored["last_active"]
+    carry = AdherenceCarry(
+        date.fromisoformat(stored["until"]),
+        stored["done"],
+        stored["due"],
+        stored["days_due"],
+        stored["days_missed"],
+        None if last is None else date.fromisoformat(last),
+    )
+    return carry, stored["rows_before"]
+
+
+def next_carry(plan: Plan, history: PatientHistory, read: PlanRead) -> dict | None:
+    """Return the carry to store after judging `history`, as JSON (None: keep none)."""
+    until = carry_until(plan.start_date, history.today, history.thresholds)
+    if read.carry is not None and until < read.carry.until:
+        until = read.carry.until  # judged as of an earlier day: the carry stays as it was
+    carry = carry_to(history, until)
+    since = plan.start_date if read.carry is None else read.carry.until
+    rows = read.rows_before + sum(n for day, n in read.rows_per_day.items() if since <= day < until)
+    return {
+        "key": carry_key(plan),
+        "until": carry.until.isoformat(),
+        "done": carry.done,
+        "due": carry.due,
+        "days_due": carry.days_due,
+        "days_missed": carry.days_missed,
+        "last_active": None if carry.last_active is None else carry.last_active.isoformat(),
+        "rows_before": rows,
+    }
+
+
+def load_sweep_rows(
+    session: Session, plans: list[Plan], today_of: dict, carries: dict, thresholds: dict
+) -> tuple[HistoryRows, dict[int, PlanRead]]:
+    """Read what the sweep rules need of each plan: recent rows where a carry holds, else all.
+
+    `carries` maps plan ids to `stored_carry` results; `thresholds` plan ids to the thresholds
+    the plan is judged with (for the pain windows). Plain driver SQL, as in load_history_rows.
+    """
+    cursor = session.connection().connection.driver_connection.cursor()
+    day = date_parser()
+    try:
+        usable = _usable_carries(cursor, plans, carries, day)
+        exercise, reads = _exercise_rows(cursor, plans, usable, day)
+        pain = _pain_rows(cursor, plans, today_of, usable, thresholds, day)
+        patients = ",".join(str(int(i)) for i in {p.patient_id for p in plans}) or "NULL"
+        clinical, outcome = clinical_and_outcome_rows(cursor, patients, day)
+    finally:
+        cursor.close()
+    return HistoryRows(exercise, pain, clinical, outcome), reads
+
+
+def _usable_carries(cursor, plans, carries, day) -> dict[int, tuple[AdherenceCarry, int]]:
+    """Keep the carries whose days still have the rows they counted and no crossing correction."""
+    held = {p.id: carries[p.id] for p in plans if carries.get(p.id)}
+    if not held:
+        return {}
+    terms = " OR ".join(
+        f"(plan_id = {int(plan_id)} AND local_date < '{carry.until.isoformat()}')"
+        for plan_id, (carry, _) in held.items()
+    )
+    cursor.execute(f"SELECT plan_id, count(*) FROM exercise_logs WHERE {terms} GROUP BY plan_id")
+    counted = dict(cursor.fetchall())
+    ids = ",".join(str(int(i)) for i in held)
+    cursor.execute(
+        "SELECT c.plan_id, c.local_date, t.local_date FROM exercise_logs c"
+        " LEFT JOIN exercise_logs t ON t.client_uuid = c.supersedes"
+        f" WHERE c.plan_id IN ({ids}) AND c.supersedes IS NOT NULL"
+    )
+    crossing = {
+        plan_id
+        for plan_id, own, target in cursor.fetchall()
+        if target is None
+        or (day(own) < held[plan_id][0].until) != (day(target) < held[plan_id][0].until)
+    }
+    return {
+        plan_id: held_carry
+        for plan_id, held_carry in held.items()
+        if plan_id not in crossing and counted.get(plan_id, 0) == held_carry[1]
+    }
+
+
+def _exercise_rows(cursor, plans, usable, day):
+    """Read current exercise rows: from each usable carry's day on, or the whole plan."""
+    ids = ",".join(str(int(p.id)) for p in plans) or "NULL"
+    terms = [
+        f"(plan_id = {int(plan_id)} AND local_date >= '{carry.until.isoformat()}')"
+        for plan_id, (carry, _) in usable.items()
+    ]
+    whole = [str(int(p.id)) for p in plans if p.id not in usable]
+    if whole:
+        terms.append(f"plan_id IN ({','.join(whole)})")
+    exercise = defaultdict(list)
+    per_day: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    if terms:
+        # Every row is read (corrected ones too) so the next carry counts what the days hold.
+        cursor.execute(
+            "SELECT plan_id, local_date, exercise_id, slot, sets_done, sets_due, status,"
+            f" skip_reason, stop_level, nerve_symptoms, {current('exercise_logs', 'plan_id', ids)}"
+            f" FROM exercise_logs WHERE {' OR '.join(terms)} ORDER BY id"
+        )
+        for plan_id, local, *rest, stop_level, nerve, is_current in cursor.fetchall():
+            local = day(local)
+            per_day[plan_id][local] += 1
+            if is_current:
+                exercise[plan_id].append(
+                    ExerciseEntry.stored(local, *rest, None, None, stop_level, nerve)
+                )
+    reads = {
+        p.id: PlanRead(*usable[p.id], per_day[p.id])
+        if p.id in usable
+        else PlanRead(None, 0, per_day[p.id])
+        for p in plans
+    }
+    return exercise, reads
+
+
+def _pain_rows(cursor, plans, today_of, usable, thresholds, day):
+    """Read current pain rows: of a plan with a usable carry only the trend's two windows."""
+    terms, whole = [], set()
+    for plan in plans:
+        if plan.id not in usable:
+            whole.add(plan.patient_id)
+            continue
+        for first, last in pain_windows(plan.start_date, today_of[plan.id], thresholds[plan.id]):
+            if first <= last:
+                terms.append(
+                    f"(patient_id = {int(plan.patient_id)} AND local_date BETWEEN"
+                    f" '{first.isoformat()}' AND '{last.isoformat()}')"
+                )
+    if whole:
+        terms.append(f"patient_id IN ({','.join(str(int(i)) for i in whole)})")
+    if not terms:
+        return defaultdict(list)
+    patients = ",".join(str(int(i)) for i in {p.patient_id for p in plans})
+    return pain_rows(cursor, " OR ".join(terms), patients, day)
