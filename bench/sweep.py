@@ -5,6 +5,12 @@ patients/second, each as a ratio to a single SQL aggregate over the same rows, m
 same run. Goals (issue 3): full sweep < 60 s, incremental < 3 s on a 2-core machine.
 
     .venv/bin/python bench/sweep.py [--patients 10000] [--weeks 16] [--keep DIR]
+                                    [--history-patients 2000]
+
+After the full and the incremental sweep, every plan is made due again and judged from the
+sums the first sweep carried (server.services.carried), as each weekly look does in steady
+state; --history-patients builds that many patients with 16 weeks and with 2 years of logs and
+prints what each costs per patient in the first sweep and in the later ones (goal: flat).
 
 On PostgreSQL (issue 15; data loaded with COPY, 1 and 2 worker processes, their peak memory,
 each size in its own schema; --history-patients compares 16 weeks of logs with 2 years):
@@ -232,16 +238,29 @@ def main() -> None:
         main_postgres(args)
         return
     logging.disable(logging.INFO)
-    args.patients = args.patients[0]
-    folder = args.keep or tempfile.mkdtemp(prefix="stride-bench-")
+    bench_sqlite(args.patients[0], args.weeks, args.keep)
+    if args.history_patients:
+        n = args.history_patients
+        short_full, short_carried = bench_sqlite(n, 16, None)
+        long_full, long_carried = bench_sqlite(n, 104, None)
+        print_history_cost(n, short_full, long_full, short_carried, long_carried)
+
+
+def bench_sqlite(patients: int, weeks: int, keep: str | None) -> tuple[float, float]:
+    """Build (or reuse, with `keep`) one SQLite size, sweep it, print the figures.
+
+    Returns the seconds of the first (whole history) sweep and of judging every plan again
+    from the sums it carried.
+    """
+    folder = keep or tempfile.mkdtemp(prefix="stride-bench-")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "sweep.sqlite3")
     today = date.today()
     if not os.path.exists(path):
         began = time.perf_counter()
-        build_database(path, args.patients, args.weeks, today)
+        build_database(path, patients, weeks, today)
         print(
-            f"set-up: {args.patients} patients x {args.weeks} weeks in "
+            f"set-up: {patients} patients x {weeks} weeks in "
             f"{time.perf_counter() - began:.1f} s ({path})"
         )
     aggregate, rows = aggregate_seconds(path)
@@ -259,6 +278,25 @@ def main() -> None:
         f"{run.plans_evaluated} plans evaluated of {run.plans_seen}; "
         f"{incremental / aggregate:.2f}x the aggregate  [goal < 3 s]"
     )
+    make_all_due(path, today)
+    carried, run = timed_sweep(path, today)
+    print(
+        f"every plan again from carried sums (as a weekly look does): {carried:.1f} s for"
+        f" {run.plans_evaluated} plans ({carried / patients * 1000:.2f} ms/patient;"
+        f" first sweep {full / patients * 1000:.2f} ms/patient)"
+    )
+    return full, carried
+
+
+def make_all_due(path: str, today: date) -> None:
+    """Make every plan due again as of `today`, keeping the sums its last sweep carried."""
+    connection = sqlite3.connect(path)
+    connection.execute(
+        "UPDATE plan_evaluations SET next_due_on = ?, evaluated_on = ?",
+        (today.isoformat(), (today - timedelta(days=1)).isoformat()),
+    )
+    connection.commit()
+    connection.close()
 
 
 def main_postgres(args) -> None:
@@ -269,7 +307,7 @@ def main_postgres(args) -> None:
     for patients in args.patients:
         figures = bench_size(args.postgres, patients, args.weeks, workers, keep)
         top = max(figures)
-        full, incremental, peak = figures[top]
+        full, incremental, peak, _ = figures[top]
         print(
             f"  goals at {patients:,} patients, {top} workers: full {full:.0f} s"
             f" [goal < 300 s at 50,000], incremental {incremental:.1f} s [goal < 10 s];"
@@ -278,12 +316,23 @@ def main_postgres(args) -> None:
         )
     if args.history_patients:
         n = args.history_patients
-        short = bench_size(args.postgres, n, 16, workers[-1:], keep)[workers[-1]][0]
-        long = bench_size(args.postgres, n, 104, workers[-1:], keep)[workers[-1]][0]
-        print(
-            f"cost per patient: 16 weeks {short / n * 1000:.2f} ms, 2 years"
-            f" {long / n * 1000:.2f} ms ({long / short:.2f}x) [goal: flat]"
-        )
+        short = bench_size(args.postgres, n, 16, workers[-1:], keep)[workers[-1]]
+        long = bench_size(args.postgres, n, 104, workers[-1:], keep)[workers[-1]]
+        print_history_cost(n, short[0], long[0], short[3], long[3])
+
+
+def print_history_cost(n: int, short_full, long_full, short_carried, long_carried) -> None:
+    """Print what a patient costs the sweep with 16 weeks of logs and with 2 years."""
+    print(
+        f"cost per patient, first sweep (whole history read): 16 weeks"
+        f" {short_full / n * 1000:.2f} ms, 2 years {long_full / n * 1000:.2f} ms"
+        f" ({long_full / short_full:.2f}x)"
+    )
+    print(
+        f"cost per patient, every later sweep (carried sums + recent rows): 16 weeks"
+        f" {short_carried / n * 1000:.2f} ms, 2 years {long_carried / n * 1000:.2f} ms"
+        f" ({long_carried / short_carried:.2f}x) [goal: flat]"
+    )
 
 
 if __name__ == "__main__":
