@@ -25,6 +25,7 @@ from server.fhir.patient import care_team_id
 from server.fhir.records import PatientRecord
 from server.fhir.serialize import shared
 from server.models import Plan, PlanRevision
+from server.services.plans import revision_in_force
 
 REVISION_EXTENSION = f"{CANONICAL_BASE}/StructureDefinition/plan-revision"
 
@@ -37,12 +38,6 @@ def plan_definition_url(protocol: Protocol) -> str:
 def careplan_id(plan_id: int) -> str:
     """Return the CarePlan.id of a plan."""
     return f"stride-plan-{plan_id}"
-
-
-def revision_in_force(plan: Plan, today: date) -> PlanRevision:
-    """Return the latest revision in force on `today` (the first one before the plan starts)."""
-    started = [r for r in plan.revisions if r.effective_from <= today]
-    return (started or plan.revisions[:1])[-1]
 
 
 def plan_resources(record: PatientRecord, plan: Plan, protocol: Protocol) -> list:

@@ -15,6 +15,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -23,8 +24,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from server.protocols.render import draw_pose
 from server.reports.charts import Chart, draw
-from server.services.referrals import ReferralPacket
+from server.services.referrals import ExerciseNow, ReferralPacket
 
 MARGIN = 14 * mm
 WIDTH = A4[0] - 2 * MARGIN
@@ -104,6 +106,9 @@ def _story(p: ReferralPacket) -> list:
     story.append(_facts(p))
     story.append(Spacer(1, 6))
     story.append(_charts(p))
+    if p.exercises:
+        heading = f"Exercises now: {p.phase_now}" if p.phase_now else "Exercises now"
+        story.append(KeepTogether([Paragraph(_t(heading), HEAD), _exercises(p.exercises)]))
     if p.checklist:
         met = sum(1 for item in p.checklist if item.get("met"))
         heading = f"Readiness checklist: {met} of {len(p.checklist)} met"
@@ -111,6 +116,45 @@ def _story(p: ReferralPacket) -> list:
     story.append(Paragraph("Examination, imaging and injections", HEAD))
     story.append(_records(p))
     return story
+
+
+STILL = 19 * mm  # a demonstration still: enough to tell a bridge from a clamshell
+
+
+def _exercises(exercises: list[ExerciseNow]) -> Table:
+    """Return the prescription of today, two exercises a row, each with its key pose drawn."""
+    cells = []
+    for exercise in exercises:
+        text = Paragraph(f"<b>{_t(exercise.name)}</b><br/>{_t(exercise.dose)}", SMALL)
+        cells += [_still(exercise), text]
+    if len(cells) % 4:
+        cells += ["", ""]
+    rows = [cells[i : i + 4] for i in range(0, len(cells), 4)]
+    text_width = WIDTH / 2 - STILL - 4 * mm
+    table = Table(rows, colWidths=[STILL + 4 * mm, text_width] * 2)
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+                ("LINEBELOW", (0, 0), (-1, -2), 0.4, RULE),
+            ]
+        )
+    )
+    return table
+
+
+def _still(exercise: ExerciseNow):
+    """Return the exercise's figure in the pose it moves into (and holds), or nothing."""
+    figure = exercise.figure
+    if figure is None:
+        return ""
+    out = BytesIO()
+    draw_pose(figure, figure.sequence("move_in")[-1]).save(out, format="PNG", optimize=True)
+    out.seek(0)
+    return Image(out, width=STILL, height=STILL)
 
 
 def _t(text) -> str:

@@ -12,9 +12,18 @@ from sqlalchemy.orm import Session
 from domain.adjustments import AdjustmentError, apply_operations
 from domain.enrolment import check_enrolment
 from domain.history import ClinicalEntry
-from domain.protocol import Protocol
+from domain.protocol import Exercise, Protocol
 from domain.reports import enrolment_findings
-from domain.schedule import MAX_SCHEDULE_DAYS, DayPlan, Revision, expand_schedule
+from domain.schedule import (
+    MAX_SCHEDULE_DAYS,
+    DayPlan,
+    Revision,
+    effective_exercises,
+    expand_schedule,
+    in_force,
+    phase_timeline,
+    span_on,
+)
 from server.models import ClinicalEvent, Patient, Plan, PlanRevision, ProtocolVersion, User
 from server.services import protocols as protocol_service
 from server.services.access import patient_for, visible_patient_ids, visible_to
@@ -23,6 +32,28 @@ from server.services.errors import Conflict, Invalid, NotFound
 from server.services.escalation import raise_alerts
 
 _PARSED: dict[str, Protocol] = {}
+
+
+def revision_in_force(plan: Plan, today: date) -> PlanRevision:
+    """Return the latest revision in force on `today` (the first one before the plan starts)."""
+    started = [r for r in plan.revisions if r.effective_from <= today]
+    return (started or plan.revisions[:1])[-1]
+
+
+def exercises_now(plan: Plan, today: date) -> tuple[str, tuple[Exercise, ...]]:
+    """Return the title of the phase the plan is in today and its exercises as prescribed.
+
+    The prescription is the revision in force today with its timed changes as of today: the
+    exercises added, removed and re-dosed by the physiotherapist, in the phase the gates and
+    the recorded phase moves put the patient in.
+    """
+    protocol = protocol_of(plan.protocol)
+    adjustments = in_force(revision_in_force(plan, today).adjustments or {}, today)
+    spans = phase_timeline(
+        protocol, plan.start_date, plan.surgery_date, adjustments.get("phase_moves")
+    )
+    phase_id = span_on(spans, today).phase_id
+    return protocol.phase(phase_id).title, effective_exercises(protocol, adjustments, phase_id)
 
 
 def protocol_of(version: ProtocolVersion) -> Protocol:

@@ -13,15 +13,17 @@ from statistics import median
 from sqlalchemy.orm import Session, object_session
 
 from domain.adherence import adherence
+from domain.figures import Figure
 from domain.outcomes import PGIC_WORDS, function_change
 from domain.pain import daily_medians, pain_trend
 from domain.records import record_lines
+from server.fhir.protocols import dose_words
 from server.models import Alert, Plan, User
 from server.services import referral_links
 from server.services.alerts import alert_for, shown
 from server.services.errors import Forbidden, NotFound, Unauthorized
 from server.services.histories import clinical_entries_of, history_of, load_history_rows
-from server.services.plans import local_today, protocol_of
+from server.services.plans import exercises_now, local_today, protocol_of
 from server.services.summaries import RECENT_DAYS
 
 RULE_NAMES = {
@@ -34,6 +36,15 @@ RULE_NAMES = {
     "R-PHASE": "Phase gate reached",
     "R-STOP": "Exercise stopped for a warning sign",
 }
+
+
+@dataclass(frozen=True)
+class ExerciseNow:
+    """One exercise the patient is prescribed today, with its dose and its demonstration."""
+
+    name: str
+    dose: str  # in words: "3 sets of 1, hold 30 s, rest 30 s, twice a day"
+    figure: Figure | None  # None: a protocol version written before figures
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,8 @@ class ReferralPacket:
     mcid_points: float | None = None
     mcid_percent: float | None = None
     phases: list[tuple[int, str]] = field(default_factory=list)  # (start week, title)
+    phase_now: str | None = None  # the title of the phase the plan is in today
+    exercises: list[ExerciseNow] = field(default_factory=list)  # as prescribed today
     outcomes: list[Outcome] = field(default_factory=list)
     lefs_mcid: float | None = None
     pgic_words: str | None = None
@@ -207,6 +220,8 @@ def _course(session: Session, packet: ReferralPacket, plan: Plan, today: date) -
     packet.mcid_points, packet.mcid_percent = thr.mcid_points, thr.mcid_percent
     packet.weekly_pain = weekly_pain(history.pain_entries, plan.start_date, today)
     packet.phases = _phase_weeks(protocol, plan)
+    packet.phase_now, exercises = exercises_now(plan, today)
+    packet.exercises = [ExerciseNow(e.name, dose_words(e.dose), e.figure) for e in exercises]
     packet.outcomes = [
         Outcome(e.instrument, e.local_date, e.score)
         for e in sorted(history.outcome_entries, key=lambda e: e.local_date)

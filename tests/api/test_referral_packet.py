@@ -145,6 +145,7 @@ def world(app):
         "client": client,
         "alert_id": alert_id,
         "patient_id": patient_id,
+        "plan_id": plan_id,
         **callers,
         "ids": ids,
     }
@@ -257,3 +258,40 @@ def test_a_forged_expired_or_misdirected_link_gets_no_packet(world, monkeypatch)
             )
         ).all()
         assert [e.reason for e in refused] == ["This referral link is for another alert."]
+
+
+def test_the_packet_shows_the_prescription_of_today_with_its_figures(world):
+    """What the patient does now, as the physiotherapist last adjusted it, each with its still.
+
+    Last in this file: it adjusts the plan the other tests read.
+    """
+    from domain.protocol import Protocol
+    from server.fhir.protocols import dose_words
+    from server.protocols.loader import validate_files
+
+    docs = validate_files(None)[0].values()
+    protocol = Protocol.from_dict(next(d for d in docs if d["id"] == "piriformis-neural-gliding"))
+    phase = protocol.phases[1]  # the first phase's criteria hold the patient: moved on today
+    changed, removed, *kept = phase.exercises
+    adjusted = world["physio"].patch(
+        f"/plans/{world['plan_id']}",
+        json={
+            "reason": "Criteria met: on to tension, longer holds, one exercise left out.",
+            "operations": [
+                {"op": "move_phase", "phase_id": phase.id},
+                {"op": "set_dose", "exercise_id": changed.id, "dose": {"sets": 2, "hold_s": 45}},
+                {"op": "remove_exercise", "exercise_id": removed.id},
+            ],
+        },
+    )
+    assert adjusted.status_code == 200, adjusted.get_json()
+    response = world["clinician"].get(f"/alerts/{world['alert_id']}/referral.pdf")
+    text, _ = _text(response)
+    assert f"Exercises now: {phase.title}" in text
+    dose = changed.dose.with_overrides({"sets": 2, "hold_s": 45})
+    assert f"{changed.name} {dose_words(dose)}" in text
+    assert removed.name not in text
+    for exercise in kept:
+        assert f"{exercise.name} {dose_words(exercise.dose)}" in text
+    images = sum(len(page.images) for page in PdfReader(BytesIO(response.data)).pages)
+    assert images == 1 + len(kept), "one still per exercise shown"
