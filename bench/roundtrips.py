@@ -3,9 +3,10 @@
 Runs the app in-process (Flask's test client) on a fresh copy of the demo data and listens on
 the engine: each statement (before_cursor_execute), each pool checkout (with pool_pre_ping on,
 one "SELECT 1" before the request's first statement), each transaction's BEGIN (psycopg sends it
-as its own round trip before the first statement; on SQLite server/database.py sends it), each
-COMMIT and each ROLLBACK (SQLAlchemy resets a connection returned to the pool with one, which
-psycopg sends only when a transaction is still open).
+as its own round trip before the first statement, except in the autocommit of read mode; on
+SQLite server/database.py sends it), each COMMIT and each ROLLBACK that is sent (SQLAlchemy
+resets a connection returned to the pool with one, which psycopg sends only when a transaction
+is still open).
 Prints the counts per request, averaged over a few requests after a warm-up, with the
 statements of the last request.
 
@@ -70,18 +71,31 @@ def measure(database_url: str, setup: dict, name: str) -> None:
             counts["BEGIN" if kind == "BEGIN" else "statements"] += 1
             statements.append(" ".join(statement.split())[:110])
 
+        def sent(conn) -> bool:
+            """Whether psycopg sends this transaction's BEGIN, COMMIT or ROLLBACK.
+
+            Not in autocommit (read mode, server/database.py), nor with no transaction open.
+            """
+            if database_url.startswith("sqlite"):
+                return True
+            driver = conn.connection.driver_connection
+            return not driver.autocommit and driver.info.transaction_status != 0
+
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            if not database_url.startswith("sqlite"):
+            driver = conn.connection.driver_connection
+            if not database_url.startswith("sqlite") and not driver.autocommit:
                 counts["BEGIN"] += 1  # psycopg's implicit BEGIN, a round trip of its own
 
         @event.listens_for(engine, "commit")
         def _commit(conn):
-            counts["COMMIT"] += 1
+            if sent(conn):
+                counts["COMMIT"] += 1
 
         @event.listens_for(engine, "rollback")
         def _rollback(conn):
-            counts["ROLLBACK"] += 1  # the end of a read transaction (the session closes)
+            if sent(conn):
+                counts["ROLLBACK"] += 1  # the end of a read transaction (the session closes)
 
         @event.listens_for(engine.pool, "checkout")
         def _checkout(dbapi_connection, record, proxy):

@@ -7,7 +7,11 @@ On SQLite a transaction starts in one of two modes, chosen when it begins:
   writer (WAL) and a stray write fails loudly instead of risking that error.
 A request that mostly reads (every GET, and a sync push while it checks its events) starts in
 read mode with `start_reading()` and calls `begin_writing(session)` right before it writes.
-PostgreSQL needs neither: its transactions read and write as they are.
+On PostgreSQL a read-mode transaction is no transaction at all: the connection runs in
+autocommit, so a GET sends neither BEGIN nor the final ROLLBACK (two of a cached schedule's four
+round trips). At READ COMMITTED, the isolation the app uses, each statement sees its own
+snapshot in a transaction too, so reads see nothing different; `begin_writing` ends read mode,
+and the writes that follow run in one transaction as before.
 """
 
 import os
@@ -47,7 +51,7 @@ def begin_writing(session: Session | scoped_session) -> None:
         return
     _reading.set(False)
     real = session() if isinstance(session, scoped_session) else session
-    if real.get_transaction() is None or real.get_bind().dialect.name != "sqlite":
+    if real.get_transaction() is None:
         return
     keep = real.expire_on_commit
     real.expire_on_commit = False
@@ -61,6 +65,7 @@ def configure_engine(engine: Engine) -> None:
     """Apply the pragmas and transaction mode this product relies on."""
     if engine.dialect.name == "postgresql":
         ping_when_idle(engine)
+        read_in_autocommit(engine)
     if engine.dialect.name != "sqlite":
         return
 
@@ -86,6 +91,22 @@ def configure_engine(engine: Engine) -> None:
         # Writing takes the write lock up front: a deferred read-then-write fails at once with
         # "database is locked" when another connection committed in between.
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+
+def read_in_autocommit(engine: Engine) -> None:
+    """Run PostgreSQL read-mode transactions in autocommit (no BEGIN, no ROLLBACK sent).
+
+    Set as each transaction begins, before its first statement: psycopg then sends no BEGIN
+    of its own, and its commit and rollback send nothing while no transaction is open. A
+    transaction begun outside read mode (a write, the sweep, the scheduler) turns it off again.
+    """
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        driver = connection.connection.driver_connection
+        reading = _reading.get()
+        if driver.autocommit != reading:
+            driver.autocommit = reading
 
 
 # A pooled connection idle for longer than this is pinged before use (PostgreSQL).

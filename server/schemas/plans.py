@@ -119,6 +119,31 @@ class SessionSchema(StrictSchema):
     dose = fields.Nested(DoseSchema)
 
 
+class SameSession(fields.Nested):
+    """A schedule's session, dumped once per distinct session and then reused.
+
+    A session's answer holds everything of it but its date (domain.schedule.Session), and the
+    same sessions recur on every day of a phase: a week of a schedule dumps a handful of them,
+    not one per day. The dumped dicts are shared, never changed.
+    """
+
+    HELD = 4096
+
+    def __init__(self, **kwargs):
+        super().__init__(SessionSchema, **kwargs)
+        self._dumped: dict = {}
+
+    def _serialize(self, nested_obj, attr, obj, **kwargs):
+        key = nested_obj[1:]  # all but the date
+        dumped = self._dumped.get(key)
+        if dumped is None:
+            dumped = super()._serialize(nested_obj, attr, obj, **kwargs)
+            if len(self._dumped) >= self.HELD:
+                self._dumped.clear()
+            self._dumped[key] = dumped
+        return dumped
+
+
 class DaySchema(StrictSchema):
     date = fields.Date()
     phase_id = fields.String()
@@ -126,7 +151,7 @@ class DaySchema(StrictSchema):
     restrictions = fields.List(fields.String())
     revision = fields.Integer()
     rest_day = fields.Boolean(attribute="is_rest_day")
-    sessions = fields.List(fields.Nested(SessionSchema))
+    sessions = fields.List(SameSession())
 
 
 class ScheduleSchema(StrictSchema):

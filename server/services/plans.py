@@ -290,6 +290,22 @@ class ScheduleKey(NamedTuple):
     first: date
     last: date
 
+    @property
+    def plan_part(self) -> tuple:
+        """Return the part that names the plan's state, without the date range."""
+        return tuple(self)[:7]
+
+
+class ScheduleInputs(NamedTuple):
+    """What a plan's schedule is expanded from: a pure function of its key's plan part."""
+
+    plan_id: int
+    protocol: Protocol
+    start_date: date
+    surgery_date: date | None
+    end_date: date | None
+    revisions: tuple[Revision, ...]
+
 
 def schedule_key(
     session: Session, user: User, plan_id: int, date_from: date | None, date_to: date | None
@@ -352,13 +368,32 @@ def _date_range(start: date, date_from: date | None, date_to: date | None) -> tu
 
 def schedule_of(plan: Plan, date_from: date | None, date_to: date | None) -> list[DayPlan]:
     """Expand what was prescribed on each day between two dates (default: the next 7 days)."""
-    first, last = _date_range(plan.start_date, date_from, date_to)
-    return expand_schedule(
+    return expand_inputs(schedule_inputs(plan), date_from, date_to)
+
+
+def schedule_inputs(plan: Plan) -> ScheduleInputs:
+    """Return what the plan's schedule is expanded from, free of the session it was loaded in."""
+    return ScheduleInputs(
+        plan.id,
         protocol_of(plan.protocol),
         plan.start_date,
         plan.surgery_date,
         plan.end_date,
-        revisions_of(plan),
+        tuple(revisions_of(plan)),
+    )
+
+
+def expand_inputs(
+    inputs: ScheduleInputs, date_from: date | None, date_to: date | None
+) -> list[DayPlan]:
+    """Expand a plan's schedule from its inputs between two dates (default: the next 7 days)."""
+    first, last = _date_range(inputs.start_date, date_from, date_to)
+    return expand_schedule(
+        inputs.protocol,
+        inputs.start_date,
+        inputs.surgery_date,
+        inputs.end_date,
+        list(inputs.revisions),
         first,
         last,
     )

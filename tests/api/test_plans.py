@@ -222,6 +222,57 @@ def test_a_schedule_read_again_follows_every_change_to_the_plan(physio, patient,
     assert [d["date"] for d in after_end.get_json()["days"]] == [today]
 
 
+def test_a_week_never_read_before_follows_the_plan_as_it_is_now(physio, patient, plan):
+    """Another week is expanded from the plan's inputs kept by the last read, never stale ones."""
+    from server.api.plans import _inputs
+
+    def slider_reps(day: date) -> set[int]:
+        url = f"/plans/{plan['id']}/schedule?from={day}&to={day}"
+        sessions = patient.get(url).get_json()["days"][0]["sessions"]
+        return {s["dose"]["reps"] for s in sessions if s["exercise_id"] == "seated-sciatic-slider"}
+
+    today = date.today()
+    before = slider_reps(today)
+    held = len(_inputs)
+    assert slider_reps(today + timedelta(days=1)) == before
+    assert len(_inputs) == held, "the second week came from the inputs of the first"
+    assert physio.patch(f"/plans/{plan['id']}", json=dose_change(3)).status_code == 200
+    assert slider_reps(today + timedelta(days=2)) == {3} != before
+
+
+def test_a_schedule_answer_is_each_session_dumped_in_full():
+    """Sessions dumped once and reused give the answer a full dump of every session gives."""
+    from marshmallow import fields
+
+    from domain.protocol import Protocol
+    from domain.schedule import Revision, expand_schedule
+    from server.protocols.loader import validate_files
+    from server.schemas.common import StrictSchema
+    from server.schemas.plans import DaySchema, ScheduleSchema, SessionSchema
+
+    class FullDay(DaySchema):
+        sessions = fields.List(fields.Nested(SessionSchema))
+
+    class Full(StrictSchema):
+        plan_id = fields.Integer()
+        days = fields.List(fields.Nested(FullDay))
+
+    start = date(2026, 1, 5)
+    memo, full = ScheduleSchema(), Full()
+    for doc in validate_files(None)[0].values():
+        protocol = Protocol.from_dict(doc)
+        first = protocol.phases[0].exercises[0]
+        # The same exercise with two doses: a session is more than its exercise and slot.
+        twice = {"dose_overrides": {first.id: {"reps": first.dose.reps + 1}}}
+        revisions = [Revision(1, start, {}), Revision(2, start + timedelta(days=3), twice)]
+        surgery = start - timedelta(days=3)  # only the post-operative protocols use it
+        days = expand_schedule(
+            protocol, start, surgery, None, revisions, start, start + timedelta(days=200)
+        )
+        answer = {"plan_id": 1, "days": days}
+        assert memo.dump(answer) == full.dump(answer), doc["id"]
+
+
 def test_a_cached_schedule_is_still_only_for_those_who_may_see_it(
     physio, patient, make_patient, make_staff, plan
 ):
