@@ -192,3 +192,18 @@ def test_a_foot_on_the_floor_is_never_drawn_inside_a_step(protocols):  # noqa: F
                         assert not inside, (protocol_id, exercise["id"], pose.name, point)
                         checked += 1
     assert checked >= 3, checked  # the step-up and the step-down
+
+
+def test_a_side_lying_lift_with_the_bottom_knee_bent_is_drawn_so(protocols):  # noqa: F811
+    # "Lie on your good side with the bottom knee bent and the top leg straight."
+    found = [
+        (d, e)
+        for d, e in all_exercises(protocols)
+        if any("bottom knee bent" in line for line in e["instructions"])
+    ]
+    assert len(found) >= 3
+    for protocol_id, exercise in found:
+        for pose in Figure.from_dict(exercise["figure"]).poses:
+            where = (protocol_id, exercise["id"], pose.name)
+            assert pose.angle("knee_flexion_left") >= 45, where  # lying on the left side
+            assert pose.angle("knee_flexion_right") == pose.angle("knee_right") == 0, where
