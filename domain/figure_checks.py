@@ -11,7 +11,16 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from domain.figures import JOINTS, PHASES, POINTS, PROPS, RANGES, SIDES, VIEWS
+from domain.figures import (
+    JOINTS,
+    OPTIONAL_JOINTS,
+    PHASES,
+    POINTS,
+    PROPS,
+    RANGES,
+    SIDES,
+    VIEWS,
+)
 
 
 def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple[tuple, str]]:
@@ -23,11 +32,14 @@ def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple
         problems.append((("view",), f"must be one of: {', '.join(VIEWS)}"))
     names = []
     for i, pose in enumerate(d.get("poses") or ()):
-        problems.extend(((("poses", i) + path), reason) for path, reason in _pose(pose, ranges))
+        found = _pose(pose, view if ranges is not None else None)
+        problems.extend(((("poses", i) + path), reason) for path, reason in found)
         names.append(pose.get("name") if isinstance(pose, Mapping) else None)
     for i, name in enumerate(names):
         if name is not None and name in names[:i]:
             problems.append((("poses", i, "name"), f"duplicate pose name '{name}'"))
+    if d.get("elevation") and view != "front":
+        problems.append((("elevation",), "only a front view is seen from above"))
     if d.get("anchor") is not None and d.get("anchor") not in POINTS:
         problems.append((("anchor",), f"unknown point (the points are: {', '.join(POINTS)})"))
     for i, prop in enumerate(d.get("props") or ()):
@@ -36,19 +48,25 @@ def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple
     return problems
 
 
-def _pose(pose: Any, ranges: dict | None) -> list[tuple[tuple, str]]:
+def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
+    """Check one pose: every joint of the view given, a number, within its human range."""
     if not isinstance(pose, Mapping):
         return [((), "must be a mapping of joint: angle")]
     found = []
     name = pose.get("name")
     if not isinstance(name, str) or not name.strip():
         found.append((("name",), "every pose needs a name (the phases refer to it)"))
+    optional = OPTIONAL_JOINTS.get(view, ()) if view else ()
+    known = (*JOINTS, *optional)
     for key in pose:
-        if key != "name" and key not in JOINTS:
-            found.append(((key,), f"unknown joint (the joints are: {', '.join(JOINTS)})"))
-    for joint in JOINTS:
+        if key != "name" and key not in known:
+            view_joints = f"the {view} view's joints" if view else "the joints"
+            found.append(((key,), f"unknown joint ({view_joints} are: {', '.join(known)})"))
+    ranges = RANGES[view] if view else None
+    for joint in known:
         if joint not in pose:
-            found.append(((joint,), "missing: every pose gives every joint"))
+            if joint not in optional:
+                found.append(((joint,), "missing: every pose gives every joint"))
             continue
         value = pose[joint]
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):

@@ -32,6 +32,12 @@ JOINTS = (
     "neck",
     *(f"{j}_{side}" for j in ("hip", "knee", "ankle", "shoulder", "elbow") for side in SIDES),
 )
+# Front view only, optional (0 when left out, so a figure written before them draws as it did):
+# the leg's movements towards and away from the viewer, drawn foreshortened.
+DEPTH_JOINTS = tuple(
+    f"{j}_{side}" for j in ("hip_flexion", "hip_rotation", "knee_flexion") for side in SIDES
+)
+OPTIONAL_JOINTS = {"side": (), "front": DEPTH_JOINTS}
 
 # Normal adult ranges of motion in degrees, (least, most), after the American Academy of
 # Orthopaedic Surgeons' "Joint motion: method of measuring and recording" (1965) as tabled in
@@ -44,7 +50,9 @@ JOINTS = (
 # inversion 35 / eversion 15. Design choices, not joint ranges: `lean` any orientation; pelvic
 # tilt (side) and obliquity (front) within 20 degrees either way; in the front view the knee and
 # elbow angles are the bend as it looks from in front (its projection), so they reuse the
-# flexion ranges.
+# flexion ranges. The front view's depth joints are real joint angles with the same sources: hip
+# flexion 120 / extension 30 (as the side view), hip rotation external 45 / internal 45, knee
+# flexion 135.
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "side": {
         "lean": (-180, 180),
@@ -67,8 +75,14 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "ankle": (-15, 35),
         "shoulder": (-45, 180),
         "elbow": (0, 150),
+        "hip_flexion": (-30, 120),
+        "hip_rotation": (-45, 45),
+        "knee_flexion": (0, 135),
     },
 }
+# Degrees the front view is seen from above (design choice: up to 40, enough to show a bent
+# knee in front of the body without losing the frontal picture).
+ELEVATION = (0.0, 40.0)
 
 # Segment lengths as fractions of standing height, after Winter's anthropometric table
 # (Biomechanics and Motor Control of Human Movement, segment lengths from Drillis & Contini):
@@ -91,6 +105,9 @@ LENGTHS = {
     "shoulder_half": 0.13,
 }
 LIMB_WIDTH = 0.045  # drawn width of a limb, so a body lying on the floor rests on its surface
+# A step's tread, from its point (x, fractions of height): in the side view from just behind
+# the ankle to just past the toes, so a foot on the floor behind or in front of it stays clear.
+STEP_TREAD = {"side": (-0.03, 0.125), "front": (-0.09, 0.09)}
 MOVE_S = (0.5, 10.0)  # seconds per movement into or out of the hold (design choice: slow reps)
 CYCLE_S = (0.5, 20.0)  # seconds per loop when a hold or rest passes through several poses
 DEFAULT_MOVE_S = 2.0
@@ -105,16 +122,19 @@ class Pose:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Pose:
-        """Build a pose from its document form (`name` plus one key per joint)."""
-        return cls(d.get("name", ""), tuple((j, float(d[j])) for j in JOINTS))
+        """Build a pose from its document form (`name` plus one key per joint); a depth joint
+        left out is 0, so every pose has the same joints and poses blend."""
+        angles = tuple((j, float(d[j])) for j in JOINTS)
+        return cls(d.get("name", ""), angles + tuple((j, float(d.get(j, 0))) for j in DEPTH_JOINTS))
 
     def angle(self, joint: str) -> float:
         """Return the angle of one joint."""
         return dict(self.angles)[joint]
 
     def to_dict(self) -> dict[str, Any]:
-        """Return the document form."""
-        return {"name": self.name, **dict(self.angles)}
+        """Return the document form (a depth joint only where it is not 0)."""
+        angles = {j: v for j, v in self.angles if j in JOINTS or v}
+        return {"name": self.name, **angles}
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +159,8 @@ class Figure:
     # A point that stays where it is in the start pose (a foot on a step, the knees of a
     # kneeling figure); None: each pose rests its lowest part on the floor.
     anchor: str | None = None
+    # Front view: degrees the figure is seen from above, so a leg bent towards the viewer shows.
+    elevation: float = 0.0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Figure:
@@ -151,6 +173,7 @@ class Figure:
             move_s=float(d.get("move_s", DEFAULT_MOVE_S)),
             cycle_s=float(d.get("cycle_s", 2 * d.get("move_s", DEFAULT_MOVE_S))),
             anchor=d.get("anchor"),
+            elevation=float(d.get("elevation", 0)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -167,6 +190,7 @@ class Figure:
             "move_s": self.move_s,
             "cycle_s": self.cycle_s,
             **({"anchor": self.anchor} if self.anchor else {}),
+            **({"elevation": self.elevation} if self.elevation else {}),
         }
 
     @property
@@ -290,10 +314,16 @@ def _go(p: tuple[float, float], angle: float, length: float) -> tuple[float, flo
     return (p[0] + length * math.sin(r), p[1] + length * math.cos(r))
 
 
-def points(view: str, pose: Pose) -> dict[str, tuple[float, float]]:
-    """Return every named point of the figure, before it is placed on the floor."""
+def points(view: str, pose: Pose, elevation: float = 0.0) -> dict[str, tuple[float, float]]:
+    """Return every named point of the figure, before it is placed on the floor.
+
+    The side view is planar. The front view draws the legs in three dimensions and projects
+    them onto the picture, seen `elevation` degrees from above: a hip flexed or a knee bent
+    towards or away from the viewer shows foreshortened (and, seen from above, lower or higher).
+    """
     a, L = dict(pose.angles), LENGTHS
     pts: dict[str, tuple[float, float]] = {"pelvis": (0.0, 0.0)}
+    depth: dict[str, float] = {}  # front view: how far a point is towards the viewer
     up = a["lean"] + a["pelvis_tilt"] * (1 if view == "side" else -1)
     pts["waist"] = _go(pts["pelvis"], up, L["pelvis"])
     trunk = up + a["trunk"]
@@ -306,26 +336,89 @@ def points(view: str, pose: Pose) -> dict[str, tuple[float, float]]:
             thigh = up + 180 - a[f"hip_{side}"]
             shank = thigh + a[f"knee_{side}"]
             foot = shank - 90 - a[f"ankle_{side}"]
+            pts[f"knee_{side}"] = _go(hip, thigh, L["thigh"])
+            pts[f"ankle_{side}"] = _go(pts[f"knee_{side}"], shank, L["shank"])
+            pts[f"toe_{side}"] = _go(pts[f"ankle_{side}"], foot, L["foot"])
             arm = trunk + 180 - a[f"shoulder_{side}"]
             forearm = arm - a[f"elbow_{side}"]
         else:
             hip = _go(pts["pelvis"], up + 90 * out, L["hip_half"])
             shoulder = _go(pts["neck"], trunk + 90 * out, L["shoulder_half"])
-            thigh = up + 180 - out * a[f"hip_{side}"]
-            shank = thigh + out * a[f"knee_{side}"]
-            foot = shank - out * (90 + a[f"ankle_{side}"])
+            z = 0.0
+            for name, start, (dx, dy, dz) in _front_leg(a, side, up):
+                x0, y0 = pts[start] if start != "hip" else hip
+                pts[f"{name}_{side}"] = (x0 + dx, y0 + dy)
+                z += dz
+                depth[f"{name}_{side}"] = z
             arm = trunk + 180 - out * a[f"shoulder_{side}"]
             forearm = arm - out * a[f"elbow_{side}"]
         pts[f"hip_{side}"] = hip
-        pts[f"knee_{side}"] = _go(hip, thigh, L["thigh"])
-        pts[f"ankle_{side}"] = _go(pts[f"knee_{side}"], shank, L["shank"])
-        toe = L["foot"] * (1 if view == "side" else 0.5)  # seen from in front, foreshortened
-        pts[f"toe_{side}"] = _go(pts[f"ankle_{side}"], foot, toe)
         pts[f"shoulder_{side}"] = shoulder
         pts[f"elbow_{side}"] = _go(shoulder, arm, L["arm"])
         pts[f"wrist_{side}"] = _go(pts[f"elbow_{side}"], forearm, L["forearm"])
         pts[f"hand_{side}"] = _go(pts[f"wrist_{side}"], forearm, L["hand"])
-    return pts
+    if not elevation:
+        return pts
+    cos, sin = math.cos(math.radians(elevation)), math.sin(math.radians(elevation))
+    return {k: (x, y * cos - depth.get(k, 0.0) * sin) for k, (x, y) in pts.items()}
+
+
+Vector = tuple[float, float, float]
+
+
+def _front_leg(a: Mapping[str, float], side: str, up: float):
+    """Yield (point, from point, offset) for the knee, ankle and toe of a front-view leg.
+
+    The leg is posed in three dimensions in the pelvis's frame (x to the figure's left, which
+    is the viewer's right; y up the body; z towards the viewer), in the order the
+    International Society of Biomechanics recommends for the hip (Wu et al. 2002): flexion
+    forwards, then abduction outwards in the flexed thigh's frame (so a flexed hip's abduction
+    lifts the knee sideways, as in a clamshell), then rotation about the thigh (external
+    positive: with the knee bent, the foot swings in); the knee flexes backwards; `knee` bends
+    the shank outwards in the picture's plane (the bend as seen from in front). With the depth
+    joints at 0 this is the planar front view exactly. Offsets come turned by `up`, the
+    pelvis's angle in the picture, with their depth last.
+    """
+    out = 1 if side == "left" else -1
+    r = math.radians
+    hip = [
+        (_rx, -r(a[f"hip_flexion_{side}"])),
+        (_rz, out * r(a[f"hip_{side}"])),
+        (_ry, out * r(a[f"hip_rotation_{side}"])),
+    ]
+    knee = [*hip, (_rz, -out * r(a[f"knee_{side}"])), (_rx, r(a[f"knee_flexion_{side}"]))]
+    stub = r(180 - out * (90 + a[f"ankle_{side}"]))  # the foot as seen from in front
+    foot = (
+        0.5 * LENGTHS["foot"] * math.sin(stub),
+        0.5 * LENGTHS["foot"] * math.cos(stub),
+        LENGTHS["foot"],  # and its length, pointing forward from the shin
+    )
+    for name, start, v, frame in (
+        ("knee", "hip", (0.0, -LENGTHS["thigh"], 0.0), hip),
+        ("ankle", "knee", (0.0, -LENGTHS["shank"], 0.0), knee),
+        ("toe", "ankle", foot, knee),
+    ):
+        for turn, angle in reversed(frame):
+            v = turn(v, angle)
+        yield name, f"{start}_{side}" if start != "hip" else "hip", _in_picture(v, up)
+
+
+def _in_picture(v: Vector, up: float) -> Vector:
+    """Return `v` turned clockwise by `up` degrees in the picture's plane."""
+    t = math.radians(up)
+    return (v[0] * math.cos(t) + v[1] * math.sin(t), -v[0] * math.sin(t) + v[1] * math.cos(t), v[2])
+
+
+def _rx(v: Vector, t: float) -> Vector:
+    return (v[0], v[1] * math.cos(t) - v[2] * math.sin(t), v[1] * math.sin(t) + v[2] * math.cos(t))
+
+
+def _ry(v: Vector, t: float) -> Vector:
+    return (v[0] * math.cos(t) + v[2] * math.sin(t), v[1], -v[0] * math.sin(t) + v[2] * math.cos(t))
+
+
+def _rz(v: Vector, t: float) -> Vector:
+    return (v[0] * math.cos(t) - v[1] * math.sin(t), v[0] * math.sin(t) + v[1] * math.cos(t), v[2])
 
 
 BONES = (
@@ -346,23 +439,25 @@ BONES = (
 )
 
 
-def placed_points(view: str, pose: Pose, ground: float = 0.0) -> dict[str, tuple[float, float]]:
+def placed_points(
+    view: str, pose: Pose, ground: float = 0.0, elevation: float = 0.0
+) -> dict[str, tuple[float, float]]:
     """Return the figure's points moved so that its lowest part rests on the floor at `ground`.
 
     The lowest part is the lowest point of a limb's drawn width or of the head's circle, so a
     body lying down lies on the floor, never through it.
     """
-    pts = points(view, pose)
+    pts = points(view, pose, elevation)
     lowest = min(min(y for _, y in pts.values()) - LIMB_WIDTH / 2, pts["head"][1] - LENGTHS["head"])
     return {k: (x, y + ground - lowest) for k, (x, y) in pts.items()}
 
 
 def figure_points(figure: Figure, pose: Pose) -> dict[str, tuple[float, float]]:
     """Return the points of the figure in a pose, placed on the floor or at its anchor."""
-    pts = placed_points(figure.view, pose)
+    pts = placed_points(figure.view, pose, elevation=figure.elevation)
     if figure.anchor is None:
         return pts
-    start = placed_points(figure.view, figure.start)[figure.anchor]
+    start = placed_points(figure.view, figure.start, elevation=figure.elevation)[figure.anchor]
     dx, dy = start[0] - pts[figure.anchor][0], start[1] - pts[figure.anchor][1]
     return {k: (x + dx, y + dy) for k, (x, y) in pts.items()}
 

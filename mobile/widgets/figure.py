@@ -11,7 +11,7 @@ from kivy.metrics import dp
 from kivy.properties import ObjectProperty
 from kivy.uix.widget import Widget
 
-from domain.figures import LENGTHS, LIMB_WIDTH, figure_points, segments
+from domain.figures import LENGTHS, LIMB_WIDTH, STEP_TREAD, figure_points, segments
 from mobile.widgets import theme
 
 PROP_COLOR = (0.69, 0.59, 0.47, 1)
@@ -86,10 +86,14 @@ class FigureView(Widget):
                 Line(points=[self.x, floor, self.right, floor], width=dp(1.2))
             elif at is None:
                 continue
-            elif prop.name in ("chair", "step"):
+            elif prop.name == "chair":
                 x, y = self._px(at)
-                half = dp(16) if prop.name == "step" else dp(12)
-                Rectangle(pos=(x - half, floor), size=(2 * half, max(0, y - floor)))
+                Rectangle(pos=(x - dp(12), floor), size=(dp(24), max(0, y - floor)))
+            elif prop.name == "step":
+                back, front = STEP_TREAD[figure.view]
+                x0, y = self._px((at[0] + back, at[1]))
+                x1, _ = self._px((at[0] + front, at[1]))
+                Rectangle(pos=(x0, floor), size=(x1 - x0, max(0, y - floor)))
             elif prop.name == "wall":
                 x, _ = self._px(at)
                 Rectangle(pos=(x + self._width, floor), size=(dp(4), self.height - dp(4)))

@@ -16,6 +16,7 @@ from PIL import Image, ImageDraw, ImageFont
 from domain.figures import (
     LENGTHS,
     LIMB_WIDTH,
+    STEP_TREAD,
     Figure,
     Pose,
     demo_steps,
@@ -87,8 +88,10 @@ def _props(draw, figure: Figure, fixed, pts, px, width: int) -> None:
                 back = y - seat * 1.6
                 draw.line([(x - seat * 0.6, y + width), (x - seat * 0.6, back)], fill=PROP, width=4)
         elif prop.name == "step" and at:
-            x, y = px(at)
-            draw.rectangle([x - 28, y + width / 2, x + 28, floor_y], fill=PROP)
+            back, front = STEP_TREAD[figure.view]
+            x0, y = px((at[0] + back, at[1]))
+            x1, _ = px((at[0] + front, at[1]))
+            draw.rectangle([x0, y + width / 2, x1, floor_y], fill=PROP)
         elif prop.name == "wall" and at:
             x, _ = px(at)
             draw.rectangle([x + width, 0, x + width + 8, floor_y], fill=PROP)

@@ -6,10 +6,12 @@ own numbers. Set STRIDE_FIGURE_SHOTS to a folder to keep a screenshot at several
 hold.
 """
 
+import math
 import os
 
 import pytest
 
+from domain.figures import LENGTHS, segments
 from tests.mobile.conftest_ui import (
     on_screen,
     pump,
@@ -18,7 +20,15 @@ from tests.mobile.conftest_ui import (
     tap,
     x_display,
 )
-from tests.mobile.test_screens import PASSWORD, card_of, make_patient, screen, sign_in, synced
+from tests.mobile.test_screens import (
+    PASSWORD,
+    card_of,
+    go_tab,
+    make_patient,
+    screen,
+    sign_in,
+    synced,
+)
 from tests.mobile.test_ui_exercise import FakeClock, HeardPlayer
 
 __all__ = ["stride_app", "x_display"]  # fixtures used by name below
@@ -105,3 +115,49 @@ def test_the_figure_holds_with_the_hold_rests_with_the_rest_and_stops_when_pause
     shoot("5-resting")
     tap(exercise.ids.toggle)
     assert exercise.mode == "paused"
+
+
+def test_a_clamshell_on_the_phone_bends_the_knees_and_opens_the_top_one(
+    stride_app, live_server, patient
+):
+    # The phone draws the front view's depth joints from domain.figures, as the review sheet
+    # does: the lines on the canvas are that geometry's segments, placed in the widget.
+    go_tab(stride_app, "today")
+    pump(lambda: stride_app.root.ids.sm.current == "today", what="Today")
+    card = card_of(screen(stride_app, "today"), "side-lying-clamshell")
+    scroll_into_view(card)
+    tap(next(b for b in on_screen(card, "Start", "RoundButton")))
+    exercise = screen(stride_app)
+    exercise.now, exercise.player = FakeClock(), HeardPlayer(exercise.player)
+    view = exercise.ids.figure
+    frames()
+    figure = view.figure
+    expected = {s.part: (*view._px(s.a), *view._px(s.b)) for s in segments(figure, figure.start)}
+    lines = {part: tuple(line.points) for part, line in view._bones.items()}
+    assert lines.keys() == expected.keys()
+    assert all(lines[part] == pytest.approx(expected[part]) for part in expected)
+    start = points_drawn(view)
+    shoot("clamshell-0-start")
+
+    tap(exercise.ids.toggle)  # Start: a 3 s hold, the knee opens in the first second
+    exercise.now.advance(2.0)
+    frames()
+    opened = points_drawn(view)
+    shoot("clamshell-1-open")
+    gap = math.dist(start["knee_left"], start["knee_right"])
+    assert math.dist(opened["knee_left"], opened["knee_right"]) > 2 * gap  # the shell opens
+    assert math.dist(opened["ankle_left"], opened["ankle_right"]) < gap  # the feet stay together
+    bent = math.dist(start["hip_right"], start["ankle_right"])
+    assert bent < 0.8 * (LENGTHS["thigh"] + LENGTHS["shank"]) * view._frame[1]  # knees bent
+    tap(exercise.ids.toggle)  # Pause
+
+
+def points_drawn(view) -> dict[str, tuple[float, float]]:
+    """Return the hips, knees and ankles where the canvas draws the thighs and shanks."""
+    bones = {part: line.points for part, line in view._bones.items()}
+    found = {}
+    for side in ("left", "right"):
+        thigh, shank = bones[f"thigh_{side}"], bones[f"shank_{side}"]
+        found[f"hip_{side}"], found[f"knee_{side}"] = tuple(thigh[:2]), tuple(thigh[2:])
+        found[f"ankle_{side}"] = tuple(shank[2:])
+    return found

@@ -13,6 +13,7 @@ from domain.figures import (
     Pose,
     figure_points,
     placed_points,
+    points,
     pose_during,
     segments,
 )
@@ -181,3 +182,118 @@ def test_a_dose_adjusted_to_hold_holds_where_the_movement_ended():
     figure = Figure.from_dict({**BRIDGE, "phases": {"move_in": ["up"], "move_back": ["start"]}})
     assert pose_during(figure, "hold", 10, 20).angles == figure.pose("up").angles
     assert pose_during(figure, "rest", 10, 20).angles == figure.start.angles
+
+
+# A clamshell, lying on the left side seen from in front and a little from above: hips and
+# knees bent towards the viewer, the top (right) knee opens.
+CLAM_START = pose(
+    "start",
+    lean=90,
+    hip_right=-25,
+    hip_flexion_left=45,
+    hip_flexion_right=45,
+    knee_flexion_left=90,
+    knee_flexion_right=90,
+)
+CLAM_OPEN = {**CLAM_START, "name": "open", "hip_right": 10, "hip_rotation_right": 40}
+CLAMSHELL = {
+    "view": "front",
+    "elevation": 35,
+    "poses": [CLAM_START, CLAM_OPEN],
+    "phases": {"move_in": ["open"], "hold": ["open"], "move_back": ["start"]},
+}
+
+
+def front(**angles) -> Pose:
+    return Pose.from_dict(pose("p", **angles))
+
+
+def length(pts, a: str, b: str) -> float:
+    return math.dist(pts[a], pts[b])
+
+
+def test_the_front_view_draws_a_flexed_hip_and_a_bent_knee_foreshortened():
+    standing = placed_points("front", front())
+    # Sitting seen from in front: the thigh points at the viewer, the shank hangs straight down.
+    sitting = placed_points("front", front(hip_flexion_right=90, knee_flexion_right=90))
+    assert length(sitting, "hip_right", "knee_right") == pytest.approx(0, abs=1e-9)
+    assert length(sitting, "knee_right", "ankle_right") == pytest.approx(LENGTHS["shank"])
+    assert length(standing, "hip_right", "knee_right") == pytest.approx(LENGTHS["thigh"])
+    # Seen from above, a knee in front of the body is drawn lower than the hip, by its depth.
+    above = points("front", front(hip_flexion_right=90), elevation=30)
+    assert above["knee_right"][1] == pytest.approx(above["hip_right"][1] - LENGTHS["thigh"] / 2)
+    assert points("front", front(hip_flexion_right=90))["knee_right"][1] == pytest.approx(0)
+
+
+def test_with_the_depth_joints_at_zero_the_front_view_stays_planar():
+    # A figure written before the depth joints draws as it did: a bent knee is the bend seen.
+    pts = points("front", front(hip_left=20, knee_left=40, ankle_left=10))
+    thigh = 180 - 20
+    knee = (
+        pts["hip_left"][0] + LENGTHS["thigh"] * math.sin(math.radians(thigh)),
+        pts["hip_left"][1] + LENGTHS["thigh"] * math.cos(math.radians(thigh)),
+    )
+    shank = thigh + 40
+    ankle = (
+        knee[0] + LENGTHS["shank"] * math.sin(math.radians(shank)),
+        knee[1] + LENGTHS["shank"] * math.cos(math.radians(shank)),
+    )
+    assert pts["knee_left"] == pytest.approx(knee) and pts["ankle_left"] == pytest.approx(ankle)
+
+
+def test_a_clamshell_opens_the_top_knee_while_the_feet_stay_together():
+    figure = Figure.from_dict(CLAMSHELL)
+    start, opened = (figure_points(figure, p) for p in figure.poses)
+    knees = length(start, "knee_left", "knee_right")
+    assert length(opened, "knee_left", "knee_right") > knees + 0.1  # the shell opens
+    assert length(opened, "ankle_left", "ankle_right") < knees  # the feet stay together
+    # External rotation with the knee bent swings the foot in: without it the feet part.
+    unrotated = figure_points(figure, Pose.from_dict({**CLAM_OPEN, "hip_rotation_right": 0}))
+    assert (
+        length(unrotated, "ankle_left", "ankle_right")
+        > length(opened, "ankle_left", "ankle_right") + 0.1
+    )
+
+
+def test_a_front_view_pose_with_depth_joints_is_well_formed():
+    assert problems(CLAMSHELL) == []
+
+
+@pytest.mark.parametrize(
+    "joint, value, words",
+    [
+        ("hip_flexion_right", 125, "outside the human range -30..120"),
+        ("hip_flexion_left", -35, "outside the human range -30..120"),
+        ("hip_rotation_right", 50, "outside the human range -45..45"),
+        ("hip_rotation_left", -50, "outside the human range -45..45"),
+        ("knee_flexion_left", -5, "outside the human range 0..135"),
+        ("knee_flexion_right", 140, "outside the human range 0..135"),
+        ("knee_flexion_right", "bent", "must be a number of degrees"),
+    ],
+)
+def test_a_depth_joint_outside_its_range_is_refused(joint, value, words):
+    figure = {**CLAMSHELL, "poses": [CLAM_START, {**CLAM_OPEN, joint: value}]}
+    assert [(p, r) for p, r in problems(figure) if words in r] == [
+        (("poses", 1, joint), next(r for _, r in problems(figure) if words in r))
+    ]
+
+
+def test_depth_joints_belong_to_the_front_view_only():
+    side = with_pose(1, hip_flexion_right=30)
+    assert any(
+        p == ("poses", 1, "hip_flexion_right") and "unknown joint (the side view's joints" in r
+        for p, r in problems(side)
+    )
+    twisted = {**CLAMSHELL, "poses": [CLAM_START, {**CLAM_OPEN, "hip_twist_right": 5}]}
+    assert any(p == ("poses", 1, "hip_twist_right") for p, _ in problems(twisted))
+    assert (("elevation",), "only a front view is seen from above") in problems(
+        {**BRIDGE, "elevation": 20}
+    )
+
+
+def test_a_front_figure_with_depth_joints_survives_its_document_form():
+    figure = Figure.from_dict(CLAMSHELL)
+    again = Figure.from_dict(figure.to_dict())
+    assert again == figure and again.elevation == 35
+    assert figure.to_dict()["poses"][1]["hip_rotation_right"] == 40
+    assert "hip_rotation_left" not in figure.to_dict()["poses"][1]  # 0 is left out

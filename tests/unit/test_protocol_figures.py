@@ -1,15 +1,16 @@
 """Every shipped exercise has a figure that follows its dose and shows its restriction."""
 
 import copy
+import math
 
 import pytest
 import yaml
 
 from domain.figure_checks import figure_problems
-from domain.figures import LENGTHS, LIMB_WIDTH, Figure, figure_points
+from domain.figures import LENGTHS, LIMB_WIDTH, STEP_TREAD, Figure, figure_points
 from server.protocols.loader import parse_protocol_text
 from tests.unit.shipped_protocols import PROTOCOLS_DIR, exercises, protocols  # noqa: F401
-from tests.unit.test_figures import BRIDGE
+from tests.unit.test_figures import BRIDGE, CLAMSHELL
 from tests.unit.test_protocol_schema import BASE, base_text
 
 
@@ -127,3 +128,82 @@ def test_ischiofemoral_bridges_stop_at_a_straight_line_never_beyond(protocols): 
     for exercise in bridges:
         for pose in exercise["figure"]["poses"]:
             assert pose["hip_left"] >= 0 and pose["hip_right"] >= 0, exercise["id"]
+
+
+def test_an_elevation_beyond_the_design_limit_is_refused_with_the_file_path():
+    doc = copy.deepcopy(BASE)
+    doc["phases"][0]["exercises"][0]["figure"] = {**copy.deepcopy(CLAMSHELL), "elevation": 60}
+    loaded, problems = parse_protocol_text(base_text(doc), "high.yaml")
+    assert loaded is None
+    assert [str(p) for p in problems] == [
+        "high.yaml: phases[0].exercises[0].figure.elevation: must be <= 40.0"
+    ]
+
+
+def named(protocols, words: str):  # noqa: F811
+    found = [(d, e) for d, e in all_exercises(protocols) if words in e["name"].lower()]
+    assert found, words
+    return found
+
+
+def test_every_clamshell_bends_hips_and_knees_and_opens_with_the_feet_together(protocols):  # noqa: F811
+    # "Lie on your good side with hips and knees bent and feet together ... lift the top knee."
+    for protocol_id, exercise in named(protocols, "clamshell"):
+        figure = Figure.from_dict(exercise["figure"])
+        start, top = figure.start, figure.pose(exercise["figure"]["phases"]["move_in"][-1])
+        for side in ("left", "right"):
+            assert start.angle(f"hip_flexion_{side}") >= 30, (protocol_id, exercise["id"])
+            assert start.angle(f"knee_flexion_{side}") >= 60, (protocol_id, exercise["id"])
+        a, b = figure_points(figure, start), figure_points(figure, top)
+        knees = math.dist(a["knee_left"], a["knee_right"])
+        assert math.dist(b["knee_left"], b["knee_right"]) > knees + 0.05, exercise["id"]
+        assert math.dist(b["ankle_left"], b["ankle_right"]) <= knees, exercise["id"]
+
+
+def test_every_butterfly_sits_with_the_knees_out_and_the_soles_together(protocols):  # noqa: F811
+    # "Sit ... with the soles of your feet together. Let your knees fall out to the sides."
+    for _, exercise in named(protocols, "butterfly"):
+        figure = Figure.from_dict(exercise["figure"])
+        assert figure.view == "front", exercise["id"]
+        held = figure_points(figure, figure.pose(exercise["figure"]["phases"]["hold"][0]))
+        hips = math.dist(held["hip_left"], held["hip_right"])
+        assert math.dist(held["knee_left"], held["knee_right"]) > 2.5 * hips, exercise["id"]
+        assert math.dist(held["ankle_left"], held["ankle_right"]) < hips, exercise["id"]
+        assert "chair" not in {p["name"] for p in exercise["figure"]["props"]}, exercise["id"]
+
+
+def test_a_foot_on_the_floor_is_never_drawn_inside_a_step(protocols):  # noqa: F811
+    # A step-up starts with the other foot on the floor behind the step, a step-down ends with
+    # its heel on the floor in front of it: neither foot may stand inside the step's block.
+    checked = 0
+    for protocol_id, exercise in all_exercises(protocols):
+        figure = Figure.from_dict(exercise["figure"])
+        for prop in figure.props:
+            if prop.name != "step" or not prop.at.startswith("ankle_"):
+                continue
+            at = figure_points(figure, figure.start)[prop.at]
+            back, front = STEP_TREAD[figure.view]
+            for pose in figure.poses:
+                pts = figure_points(figure, pose)
+                for point in ("ankle_left", "ankle_right", "toe_left", "toe_right"):
+                    x, y = pts[point]
+                    if y < at[1] - LIMB_WIDTH:  # below the top of the step
+                        inside = at[0] + back < x < at[0] + front
+                        assert not inside, (protocol_id, exercise["id"], pose.name, point)
+                        checked += 1
+    assert checked >= 3, checked  # the step-up and the step-down
+
+
+def test_a_side_lying_lift_with_the_bottom_knee_bent_is_drawn_so(protocols):  # noqa: F811
+    # "Lie on your good side with the bottom knee bent and the top leg straight."
+    found = [
+        (d, e)
+        for d, e in all_exercises(protocols)
+        if any("bottom knee bent" in line for line in e["instructions"])
+    ]
+    assert len(found) >= 3
+    for protocol_id, exercise in found:
+        for pose in Figure.from_dict(exercise["figure"]).poses:
+            where = (protocol_id, exercise["id"], pose.name)
+            assert pose.angle("knee_flexion_left") >= 45, where  # lying on the left side
+            assert pose.angle("knee_flexion_right") == pose.angle("knee_right") == 0, where
