@@ -55,22 +55,34 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
         exercise[plan_id].append(
             ExerciseEntry.stored(day(local), *rest, None, None, stop_level, nerve)
         )
-    pain = pain_rows(cursor, f"patient_id IN ({patients})", patients, day)
+    pain = pain_rows(cursor, [f"patient_id IN ({patients})"], patients, day)
     clinical, outcome = clinical_and_outcome_rows(cursor, patients, day)
     cursor.close()
     return HistoryRows(exercise, pain, clinical, outcome)
 
 
-def pain_rows(cursor, where: str, patients: str, day) -> dict[int, list[PainEntry]]:
-    """Read the current pain rows that `where` selects, of the given patients, per patient."""
+def pain_rows(cursor, wheres: list[str], patients: str, day) -> dict[int, list[PainEntry]]:
+    """Read the current pain rows that any of `wheres` selects, of the given patients.
+
+    Each condition is its own branch of a UNION ALL (planned on its own, so each can use an
+    index); the rows come back per patient in receive order, each once even when two
+    conditions select it (two plans of one patient in a batch, with overlapping windows).
+    """
     pain = defaultdict(list)
-    cursor.execute(
-        "SELECT patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"
+    columns = (
+        "id, patient_id, local_date, nprs, context, tingling, numbness, felt_pop,"
         " new_bruising, cannot_bear_weight"
-        f" FROM pain_logs WHERE ({where})"
-        f" AND {current('pain_logs', 'patient_id', patients)} ORDER BY id"
     )
-    for patient_id, local, nprs, context, *flags in cursor.fetchall():
+    keep = current("pain_logs", "patient_id", patients)
+    branches = " UNION ALL ".join(
+        f"SELECT {columns} FROM pain_logs WHERE ({where}) AND {keep}" for where in wheres
+    )
+    cursor.execute(f"SELECT * FROM ({branches}) AS rows ORDER BY id")
+    previous = None
+    for row_id, patient_id, local, nprs, context, *flags in cursor.fetchall():
+        if row_id == previous:
+            continue  # ordered by id: a row two branches selected comes twice in a row
+        previous = row_id
         pain[patient_id].append(PainEntry.stored(day(local), nprs, context, *map(bool, flags)))
     return pain
 

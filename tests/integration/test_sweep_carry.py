@@ -156,3 +156,25 @@ def test_a_correction_across_the_carry_makes_the_sweep_read_everything(course):
         carried, whole, read, _ = _judged(plan_id, TODAY - timedelta(days=12))
         assert read.carry is None
         assert carried == whole
+
+
+def test_two_plans_of_one_patient_in_a_batch_read_each_pain_log_once(course, physio):
+    """One plan read from its carry (pain windows), the other whole: the patient's pain logs
+    come once each, as in a whole read, not once per plan that selects them."""
+    app, patient, plan_id = course
+    second = assign(physio, patient, "pelvic-floor-downtraining", start=TODAY - timedelta(days=30))
+    with app.app_context():
+        run_sweep(db.session, as_of=TODAY - timedelta(days=20))
+        today = TODAY - timedelta(days=12)
+        plans = [db.session.get(Plan, i) for i in (plan_id, second["id"])]
+        first_carry = db.session.get(PlanEvaluation, plan_id).carry
+        # The second plan's carry is left out: it is read whole, as after a revision.
+        carries = {plan_id: stored_carry(first_carry, plans[0]), second["id"]: None}
+        assert carries[plan_id] is not None
+        thresholds = {p.id: thresholds_of(protocol_of(p.protocol)) for p in plans}
+        rows, reads = load_sweep_rows(
+            db.session, plans, {p.id: today for p in plans}, carries, thresholds
+        )
+        assert reads[plan_id].carry is not None and reads[second["id"]].carry is None
+        whole = load_history_rows(db.session, [p.id for p in plans], [plans[0].patient_id])
+        assert rows.pain[plans[0].patient_id] == whole.pain[plans[0].patient_id]
