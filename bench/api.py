@@ -58,7 +58,7 @@ def prepare(database_url: str, devices: int = 0) -> dict:
     from server.demo import seed_demo
     from server.models import Plan, User
     from server.services import auth
-    from server.services.plans import local_today, schedule_of
+    from server.services.plans import local_today
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     with app.app_context():
@@ -67,12 +67,6 @@ def prepare(database_url: str, devices: int = 0) -> dict:
         user = db.session.scalar(select(User).where(User.email == PATIENT))
         plan = db.session.scalar(select(Plan).where(Plan.patient_id == user.patient.id))
         today = local_today(user.patient)
-        days = schedule_of(plan, today - timedelta(days=6), today)
-        sessions = [
-            (s.date.isoformat(), s.exercise_id, s.slot_index, s.dose.sets)
-            for d in days
-            for s in d.sessions
-        ]
         token, _ = auth.sign_in(db.session, PATIENT, PASSWORD, timedelta(hours=1))
         global START
         START = plan.start_date.isoformat()
@@ -81,11 +75,29 @@ def prepare(database_url: str, devices: int = 0) -> dict:
             "plan_id": plan.id,
             "today": today.isoformat(),
             "week_end": (today + timedelta(days=6)).isoformat(),
-            "sessions": sessions,
+            "sessions": last_week(plan, today),
             "devices": [device_of(user, plan, n, auth.sign_in) for n in range(devices)],
         }
+        if setup["devices"]:
+            # The devices' plans have the protocol and dates of the demo plan, not the physio's
+            # later revisions of it: their logs are of what their own plans prescribe.
+            setup["device_sessions"] = last_week(
+                db.session.get(Plan, setup["devices"][0]["plan_id"]), today
+            )
         db.engine.dispose()
     return setup
+
+
+def last_week(plan, today: date) -> list[tuple]:
+    """Return (date, exercise, slot, sets) of each session a plan prescribed in the last 7 days."""
+    from server.services.plans import schedule_of
+
+    days = schedule_of(plan, today - timedelta(days=6), today)
+    return [
+        (s.date.isoformat(), s.exercise_id, s.slot_index, s.dose.sets)
+        for d in days
+        for s in d.sessions
+    ]
 
 
 def device_of(amelia, plan, n: int, sign_in) -> dict:
@@ -113,11 +125,15 @@ def device_of(amelia, plan, n: int, sign_in) -> dict:
 
 
 def sync_body(setup: dict, cursor: int, plan_id: int | None = None) -> str:
-    """Return a sync request with 20 new events, as the app sends after a day offline."""
+    """Return a sync request with 20 new events, as the app sends after a day offline.
+
+    With `plan_id` (a device's plan), the exercise logs are of what the devices' plans prescribe.
+    """
     events = []
+    sessions = setup["device_sessions"] if plan_id else setup["sessions"]
     for n in range(EVENTS):
-        if n % 2 == 0 and setup["sessions"]:
-            day, exercise, slot, sets = setup["sessions"][n % len(setup["sessions"])]
+        if n % 2 == 0 and sessions:
+            day, exercise, slot, sets = sessions[n % len(sessions)]
             data = {
                 "plan_id": plan_id or setup["plan_id"],
                 "exercise_id": exercise,
@@ -343,7 +359,10 @@ def run_python(url: str, method: str, token: str, body_for, args, devices=None) 
                 answer = response.read()
                 ok = 200 <= response.status < 300
                 if ok and devices:
-                    cursor = json.loads(answer)["cursor"]
+                    answer = json.loads(answer)
+                    cursor = answer["cursor"]
+                    # A refused event would be a cheaper request: count it as a failure.
+                    ok = all(r["status"] == "created" for r in answer["results"])
                 if response.getheader("Connection", "").lower() == "close":
                     connection.close()
             except (OSError, http.client.HTTPException):

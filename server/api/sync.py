@@ -48,10 +48,10 @@ def push_and_pull(data):
     trail = PushAudit(g.user, request.remote_addr)
     events = read_events(data["events"])
     page_size = current_app.config["SYNC_PAGE_SIZE"]
-    answer = sync(db.session, g.user, events, data["cursor"], page_size, trail)
     shown = _PATIENT_ALERT if g.user.role == "patient" else _ALERT
+    answer = sync(db.session, g.user, events, data["cursor"], page_size, trail)
     answer["changes"]["alerts"] = shown.dump(answer["changes"]["alerts"], many=True)
-    db.session.commit()  # after the alerts are shown: the commit expires the rows
+    db.session.commit()  # ends the pull, after the alerts are shown: a commit expires the rows
     return answer
 
 

@@ -18,12 +18,23 @@ def record_change(session: Session, kind: str, ref_id: int, patient_id: int | No
 
 
 def record_changes(session: Session, kind: str, refs: Iterable[tuple[int, int]]) -> None:
-    """Append one change per (ref_id, patient_id) in one statement (a batch of logs)."""
-    rows = [{"kind": kind, "ref_id": ref, "patient_id": patient} for ref, patient in refs]
+    """Append one change per (ref_id, patient_id) in one statement (a batch of alerts)."""
+    record_feed(session, [(kind, ref, patient) for ref, patient in refs])
+
+
+def record_feed(session: Session, changes: Iterable[tuple[str, int, int | None]]) -> None:
+    """Append one change per (kind, ref_id, patient_id), in order, in one statement.
+
+    A Core insert of the table: the ORM's bulk path would cost more than the statement.
+    """
+    rows = [{"kind": kind, "ref_id": ref, "patient_id": patient} for kind, ref, patient in changes]
     if not rows:
         return
     lock_feed(session)
-    session.execute(insert(Change), rows)
+    session.execute(_INSERT_CHANGES, rows)
+
+
+_INSERT_CHANGES = insert(Change.__table__)
 
 
 def lock_feed(session: Session) -> None:

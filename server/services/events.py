@@ -53,7 +53,7 @@ from server.models import (
     User,
 )
 from server.models.types import utcnow
-from server.services.changes import record_changes
+from server.services.changes import record_feed
 from server.services.errors import Conflict, Invalid
 from server.services.escalation import raise_alerts
 from server.services.plans import local_today, protocol_of, revisions_of
@@ -64,10 +64,15 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 _PAIN_ENTRY_FIELDS = [f.name for f in fields(PainEntry)]
 
-# Built once: a plan with its protocol version (the document itself stays deferred).
+# Built once: a plan with its protocol version (the document itself stays deferred) and its
+# revisions, which every exercise log is checked against: one round trip, not two.
 _PLAN_WITH_PROTOCOL = (
-    select(Plan).where(Plan.id == bindparam("plan_id")).options(joinedload(Plan.protocol))
+    select(Plan)
+    .where(Plan.id == bindparam("plan_id"))
+    .options(joinedload(Plan.protocol), joinedload(Plan.revisions))
 )
+# Built once: the start of a patient's first plan.
+_FIRST_START = select(func.min(Plan.start_date)).where(Plan.patient_id == bindparam("patient_id"))
 
 MODELS = {
     "exercise_log": ExerciseLog,
@@ -152,9 +157,13 @@ class EventBatch:
                 if react and outcome.error is None and key not in reacted:
                     reacted.add(key)
                     react(patient, outcome)
-        # Last, so the PostgreSQL feed lock is held for as short a time as possible.
-        for kind, queued in self._pending.items():
-            record_changes(self.session, kind, _new_rows(queued, outcomes))
+        # One statement, last, so the PostgreSQL feed lock is held for as short a time as possible.
+        feed = [
+            (kind, *row)
+            for kind, queued in self._pending.items()
+            for row in _new_rows(queued, outcomes)
+        ]
+        record_feed(self.session, feed)
         self._pending.clear()
         return outcomes
 
@@ -216,7 +225,8 @@ class EventBatch:
 
     def _plan(self, plan_id: int) -> Plan | None:
         if plan_id not in self._plans:
-            self._plans[plan_id] = self.session.scalar(_PLAN_WITH_PROTOCOL, {"plan_id": plan_id})
+            found = self.session.execute(_PLAN_WITH_PROTOCOL, {"plan_id": plan_id})
+            self._plans[plan_id] = found.unique().scalar_one_or_none()
         return self._plans[plan_id]
 
     def _check_exercise_log(self, patient: Patient, data: dict) -> dict:
@@ -308,9 +318,7 @@ class EventBatch:
     def _first_day(self, patient: Patient) -> date:
         """Return the earliest day a patient's report can be about: account or first plan."""
         if patient.id not in self._first:
-            started = self.session.scalar(
-                select(func.min(Plan.start_date)).where(Plan.patient_id == patient.id)
-            )
+            started = self.session.scalar(_FIRST_START, {"patient_id": patient.id})
             joined = local_today(patient, patient.created_at) if patient.created_at else None
             self._first[patient.id] = min(d for d in (started, joined, date.max) if d)
         return self._first[patient.id]

@@ -12,6 +12,7 @@ from typing import Protocol
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, undefer
 
+from server.database import reset, start_reading
 from server.models import Alert, Change, Plan, ProtocolVersion, User
 from server.models.types import utcnow
 from server.services.access import patient_for, visible_to
@@ -69,16 +70,30 @@ def sync(
     page_size: int,
     trail: PushTrail | None = None,
 ) -> dict:
-    """Push the events, then pull the changes after the cursor, in one transaction.
+    """Push the events and commit them, then pull the changes after the cursor.
 
-    The caller commits, once it has read what it needs of the rows returned (a commit expires
-    them): `changes["alerts"]` are Alert rows, for the caller to show as the user's role sees
-    them; the other changes are rows or mappings, the results plain dicts.
+    The push is committed before the pull, so the write lock (SQLite) and the change feed's
+    lock (PostgreSQL), which writers wait for one at a time, are held only while the events are
+    written, not while the page of changes is read. The pull then sees the push's events and
+    anything else committed since: a feed read in commit order, as every pull is. A failure
+    after the commit loses nothing: a retry of the batch is answered "duplicate".
+    The pull runs in read mode (server/database.py); the caller ends its transaction, once it
+    has read what it needs of the rows returned (a commit expires them):
+    `changes["alerts"]` are Alert rows, for the caller to show as the user's role sees them;
+    the other changes are rows or mappings, the results plain dicts.
     """
+    viewer_id, role = user.id, user.role  # read now: the push's commit expires the user
     results = _push(session, user, events, trail)
     if trail is not None:
         trail.record_refusals(session)
-    changes, cursor, has_more = _pull(session, user, cursor, page_size)
+    if events:
+        session.commit()
+        mode = start_reading()  # the mode of the pull's transaction, chosen as it begins
+        try:
+            session.connection()
+        finally:
+            reset(mode)
+    changes, cursor, has_more = _pull(session, viewer_id, role, cursor, page_size)
     return {
         "results": results,
         "changes": changes,
@@ -147,9 +162,9 @@ def _patient(session: Session, user: User, event: PushedEvent, cache: dict):
     return cache[patient_id]
 
 
-def _pull(session: Session, user: User, cursor: int, page_size: int):
-    bound = {"cursor": cursor, "viewer_id": user.id, "rows": page_size + 1}
-    rows = list(session.execute(_changes_after(user.role), bound))
+def _pull(session: Session, viewer_id: int, role: str, cursor: int, page_size: int):
+    bound = {"cursor": cursor, "viewer_id": viewer_id, "rows": page_size + 1}
+    rows = list(session.execute(_changes_after(role), bound))
     has_more = len(rows) > page_size
     rows = rows[:page_size]
     new_cursor = rows[-1].id if rows else cursor
