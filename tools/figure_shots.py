@@ -2,10 +2,11 @@
 
 For each shipped protocol a demo patient on it signs in; Today shows the card of an exercise
 with a demonstration figure and a timed hold (its still), the card's Start opens the exercise
-screen, and the screen is photographed at several moments of the first hold: before the start,
-moving in, holding, paused, moving back and resting. The screen's clock (ExerciseScreen.now) is
-a fake moved on by hand, so each picture shows the same moment on every run. Start, Pause and
-Continue are touched through the Window at the button's position, as a finger would.
+screen, the patient gives a pain score before starting, and the screen is photographed at
+several moments of the first hold: before the start, moving in, holding, paused, moving back
+and resting. The screen's clock (ExerciseScreen.now) is a fake moved on by hand, so each
+picture shows the same moment on every run. Start, Pause, Continue and the pain score's "+" are
+touched through the Window at the button's position, as a finger would.
 
 The PNGs go to docs/screenshots/figures/<protocol>/, at phone size unless a size of
 tools.screenshots is named (STRIDE_SCREENSHOTS_OUT writes somewhere else, e.g. a preview at
@@ -34,6 +35,7 @@ from tools.screenshots import (
 )
 
 PROTOCOLS_DIR = os.path.join(ROOT, "protocols")
+PAIN_BEFORE = 2  # the score the patient gives before starting (NPRS 0-10)
 
 
 INDEX_HEAD = """# The exercise screen while the figure moves
@@ -169,6 +171,11 @@ def hold_moments(tour: Tour, protocol_id: str):
     exercise = tour.screen()
     figure, steps = exercise.figure, exercise.timer.steps
     moments = Moments(tour, exercise, protocol_id)
+    plus = next(w for w in exercise.ids.pain_before.walk() if getattr(w, "text", "") == "+")
+    for _ in range(PAIN_BEFORE + 1):  # the first tap gives 0; the timer then shows the score
+        yield from tap(plus)
+    if exercise.ids.pain_before.value != PAIN_BEFORE:
+        raise RuntimeError(f"{protocol_id}: the pain score before is not {PAIN_BEFORE}")
     yield tour.SETTLE_S
     moments.shot("02-ready")
     hold = steps[0].seconds
