@@ -161,3 +161,39 @@ def points_drawn(view) -> dict[str, tuple[float, float]]:
         found[f"hip_{side}"], found[f"knee_{side}"] = tuple(thigh[:2]), tuple(thigh[2:])
         found[f"ankle_{side}"] = tuple(shank[2:])
     return found
+
+
+def test_the_figure_stays_beside_the_ring_and_in_place_with_a_pain_score_and_through_a_rest(
+    stride_app, live_server, patient
+):
+    # With "Pain before: 2" under the sets done, the text beside the ring is at its longest:
+    # the figure must still sit within the ring's height (not up against the exercise's name)
+    # and stand where it stood when the one-line rest follows the two-line hold.
+    go_tab(stride_app, "today")
+    pump(lambda: stride_app.root.ids.sm.current == "today", what="Today")
+    card = card_of(screen(stride_app, "today"), "supine-piriformis-stretch")
+    scroll_into_view(card)
+    tap(next(b for b in on_screen(card, "Start", "RoundButton")))
+    exercise = screen(stride_app)
+    exercise.now, exercise.player = FakeClock(), HeardPlayer(exercise.player)
+    plus = next(b for b in on_screen(exercise.ids.pain_before, "+"))
+    for _ in range(3):  # nothing, then 0, 1, 2
+        tap(plus)
+    assert exercise.ids.pain_before.value == 2
+
+    def top(widget) -> float:
+        return widget.to_window(widget.x, widget.top)[1]
+
+    tap(exercise.ids.toggle)  # Start: a 30 s hold
+    exercise.now.advance(10.0)
+    frames()
+    ring, view = exercise.ids.ring, exercise.ids.figure
+    assert "Pain before: 2" in exercise.counter_text
+    assert top(view) <= top(ring) + 0.5, (top(view), top(ring))
+    holding = view.to_window(*view.pos)
+    exercise.now.advance(21.0)
+    pump(lambda: exercise.mode == "rest", timeout=5, what="the rest")
+    frames()
+    assert exercise.small_text.count("\n") == 0  # "Rest 15 s": one line
+    assert view.to_window(*view.pos) == pytest.approx(holding)
+    tap(exercise.ids.toggle)  # Pause
