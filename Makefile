@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app server
 STAMP := $(VENV)/.installed-stamp
 PG_TEST_URL ?= $(STRIDE_TEST_DATABASE_URL)
 
-.PHONY: install run app screenshots sweep serve-prod bench-api test test-sqlite test-postgres lint clean
+.PHONY: install run app screenshots figure-screenshots sweep serve-prod bench-api test test-sqlite test-postgres lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,14 @@ app: install
 
 # PNGs of every screen at phone (420x860), small phone (360x640) and tablet (1024x768) size in
 # docs/screenshots/{phone,small,tablet}/ (needs Xvfb); `make screenshots SIZES=tablet` for one.
+# Without SIZES also the exercise screen at moments of a hold, one protocol a folder, in
+# docs/screenshots/figures/ (`make figure-screenshots` for those alone).
 screenshots: install
 	$(PY) -m tools.screenshots $(SIZES)
+	$(if $(SIZES),,$(PY) -m tools.figure_shots)
+
+figure-screenshots: install
+	$(PY) -m tools.figure_shots
 
 test: test-sqlite test-postgres
 

@@ -63,14 +63,15 @@ def kivy_environment(folder: str) -> None:
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
 
 
-def _reexec_under_xvfb() -> None:
+def reexec_under_xvfb(module: str) -> None:
+    """Run `python -m module` again under xvfb-run when there is no display to draw on."""
     if os.environ.get("DISPLAY") or os.environ.get("STRIDE_XVFB_CHILD"):
         return
     if not shutil.which("xvfb-run"):
         sys.exit("No display and no xvfb-run: install xvfb (apt-get install xvfb libgl1-mesa-dri).")
     env = dict(os.environ, STRIDE_XVFB_CHILD="1")
     command = ["xvfb-run", "-a", "-s", f"-screen 0 {XVFB_SCREEN}", sys.executable]
-    sys.exit(subprocess.call([*command, "-m", "tools.screenshots", *sys.argv[1:]], env=env))
+    sys.exit(subprocess.call([*command, "-m", module, *sys.argv[1:]], env=env))
 
 
 class Tour:
@@ -79,8 +80,9 @@ class Tour:
     SETTLE_S = 1.5  # early frames come out black: let each screen settle before the shot
     TIMEOUT_S = 30
 
-    def __init__(self, app, out: str):
+    def __init__(self, app, out: str, steps):
         self.app, self.out = app, out
+        self.steps = steps  # the tour's generator function: steps(tour) yields its waits
         self.written: list[str] = []
         self.failure = ""
 
@@ -88,7 +90,7 @@ class Tour:
         """Begin the tour once the window is up."""
         from kivy.clock import Clock
 
-        self._steps = tour_steps(self)
+        self._steps = self.steps(self)
         Clock.schedule_once(self._next, self.SETTLE_S)
 
     def _next(self, _dt=None) -> None:
@@ -475,10 +477,9 @@ def staff_steps(tour: Tour):
     dialog("DecisionDialog").dismiss()
 
 
-def photograph(size_name: str) -> None:
-    """Serve the demo, run the tour in a window of one size, save one PNG per screen."""
+def run_tour(size_name: str, out: str, steps) -> Tour:
+    """Serve a fresh demo, run the tour `steps` in a window of one size; return the tour."""
     width, height = SIZES[size_name]
-    out = os.path.join(OUT, size_name)
     folder = tempfile.mkdtemp(prefix="stride-shots-")
     kivy_environment(folder)
     url = serve_demo(folder)
@@ -489,15 +490,22 @@ def photograph(size_name: str) -> None:
     Config.set("graphics", "resizable", "0")
     from mobile.app import StrideApp
 
+    app = StrideApp(server_url=url, data_dir=os.path.join(folder, "app"))
+    tour = Tour(app, out, steps)
+    app.bind(on_start=lambda *_: tour.start())
+    app.run()
+    shutil.rmtree(folder, ignore_errors=True)
+    return tour
+
+
+def photograph(size_name: str) -> None:
+    """Serve the demo, run the tour in a window of one size, save one PNG per screen."""
+    out = os.path.join(OUT, size_name)
     os.makedirs(out, exist_ok=True)
     for old in os.listdir(out):  # a screen renamed or dropped from the tour leaves no stale PNG
         if old.endswith(".png"):
             os.remove(os.path.join(out, old))
-    app = StrideApp(server_url=url, data_dir=os.path.join(folder, "app"))
-    tour = Tour(app, out)
-    app.bind(on_start=lambda *_: tour.start())
-    app.run()
-    shutil.rmtree(folder, ignore_errors=True)
+    tour = run_tour(size_name, out, tour_steps)
     if tour.failure:
         sys.exit(f"screenshot tour failed at {size_name} size: {tour.failure}")
     print(f"wrote {len(tour.written)} screenshots to {out}")
@@ -505,7 +513,7 @@ def photograph(size_name: str) -> None:
 
 def main(argv: list[str]) -> None:
     """Photograph each size asked for (all by default), one child process per size."""
-    _reexec_under_xvfb()
+    reexec_under_xvfb("tools.screenshots")
     if argv[:1] == ["--one"]:
         photograph(argv[1])
         return

@@ -122,13 +122,7 @@ def test_a_clamshell_on_the_phone_bends_the_knees_and_opens_the_top_one(
 ):
     # The phone draws the front view's depth joints from domain.figures, as the review sheet
     # does: the lines on the canvas are that geometry's segments, placed in the widget.
-    go_tab(stride_app, "today")
-    pump(lambda: stride_app.root.ids.sm.current == "today", what="Today")
-    card = card_of(screen(stride_app, "today"), "side-lying-clamshell")
-    scroll_into_view(card)
-    tap(next(b for b in on_screen(card, "Start", "RoundButton")))
-    exercise = screen(stride_app)
-    exercise.now, exercise.player = FakeClock(), HeardPlayer(exercise.player)
+    exercise = start_from_today(stride_app, "side-lying-clamshell")
     view = exercise.ids.figure
     frames()
     figure = view.figure
@@ -152,6 +146,18 @@ def test_a_clamshell_on_the_phone_bends_the_knees_and_opens_the_top_one(
     tap(exercise.ids.toggle)  # Pause
 
 
+def start_from_today(stride_app, exercise_id: str):
+    """Go to Today, tap the exercise card's Start; return the exercise screen on a fake clock."""
+    go_tab(stride_app, "today")
+    pump(lambda: stride_app.root.ids.sm.current == "today", what="Today")
+    card = card_of(screen(stride_app, "today"), exercise_id)
+    scroll_into_view(card)
+    tap(next(b for b in on_screen(card, "Start", "RoundButton")))
+    exercise = screen(stride_app)
+    exercise.now, exercise.player = FakeClock(), HeardPlayer(exercise.player)
+    return exercise
+
+
 def points_drawn(view) -> dict[str, tuple[float, float]]:
     """Return the hips, knees and ankles where the canvas draws the thighs and shanks."""
     bones = {part: line.points for part, line in view._bones.items()}
@@ -161,3 +167,33 @@ def points_drawn(view) -> dict[str, tuple[float, float]]:
         found[f"hip_{side}"], found[f"knee_{side}"] = tuple(thigh[:2]), tuple(thigh[2:])
         found[f"ankle_{side}"] = tuple(shank[2:])
     return found
+
+
+def test_the_figure_stays_beside_the_ring_and_in_place_with_a_pain_score_and_through_a_rest(
+    stride_app, live_server, patient
+):
+    # With "Pain before: 2" under the sets done, the text beside the ring is at its longest:
+    # the figure must still sit within the ring's height (not up against the exercise's name)
+    # and stand where it stood when the one-line rest follows the two-line hold.
+    exercise = start_from_today(stride_app, "supine-piriformis-stretch")
+    plus = next(b for b in on_screen(exercise.ids.pain_before, "+"))
+    for _ in range(3):  # nothing, then 0, 1, 2
+        tap(plus)
+    assert exercise.ids.pain_before.value == 2
+
+    def top(widget) -> float:
+        return widget.to_window(widget.x, widget.top)[1]
+
+    tap(exercise.ids.toggle)  # Start: a 30 s hold
+    exercise.now.advance(10.0)
+    frames()
+    ring, view = exercise.ids.ring, exercise.ids.figure
+    assert "Pain before: 2" in exercise.counter_text
+    assert top(view) <= top(ring) + 0.5, (top(view), top(ring))
+    holding = view.to_window(*view.pos)
+    exercise.now.advance(21.0)
+    pump(lambda: exercise.mode == "rest", timeout=5, what="the rest")
+    frames()
+    assert exercise.small_text.count("\n") == 0  # "Rest 15 s": one line
+    assert view.to_window(*view.pos) == pytest.approx(holding)
+    tap(exercise.ids.toggle)  # Pause
