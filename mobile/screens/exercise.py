@@ -189,9 +189,10 @@ class ExerciseScreen(BaseScreen):
         if step is None:
             self.big_text, self.ring_text = "✓", ""
         elif timer.timed:
-            self.big_text, self.ring_text = f"{int(max(timer.remaining, 0) + 0.999)}", "seconds"
+            left = int(max(timer.remaining, 0) + 0.999)
+            self.big_text, self.ring_text = str(left), "second" if left == 1 else "seconds"
         else:
-            self.big_text, self.ring_text = str(step.reps), "reps"
+            self.big_text, self.ring_text = str(step.reps), "rep" if step.reps == 1 else "reps"
         self._follow_figure()
 
     # -- the figure: it moves with the clock, holds with the hold, rests with the rest

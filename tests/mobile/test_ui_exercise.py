@@ -220,6 +220,16 @@ def test_three_sets_run_on_the_clock_with_cues_and_save_as_3_of_3_with_pain_befo
     assert (row["pain_before"], row["pain_after"]) == (3, 5)
 
 
+def test_the_ring_counts_down_in_seconds_and_says_second_in_the_last_one(stride_app, patient):
+    exercise = open_exercise(stride_app, "clamshell")
+    tap(exercise.ids.toggle)
+    assert exercise.mode == "hold"
+    assert (exercise.ids.ring.big_text, exercise.ids.ring.small_text) == ("3", "seconds")
+    exercise.now.advance(2.5)  # the hold's last second
+    pump(lambda: exercise.ids.ring.big_text == "1", what="the last second")
+    assert exercise.ids.ring.small_text == "second"
+
+
 def test_after_an_untimed_set_the_rest_runs_on_its_own_and_ending_early_saves_a_partial(
     stride_app, patient
 ):
