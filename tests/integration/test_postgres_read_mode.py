@@ -1,5 +1,7 @@
 """PostgreSQL read mode: reads hold no transaction open; the writes that follow are atomic."""
 
+from datetime import date
+
 import psycopg
 import pytest
 from sqlalchemy import func, inspect, select, text
@@ -7,7 +9,7 @@ from sqlalchemy import func, inspect, select, text
 from server.database import begin_writing, reset, start_reading
 from server.extensions import db
 from server.models import Change, User
-from tests.conftest import BACKEND
+from tests.conftest import BACKEND, sync_event
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="PostgreSQL's autocommit reads")
 
@@ -70,3 +72,19 @@ def test_staff_reads_are_answered_and_audited_in_read_mode(clean_app, physio, pl
             select(AuditEvent.action).where(AuditEvent.actor_id == physio.user["id"])
         ).all()
     assert audited, "the staff read was written to the audit log"
+
+
+def test_a_read_on_a_connection_pinged_after_idling_is_answered(
+    clean_app, patient, plan, monkeypatch
+):
+    """A pooled connection idle long enough is pinged when checked out; a read must still run
+    in autocommit afterwards (the ping leaves no transaction open behind it)."""
+    import server.database
+
+    monkeypatch.setattr(server.database, "PING_AFTER_IDLE", 0.0)  # every checkout pings
+    for n in range(3):
+        # A write first, so the connection goes back to the pool out of autocommit.
+        pain = {"local_date": date.today().isoformat(), "nprs": 3 + n, "context": "rest"}
+        pushed = patient.post("/sync", json={"cursor": 0, "events": [sync_event("pain_log", pain)]})
+        assert pushed.status_code == 200, pushed.get_json()
+        assert patient.get(f"/plans/{plan['id']}/schedule").status_code == 200
