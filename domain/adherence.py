@@ -146,10 +146,8 @@ def carry_to(history: PatientHistory, until: date) -> AdherenceCarry:
         raise ValueError(f"cannot carry sums back from {since} to {until}")
     totals = plan_adherence(history, history.plan_start, until - timedelta(days=1))
     entries = history.exercise_entries
-    last = max(
-        (e.local_date for e in entries if e.sets_done and since <= e.local_date < until),
-        default=None,
-    )
+    active = [e.local_date for e in entries if e.sets_done and since <= e.local_date < until]
     if carry is not None and carry.last_active is not None:
-        last = max(last or carry.last_active, carry.last_active)
+        active.append(carry.last_active)
+    last = max(active, default=None)
     return AdherenceCarry(until, totals.done, totals.due, totals.days_due, totals.days_missed, last)

@@ -34,6 +34,7 @@ from server.services.histories import (
     current,
     date_parser,
     pain_rows,
+    sql_ids,
 )
 
 CARRY_VERSION = 1
@@ -57,40 +58,31 @@ def carry_key(plan: Plan) -> str:
     )
 
 
+_DAYS = ("until", "last_active")  # the carry's dates, stored as ISO text
+
+
 def stored_carry(stored: dict | None, plan: Plan) -> tuple[AdherenceCarry, int] | None:
     """Return a stored carry and its row count, or None when there is none or it is outdated."""
     if not stored or stored.get("key") != carry_key(plan):
         return None
-    last = stored["last_active"]
-    carry = AdherenceCarry(
-        date.fromisoformat(stored["until"]),
-        stored["done"],
-        stored["due"],
-        stored["days_due"],
-        stored["days_missed"],
-        None if last is None else date.fromisoformat(last),
-    )
-    return carry, stored["rows_before"]
+    values = {f: stored[f] for f in AdherenceCarry._fields}
+    for f in _DAYS:
+        values[f] = None if values[f] is None else date.fromisoformat(values[f])
+    return AdherenceCarry(**values), stored["rows_before"]
 
 
-def next_carry(plan: Plan, history: PatientHistory, read: PlanRead) -> dict | None:
-    """Return the carry to store after judging `history`, as JSON (None: keep none)."""
+def next_carry(plan: Plan, history: PatientHistory, read: PlanRead) -> dict:
+    """Return the carry to store after judging `history`, as JSON."""
     until = carry_until(plan.start_date, history.today, history.thresholds)
     if read.carry is not None and until < read.carry.until:
         until = read.carry.until  # judged as of an earlier day: the carry stays as it was
     carry = carry_to(history, until)
     since = plan.start_date if read.carry is None else read.carry.until
     rows = read.rows_before + sum(n for day, n in read.rows_per_day.items() if since <= day < until)
-    return {
-        "key": carry_key(plan),
-        "until": carry.until.isoformat(),
-        "done": carry.done,
-        "due": carry.due,
-        "days_due": carry.days_due,
-        "days_missed": carry.days_missed,
-        "last_active": None if carry.last_active is None else carry.last_active.isoformat(),
-        "rows_before": rows,
-    }
+    values = carry._asdict()
+    for f in _DAYS:
+        values[f] = None if values[f] is None else values[f].isoformat()
+    return {"key": carry_key(plan), **values, "rows_before": rows}
 
 
 def load_sweep_rows(
@@ -106,8 +98,8 @@ def load_sweep_rows(
     try:
         usable = _usable_carries(cursor, plans, carries, day)
         exercise, reads = _exercise_rows(cursor, plans, usable, day)
-        pain = _pain_rows(cursor, plans, today_of, usable, thresholds, day)
-        patients = ",".join(str(int(i)) for i in {p.patient_id for p in plans}) or "NULL"
+        patients = sql_ids({p.patient_id for p in plans})
+        pain = _pain_rows(cursor, plans, patients, today_of, usable, thresholds, day)
         clinical, outcome = clinical_and_outcome_rows(cursor, patients, day)
     finally:
         cursor.close()
@@ -128,7 +120,7 @@ def _usable_carries(cursor, plans, carries, day) -> dict[int, tuple[AdherenceCar
         )
     )
     counted = dict(cursor.fetchall())
-    ids = ",".join(str(int(i)) for i in held)
+    ids = sql_ids(held)
     cursor.execute(
         "SELECT c.plan_id, c.local_date, t.local_date FROM exercise_logs c"
         " LEFT JOIN exercise_logs t ON t.client_uuid = c.supersedes"
@@ -157,21 +149,21 @@ def _grouped(pairs) -> dict:
     """
     groups = defaultdict(list)
     for value, owner in pairs:
-        groups[value].append(str(int(owner)))
-    return {value: ",".join(owners) for value, owners in groups.items()}
+        groups[value].append(owner)
+    return {value: sql_ids(owners) for value, owners in groups.items()}
 
 
 def _exercise_rows(cursor, plans, usable, day):
     """Read current exercise rows: from each usable carry's day on, or the whole plan."""
-    ids = ",".join(str(int(p.id)) for p in plans) or "NULL"
+    ids = sql_ids(p.id for p in plans)
     by_until = _grouped((carry.until, plan_id) for plan_id, (carry, _) in usable.items())
     wheres = [
         f"plan_id IN ({owners}) AND local_date >= '{until.isoformat()}'"
         for until, owners in by_until.items()
     ]
-    whole = [str(int(p.id)) for p in plans if p.id not in usable]
+    whole = [p.id for p in plans if p.id not in usable]
     if whole:
-        wheres.append(f"plan_id IN ({','.join(whole)})")
+        wheres.append(f"plan_id IN ({sql_ids(whole)})")
     exercise = defaultdict(list)
     per_day: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     if wheres:
@@ -201,7 +193,7 @@ def _exercise_rows(cursor, plans, usable, day):
     return exercise, reads
 
 
-def _pain_rows(cursor, plans, today_of, usable, thresholds, day):
+def _pain_rows(cursor, plans, patients, today_of, usable, thresholds, day):
     """Read current pain rows: of a plan with a usable carry only the trend's two windows."""
     windows, whole = [], set()
     for plan in plans:
@@ -217,8 +209,7 @@ def _pain_rows(cursor, plans, today_of, usable, thresholds, day):
         for (first, last), owners in _grouped(windows).items()
     ]
     if whole:
-        wheres.append(f"patient_id IN ({','.join(str(int(i)) for i in whole)})")
+        wheres.append(f"patient_id IN ({sql_ids(whole)})")
     if not wheres:
         return defaultdict(list)
-    patients = ",".join(str(int(i)) for i in {p.patient_id for p in plans})
     return pain_rows(cursor, wheres, patients, day)

@@ -40,8 +40,7 @@ def load_history_rows(session: Session, plan_ids, patient_ids) -> HistoryRows:
     processing would cost more than the rules themselves. Ids are integers, so inlining them is
     safe.
     """
-    plans = ",".join(str(int(i)) for i in plan_ids) or "NULL"
-    patients = ",".join(str(int(i)) for i in patient_ids) or "NULL"
+    plans, patients = sql_ids(plan_ids), sql_ids(patient_ids)
     cursor = session.connection().connection.driver_connection.cursor()
     day = date_parser()
     exercise = defaultdict(list)
@@ -139,6 +138,14 @@ def _moment(value) -> datetime | None:
         return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def sql_ids(ids) -> str:
+    """Return integer ids as the inside of an SQL `IN (...)` list ("NULL" when there are none).
+
+    Each is passed through int(), so inlining the list is safe.
+    """
+    return ",".join(str(int(i)) for i in ids) or "NULL"
 
 
 def current(table: str, owner: str, ids: str) -> str:
