@@ -74,6 +74,43 @@ def _by_date(entries: Iterable[ExerciseEntry]) -> dict[date, list[ExerciseEntry]
     return grouped
 
 
+_ONE_DAY = timedelta(days=1)
+
+
+class DailyAdherence:
+    """Each day's adherence of some entries against the sets due, each day scored once.
+
+    The sweep's rules ask for several windows of one history (the whole plan, the recent days,
+    the days a carry sums); the entries are grouped by day once, and a day asked for twice is
+    not scored again.
+    """
+
+    def __init__(self, due_by_day: Mapping[date, int], entries: Iterable[ExerciseEntry]):
+        self._due = due_by_day
+        self._grouped = _by_date(entries)
+        self._days: dict[date, Adherence] = {}
+
+    def day(self, day: date) -> Adherence:
+        """Return one day's adherence (a rest day's ratio is None)."""
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = _day(self._due.get(day, 0), self._grouped.get(day, []))
+        return found
+
+    def window(self, start: date, end: date) -> Adherence:
+        """Return adherence over start..end inclusive; a due day without data counts as missed."""
+        done = due = days_due = days_missed = 0
+        day = start
+        while day <= end:
+            found = self.day(day)
+            done += found.done
+            due += found.due
+            days_due += found.days_due
+            days_missed += found.days_missed
+            day += _ONE_DAY
+        return _make(done, due, days_due, days_missed)
+
+
 def adherence_by_day(
     due_by_day: Mapping[date, int],
     entries: Iterable[ExerciseEntry],
@@ -81,12 +118,12 @@ def adherence_by_day(
     end: date,
 ) -> dict[date, Adherence]:
     """Return each day's adherence from start to end inclusive (rest days have ratio None)."""
-    grouped = _by_date(e for e in entries if start <= e.local_date <= end)
+    daily = DailyAdherence(due_by_day, (e for e in entries if start <= e.local_date <= end))
     result: dict[date, Adherence] = {}
     day = start
     while day <= end:
-        result[day] = _day(due_by_day.get(day, 0), grouped.get(day, []))
-        day += timedelta(days=1)
+        result[day] = daily.day(day)
+        day += _ONE_DAY
     return result
 
 
@@ -97,13 +134,9 @@ def adherence(
     end: date,
 ) -> Adherence:
     """Return adherence over start..end inclusive; a due day without data counts as missed."""
-    days = adherence_by_day(due_by_day, entries, start, end).values()
-    return _make(
-        sum(d.done for d in days),
-        sum(d.due for d in days),
-        sum(d.days_due for d in days),
-        sum(d.days_missed for d in days),
-    )
+    return DailyAdherence(
+        due_by_day, (e for e in entries if start <= e.local_date <= end)
+    ).window(start, end)
 
 
 def combined(first: Adherence, second: Adherence) -> Adherence:
@@ -124,13 +157,13 @@ def plan_adherence(history: PatientHistory, start: date, end: date) -> Adherence
     """
     carry = history.adherence_carry
     if carry is None or start >= carry.until:
-        return adherence(history.due_by_day, history.exercise_entries, start, end)
+        return history.daily_adherence.window(start, end)
     if start != history.plan_start or end < carry.until - timedelta(days=1):
         raise ValueError(
             f"adherence from {start} to {end} cannot be taken from sums carried to {carry.until}"
         )
     before = _make(carry.done, carry.due, carry.days_due, carry.days_missed)
-    rest = adherence(history.due_by_day, history.exercise_entries, carry.until, end)
+    rest = history.daily_adherence.window(carry.until, end)
     return combined(before, rest)
 
 

@@ -3,6 +3,7 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any, Literal, NamedTuple, get_args
 
 from domain.nerves import NerveSymptoms
@@ -63,7 +64,6 @@ class ExerciseEntry:
     def stored(*values) -> "StoredExercise":
         """Return an entry read back from storage, validated when received, without checks."""
         return StoredExercise(*values)
-
     def __post_init__(self) -> None:
         _check_choice("status", self.status, Status)
         if self.skip_reason is not None:
@@ -236,3 +236,11 @@ class PatientHistory:
         carry = self.adherence_carry
         if carry is not None and not self.plan_start <= carry.until <= self.today:
             raise ValueError("adherence_carry.until must fall between plan_start and today")
+
+    @cached_property
+    def daily_adherence(self):
+        """The entries' adherence per day against due_by_day (domain.adherence.DailyAdherence),
+        worked out once for every rule that asks. Not a field: it is derived, not compared."""
+        from domain.adherence import DailyAdherence  # domain.adherence imports this module
+
+        return DailyAdherence(self.due_by_day, self.exercise_entries)

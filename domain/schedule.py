@@ -215,6 +215,13 @@ class _Entry(NamedTuple):
     slots: tuple[tuple[int, str], ...]
     weekdays: frozenset[int] | None  # phase-day offsets in each 7-day block
     every_n: int
+    sets_per_day: int  # the sets of all its slots on a day it is due
+
+    def due_on(self, index: int) -> bool:
+        """Return whether the exercise is due on the phase's day `index` (0: its first)."""
+        if self.weekdays is not None:
+            return index % 7 in self.weekdays
+        return not index % self.every_n
 
 
 @lru_cache(maxsize=4096)
@@ -226,26 +233,20 @@ def _entry(e: Exercise) -> _Entry:
         n = dose.days_per_week
         weekdays = frozenset(k * 7 // n for k in range(n))
     slots = tuple(enumerate(dose.slots, start=1))
-    return _Entry(e, slots, weekdays, dose.every_n_days or 1)
+    return _Entry(e, slots, weekdays, dose.every_n_days or 1, dose.sets * len(slots))
 
 
-def expand_schedule(
-    protocol: Protocol,
-    start_date: date,
-    surgery_date: date | None,
-    end_date: date | None,
-    revisions: list[Revision],
-    date_from: date,
-    date_to: date,
-) -> list[DayPlan]:
-    """Return the day plans of a plan between two dates (inclusive), clipped to the plan dates."""
+def _days_in_force(protocol, start_date, surgery_date, end_date, revisions, date_from, date_to):
+    """Yield, for each plan day between two dates (inclusive, clipped to the plan dates), the
+    day, its phase span, the revision in force, the exercises in force and the day's index in
+    its phase."""
     revs = sorted((Revision(*r) for r in revisions), key=lambda r: (r.effective_from, r.number))
     if not revs:
         raise ValueError("a plan needs at least one revision")
     first = max(start_date, date_from)
     last = date_to if end_date is None else min(end_date, date_to)
     if first > last:
-        return []
+        return
     latest = max(revs, key=lambda r: r.number)
     spans = phase_timeline(
         protocol, start_date, surgery_date, latest.adjustments.get("phase_moves")
@@ -253,7 +254,6 @@ def expand_schedule(
     # Build each (revision, phase, timed changes in force) exercise list once, not once per day.
     prepared: dict[tuple, tuple[_Entry, ...]] = {}
     timed = [_timed(r.adjustments) for r in revs]
-    plans = []
     ri = si = 0
     day = first
     while day <= last:
@@ -269,13 +269,27 @@ def expand_schedule(
             adjustments = in_force(revs[ri].adjustments, day)
             exercises = effective_exercises(protocol, adjustments, span.phase_id)
             entries = prepared[key] = tuple(_entry(e) for e in exercises)
-        index = (day - span.start).days
+        yield day, span, revs[ri], entries, (day - span.start).days
+        day += ONE_DAY
+
+
+def expand_schedule(
+    protocol: Protocol,
+    start_date: date,
+    surgery_date: date | None,
+    end_date: date | None,
+    revisions: list[Revision],
+    date_from: date,
+    date_to: date,
+) -> list[DayPlan]:
+    """Return the day plans of a plan between two dates (inclusive), clipped to the plan dates."""
+    plans = []
+    for day, span, revision, entries, index in _days_in_force(
+        protocol, start_date, surgery_date, end_date, revisions, date_from, date_to
+    ):
         sessions = []
         for entry in entries:
-            if entry.weekdays is not None:
-                if index % 7 not in entry.weekdays:
-                    continue
-            elif index % entry.every_n:
+            if not entry.due_on(index):
                 continue
             e = entry.exercise
             for slot_index, time_of_day in entry.slots:
@@ -289,18 +303,39 @@ def expand_schedule(
                 phase.id,
                 phase.title,
                 phase.restrictions,
-                revs[ri].number,
+                revision.number,
                 tuple(sessions),
                 not sessions,
             )
         )
-        day += ONE_DAY
     return plans
 
 
 def sets_due_by_day(day_plans: list[DayPlan]) -> dict[date, int]:
     """Return the sets due on each date (0 on rest days)."""
     return {p.date: sum(s.dose.sets for s in p.sessions) for p in day_plans}
+
+
+def sets_due_between(
+    protocol: Protocol,
+    start_date: date,
+    surgery_date: date | None,
+    end_date: date | None,
+    revisions: list[Revision],
+    date_from: date,
+    date_to: date,
+) -> dict[date, int]:
+    """Return the sets due on each plan day between two dates (0 on rest days).
+
+    The same as sets_due_by_day(expand_schedule(...)) without building the sessions: a sweep
+    needs only the sums, for months of days per plan.
+    """
+    return {
+        day: sum(entry.sets_per_day for entry in entries if entry.due_on(index))
+        for day, _, _, entries, index in _days_in_force(
+            protocol, start_date, surgery_date, end_date, revisions, date_from, date_to
+        )
+    }
 
 
 def sets_due_by_exercise(day_plan: DayPlan) -> dict[tuple[str, int], int]:

@@ -17,14 +17,14 @@ The count is taken from the same rows the sums came from, so a row committed whi
 read is caught by the next sweep's count rather than lost.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
 from domain.adherence import carry_to
-from domain.history import AdherenceCarry, ExerciseEntry, PatientHistory
+from domain.history import AdherenceCarry, PatientHistory, StoredExercise
 from domain.pain import pain_windows
 from domain.rules import carry_until
 from server.models import Plan
@@ -165,29 +165,35 @@ def _exercise_rows(cursor, plans, usable, day):
     if whole:
         wheres.append(f"plan_id IN ({sql_ids(whole)})")
     exercise = defaultdict(list)
-    per_day: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    per_day: dict[int, dict] = defaultdict(dict)
     if wheres:
         # Every row is read (corrected ones too) so the next carry counts what the days hold.
+        # After the id, the plan and whether the row is current, the columns are an entry's
+        # fields in order (domain.history.StoredExercise): a row becomes one without unpacking.
         columns = (
-            "id, plan_id, local_date, exercise_id, slot, sets_done, sets_due, status,"
-            " skip_reason, stop_level, nerve_symptoms,"
-            f" {current('exercise_logs', 'plan_id', ids)} AS is_current"
+            "id, plan_id,"
+            f" {current('exercise_logs', 'plan_id', ids)} AS is_current,"
+            " local_date, exercise_id, slot, sets_done, sets_due, status, skip_reason,"
+            " NULL AS pain_before, NULL AS pain_after, stop_level, nerve_symptoms,"
+            " NULL AS recorded_at"
         )
         branches = " UNION ALL ".join(
             f"SELECT {columns} FROM exercise_logs WHERE {where}" for where in wheres
         )
         cursor.execute(f"SELECT * FROM ({branches}) AS rows ORDER BY id")
-        for _, plan_id, local, *rest, stop_level, nerve, is_current in cursor.fetchall():
-            local = day(local)
-            per_day[plan_id][local] += 1
-            if is_current:
-                exercise[plan_id].append(
-                    ExerciseEntry.stored(local, *rest, None, None, stop_level, nerve)
-                )
+        rows = cursor.fetchall()
+        if rows and not isinstance(rows[0][3], date):  # ISO text (SQLite)
+            rows = [(*row[:3], day(row[3]), *row[4:]) for row in rows]
+        for (plan_id, local), count in Counter((row[1], row[3]) for row in rows).items():
+            per_day[plan_id][local] = count
+        entry = StoredExercise._make
+        for row in rows:
+            if row[2]:
+                exercise[row[1]].append(entry(row[3:]))
     reads = {
-        p.id: PlanRead(*usable[p.id], per_day[p.id])
+        p.id: PlanRead(*usable[p.id], per_day.get(p.id, {}))
         if p.id in usable
-        else PlanRead(None, 0, per_day[p.id])
+        else PlanRead(None, 0, per_day.get(p.id, {}))
         for p in plans
     }
     return exercise, reads

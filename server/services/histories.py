@@ -12,9 +12,8 @@ from domain.history import PhaseGate as HistoryGate
 from domain.outcomes import OutcomeEntry
 from domain.schedule import (
     effective_exercises,
-    expand_schedule,
     next_phase_gate,
-    sets_due_by_day,
+    sets_due_between,
 )
 from server.models import Plan
 from server.services.escalation import thresholds_of
@@ -184,7 +183,7 @@ def history_of(
     protocol = protocol_of(plan.protocol)
     revisions = revisions_of(plan)
     latest = plan.revisions[-1].adjustments
-    days = expand_schedule(
+    due_by_day = sets_due_between(
         protocol,
         plan.start_date,
         plan.surgery_date,
@@ -210,7 +209,7 @@ def history_of(
         care_type=protocol.care_type,
         trial_weeks=protocol.conservative_trial_weeks,
         thresholds=thresholds_of(protocol),
-        due_by_day=sets_due_by_day(days),
+        due_by_day=due_by_day,
         neural_exercise_ids=neural,
         exercise_entries=entries,
         adherence_carry=carry,

@@ -6,7 +6,9 @@ sweep's id watermarks), when it was never evaluated, or when its `next_due_on` h
 sweep incremental.
 """
 
+import gc
 import logging
+from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -158,35 +160,69 @@ def _changed_patients(session: Session, marks: dict[str, int]) -> set[int]:
 
 
 def _plans_to_evaluate(session, run, changed, now) -> list[tuple[int, date]]:
+    # Plain columns, not evaluation records: every active plan is looked at, and building an
+    # ORM object for each cost more than the rest of a 1 %-changed sweep.
     rows = session.execute(
-        select(Plan.id, Plan.patient_id, Plan.start_date, Patient.timezone, PlanEvaluation)
+        select(
+            Plan.id,
+            Plan.patient_id,
+            Plan.start_date,
+            Patient.timezone,
+            PlanEvaluation.evaluated_on,
+            PlanEvaluation.next_due_on,
+        )
         .join(Patient, Plan.patient_id == Patient.id)
         .outerjoin(PlanEvaluation, PlanEvaluation.plan_id == Plan.id)
         .where(Plan.status == "active")
         .order_by(Plan.id)
     ).all()
-    zones: dict[str, ZoneInfo] = {}
+    moments: dict[str, datetime] = {}
     todo = []
-    for plan_id, patient_id, start, tz, evaluation in rows:
-        local = now.astimezone(zones.setdefault(tz, ZoneInfo(tz)))
+    for plan_id, patient_id, start, tz, evaluated_on, next_due_on in rows:
+        local = moments.get(tz)
+        if local is None:
+            local = moments[tz] = now.astimezone(ZoneInfo(tz))
         today = run.as_of or local.date()
         if today < start:
             continue
         run.plans_seen += 1
         data_changed = changed is None or patient_id in changed
-        time_due = evaluation is None or (
-            evaluation.next_due_on <= today and evaluation.evaluated_on < today
-        )
+        never = evaluated_on is None  # evaluated_on is never empty on a stored evaluation
+        time_due = never or (next_due_on <= today and evaluated_on < today)
         if run.kind != "manual" and run.as_of is None and local.hour < LOCAL_SWEEP_HOUR:
-            time_due = time_due and evaluation is None
+            time_due = time_due and never
         if data_changed or time_due:
             todo.append((plan_id, today))
     return todo
 
 
+@contextmanager
+def _collector_paused():
+    """Pause Python's cycle collector while a batch is read and judged.
+
+    A batch builds about 100,000 small tuples (log rows) that live until it ends, and the
+    collector would otherwise walk every live object again and again while they are made: 40 %
+    of a full sweep's CPU (bench/sweep.py --postgres, 2,000 patients: 10.6 s of CPU with it,
+    6.5 s without). The batch's garbage is freed by reference counting as usual; its few cycles
+    wait for the collector's next pass after the batch. Re-enabled only if it was on before.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
 def _evaluate_batch(
     session: Session, run: SweepRun, todo: list[tuple[int, date]], shared: bool = False
 ) -> None:
+    with _collector_paused():
+        _judge_batch(session, run, todo, shared)
+
+
+def _judge_batch(session, run, todo, shared) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Two sweeps at once take turns batch by batch, so the second sees what the first
         # stored (SQLite gets the same from BEGIN IMMEDIATE). The workers of one sweep share

@@ -195,7 +195,10 @@ def _kill_a_worker_mid_batch(app, database_url, run_id, log_path):
     """Start a worker, let it claim a batch, and SIGKILL it before it can store anything."""
     holder = db.engine.connect()
     # The worker claims its batch, then waits here for the sweep lock (held exclusively).
-    holder.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _SWEEP_LOCK})
+    # The same key as the sweep's (server.services.sweep), schema included: a lock on another
+    # key would not hold the worker, which could then store its batch before the kill.
+    key = ":k, hashtext(current_schema())"
+    holder.execute(text(f"SELECT pg_advisory_lock({key})"), {"k": _SWEEP_LOCK})
     holder.commit()
     with open(log_path, "w") as log:
         worker = _flask(
@@ -210,7 +213,7 @@ def _kill_a_worker_mid_batch(app, database_url, run_id, log_path):
         worker.send_signal(signal.SIGKILL)
         worker.wait(timeout=30)
     finally:
-        holder.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _SWEEP_LOCK})
+        holder.execute(text(f"SELECT pg_advisory_unlock({key})"), {"k": _SWEEP_LOCK})
         holder.close()
 
 

@@ -6,6 +6,7 @@ protocol (post-operative ones timed from surgery too) gets random revisions buil
 - no day and no session falls outside the plan's dates or the asked range;
 - what was prescribed on a day does not depend on the range asked for (the app expands a week,
   the server a month: they must agree);
+- the sets due per day the sweep sums directly are the ones the expanded sessions hold;
 - daily adherence computed against that schedule stays in [0, 1].
 """
 
@@ -18,7 +19,7 @@ from domain.adherence import adherence, adherence_by_day
 from domain.adjustments import AdjustmentError, apply_operations
 from domain.history import ExerciseEntry
 from domain.protocol import Protocol
-from domain.schedule import Revision, expand_schedule, sets_due_by_day
+from domain.schedule import Revision, expand_schedule, sets_due_between, sets_due_by_day
 from server.protocols.loader import validate_files
 
 _DOCS, _PROBLEMS = validate_files(None)
@@ -110,6 +111,15 @@ def test_no_session_outside_the_plan_and_splitting_the_range_changes_nothing(pla
         protocol, start, surgery, end, revisions, middle + timedelta(days=1), date_to
     )
     assert left + right == whole
+
+
+@PROFILE
+@given(adjusted_plans())
+def test_the_sweeps_sets_due_are_the_expanded_schedules(plan):
+    # The sweep sums sets without building sessions (sets_due_between); the app, the calendar
+    # and the referral count them from the sessions. A patient's due sets must not depend on
+    # which of the two was asked.
+    assert sets_due_between(*plan) == sets_due_by_day(expand_schedule(*plan))
 
 
 @st.composite
