@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text, union
+from sqlalchemy import delete, func, select, text, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -30,6 +30,7 @@ from server.models import (
     Plan,
     PlanEvaluation,
     RedFlagCheck,
+    SweepQueueItem,
     SweepRun,
 )
 from server.models.types import utcnow
@@ -119,7 +120,37 @@ def open_run(
         .limit(1)
     )
     changed = _changed_patients(session, previous.watermarks) if previous else None
-    return run, _plans_to_evaluate(session, run, changed, now)
+    todo = _plans_to_evaluate(session, run, changed, now)
+    _supersede_unfinished(session, run)
+    return run, todo
+
+
+def _supersede_unfinished(session: Session, run: SweepRun) -> None:
+    """Close the runs started before `run` that have not finished, and drop what they left.
+
+    A run whose every process died stays "running" with its queued plans; this run's due test
+    starts from the last finished run, so it judges those plans itself. Their old rows are
+    deleted unless a live worker holds them (it deletes them when its batch commits), and the
+    old run is marked "superseded": an operator never sees a crashed sweep as still running.
+    """
+    session.execute(
+        update(SweepRun)
+        .where(SweepRun.id < run.id, SweepRun.status == "running")
+        .values(status="superseded", finished_at=utcnow())
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text(
+                "DELETE FROM sweep_queue q USING (SELECT sweep_run_id, plan_id FROM sweep_queue"
+                " WHERE sweep_run_id < :run FOR UPDATE SKIP LOCKED) AS left_over"
+                " WHERE q.sweep_run_id = left_over.sweep_run_id"
+                " AND q.plan_id = left_over.plan_id"
+            ),
+            {"run": run.id},
+        )
+    else:  # one writer at a time: no worker can hold a row now
+        session.execute(delete(SweepQueueItem).where(SweepQueueItem.sweep_run_id < run.id))
+    session.commit()
 
 
 def finish_run(session: Session, run: SweepRun) -> SweepRun:

@@ -8,9 +8,9 @@ row is either locked by the one worker judging it, or gone.
 
 A worker killed midway loses only its open transaction: PostgreSQL rolls it back, its rows are
 claimable again, and the other workers of the same run judge them. When the queue is empty,
-the worker that finds it so marks the run done. If every worker dies, the run stays "running",
-and the next sweep (whose changed-data and due tests start from the last *finished* run) judges
-those plans.
+the worker that finds it so marks the run done. If every worker dies, the next sweep (whose
+changed-data and due tests start from the last *finished* run) judges those plans, marks the
+dead run "superseded" and deletes its rows (server.services.sweep._supersede_unfinished).
 """
 
 import logging

@@ -12,7 +12,7 @@ from server.extensions import db
 from server.models import Alert, Plan, PlanRevision, SweepRun
 from server.scheduler import slot_for, sweep_job
 from server.services.plans import local_today
-from server.services.sweep import run_sweep
+from server.services.sweep import open_run, run_sweep
 
 STORY_DAY = "2026-11-20"
 AS_OF = date(2026, 11, 20)
@@ -98,6 +98,21 @@ def test_running_the_sweep_twice_creates_nothing_new(seeded):
     assert second == 0
     keys = _alerts(seeded)
     assert len(keys) == len(set(keys))
+
+
+def test_a_sweep_whose_process_died_is_superseded_by_the_next(seeded):
+    with seeded.app_context():
+        # A sweep's process killed after it claimed its slot: its run never finishes.
+        died, _ = open_run(db.session, kind="scheduled", slot="scheduled:died", as_of=AS_OF)
+        died_id = died.id
+        db.session.commit()
+        assert db.session.get(SweepRun, died_id).status == "running"
+
+        run = run_sweep(db.session, as_of=AS_OF)
+
+        dead = db.session.get(SweepRun, died_id)
+        assert dead.status == "superseded" and dead.finished_at is not None
+        assert run.status == "done" and run.alerts_created > 0
 
 
 def test_two_sweeps_at_once_create_no_duplicates(seeded):

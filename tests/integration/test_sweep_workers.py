@@ -300,6 +300,10 @@ def _kill_then_sweep_again(crowd, database_url, tmp_path):
         assert judged == left, "the next sweep judged the plans the killed one left"
         alerts = _alerts(db.session)
         assert len(alerts) == len(set(alerts)) and set(before) <= set(alerts)
+        # The killed run is not shown as still running, and its queue is gone.
+        dead = db.session.get(SweepRun, killed)
+        assert dead.status == "superseded" and dead.finished_at is not None
+        assert db.session.scalar(select(func.count()).select_from(SweepQueueItem)) == 0
 
 
 @pytest.mark.skipif(BACKEND == "postgres", reason="SQLite's answer to --workers")
