@@ -2,6 +2,10 @@
 
 from datetime import date, datetime
 
+from domain.dose_words import duration_text, plural
+
+__all__ = ["duration_text", "plural"]  # shared with the server (domain.dose_words)
+
 # The words at the ends and middle of the NPRS slider.
 PAIN_ANCHORS: dict[int, str] = {0: "No pain", 5: "Moderate", 10: "Worst imaginable"}
 # Plain words for the in-between scores, so a chosen number never stands alone.
@@ -40,23 +44,6 @@ def date_text(value: date | str) -> str:
     """Return a short date such as "Sun 22 Nov" (locale-free, so it reads the same everywhere)."""
     day = as_date(value)
     return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]}"
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    """Return "1 entry" / "3 entries"."""
-    return f"{n} {one if n == 1 else (many or one + 's')}"
-
-
-def duration_text(seconds: float) -> str:
-    """Return "45 s", "2 min", "1 min 30 s" or "1 h 5 min"."""
-    seconds = max(0, round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    minutes, rest = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes} min" + (f" {rest} s" if rest else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h" + (f" {minutes} min" if minutes else "")
 
 
 def wait_text(seconds: float) -> str:

@@ -1,10 +1,10 @@
 """The coming days of the plan, expanded offline from the stored plan (no network needed)."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 
+from domain.dose_words import session_dose_text
 from domain.protocol import Dose
-from mobile.core.dose import dose_text
 from mobile.core.formatting import date_text, time_of_day_title
 from mobile.core.plan import day_plans, plan_protocol
 from mobile.core.today import slot_order
@@ -28,9 +28,7 @@ class WeekDay:
 
 def session_dose(dose: Dose) -> str:
     """Return one session's dose in words: which days and slots the list itself shows."""
-    return dose_text(
-        replace(dose, times_per_day=1, times_of_day=None, days_per_week=None, every_n_days=None)
-    )
+    return session_dose_text(dose)
 
 
 def _title(day: date, today: date) -> str:

@@ -16,6 +16,7 @@ from fhir.resources.R4B.goal import Goal
 from fhir.resources.R4B.period import Period
 from fhir.resources.R4B.timing import Timing, TimingRepeat
 
+from domain.dose_words import dose_text
 from domain.protocol import Dose, Exercise, Protocol
 from domain.schedule import effective_exercises, in_force, phase_timeline
 from server.fhir import codes
@@ -161,21 +162,6 @@ def _timing(dose: Dose, period: Period | None) -> Timing:
     return Timing(
         repeat=TimingRepeat(boundsPeriod=period, frequency=frequency, period=every, periodUnit=unit)
     )
-
-
-def dose_text(dose: Dose) -> str:
-    """Return a dose in words: "3 sets x 10 reps, hold 30 s, rest 30 s, twice a day"."""
-    parts = [f"{dose.sets} sets x {dose.reps} reps"]
-    if dose.hold_s:
-        parts.append(f"hold {dose.hold_s} s")
-    if dose.rest_s:
-        parts.append(f"rest {dose.rest_s} s")
-    parts.append(f"{dose.times_per_day} time(s) a day")
-    if dose.days_per_week:
-        parts.append(f"{dose.days_per_week} days a week")
-    if dose.every_n_days:
-        parts.append(f"every {dose.every_n_days} days")
-    return ", ".join(parts)
 
 
 def _revision_note(revision: PlanRevision, staff: dict) -> Annotation:

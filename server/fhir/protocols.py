@@ -18,6 +18,7 @@ from fhir.resources.R4B.activitydefinition import ActivityDefinition
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
+from domain.dose_words import dose_text
 from domain.protocol import Dose, Exercise, Phase, Protocol
 from server.fhir.identity import CANONICAL_BASE, code_system
 
@@ -41,7 +42,6 @@ DOSE_AMOUNTS = (
     ("hold_s", "Hold, seconds", "s"),
     ("rest_s", "Rest between sets, seconds", "s"),
 )
-TIMES_A_DAY = {1: "once a day", 2: "twice a day"}
 EVENT_WORDS = {"plan_start": "the start of the plan", "surgery_date": "surgery"}
 FHIR_ID_MAX = 64
 
@@ -259,7 +259,7 @@ def dosage(exercise: Exercise) -> dict:
         repeat["when"] = when
     return {
         "sequence": 1,
-        "text": dose_words(dose),
+        "text": dose_text(dose),
         "patientInstruction": "\n".join(exercise.instructions) or None,
         "additionalInstruction": [
             {
@@ -272,22 +272,6 @@ def dosage(exercise: Exercise) -> dict:
         "timing": {"repeat": repeat},
         "doseAndRate": amounts,
     }
-
-
-def dose_words(dose: Dose) -> str:
-    """Return the dose as one line a person reads: sets, reps, hold, rest, sessions."""
-    sets = "1 set" if dose.sets == 1 else f"{dose.sets} sets"
-    parts = [f"{sets} of {dose.reps}"]
-    if dose.hold_s:
-        parts.append(f"hold {dose.hold_s} s")
-    if dose.rest_s:
-        parts.append(f"rest {dose.rest_s} s")
-    parts.append(TIMES_A_DAY.get(dose.times_per_day, f"{dose.times_per_day} times a day"))
-    if dose.days_per_week is not None:
-        parts.append(f"{dose.days_per_week} days a week")
-    elif dose.every_n_days is not None:
-        parts.append(f"every {dose.every_n_days} days")
-    return ", ".join(parts)
 
 
 def _phase_weeks(phases: tuple[Phase, ...], index: int) -> int | None:

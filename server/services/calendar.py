@@ -24,7 +24,7 @@ from icalendar import Alarm, Calendar, Event
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.protocol import Dose
+from domain.dose_words import session_dose_text
 from domain.schedule import DayPlan
 from server.models import Patient, Plan
 from server.services.plans import local_today, schedule_of
@@ -95,7 +95,7 @@ def day_events(plan_id: int, day: DayPlan, tz: ZoneInfo, stamp: datetime) -> lis
         start = datetime.combine(day.date, SLOT_TIMES.get(slot, SLOT_TIMES["morning"]), tz)
         names = ", ".join(dict.fromkeys(s.exercise_name for s in sessions))
         summary = f"{slot.replace('_', ' ').capitalize()} exercises: {names}"
-        lines = [f"{s.exercise_name}: {dose_words(s.dose)}" for s in sessions]
+        lines = [f"{s.exercise_name}: {session_dose_text(s.dose)}" for s in sessions]
         lines.append(f"Phase: {day.phase_title}.")
         lines += [f"Avoid: {restriction}" for restriction in day.restrictions]
         lines.append("Log what you did in the Stride app.")
@@ -123,16 +123,3 @@ def _slot_order(slot: str) -> tuple[int, str]:
     order = list(SLOT_TIMES)
     return (order.index(slot) if slot in order else len(order), slot)
 
-
-def dose_words(dose: Dose) -> str:
-    """Return one session's dose in words, e.g. "3 sets of 10 reps, hold 5 s, rest 30 s"."""
-    parts = [f"{_count(dose.sets, 'set')} of {_count(dose.reps, 'rep')}"]
-    if dose.hold_s:
-        parts.append(f"hold {dose.hold_s} s")
-    if dose.rest_s:
-        parts.append(f"rest {dose.rest_s} s")
-    return ", ".join(parts)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"

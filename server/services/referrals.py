@@ -13,11 +13,11 @@ from statistics import median
 from sqlalchemy.orm import Session, object_session
 
 from domain.adherence import adherence
+from domain.dose_words import dose_text
 from domain.figures import Figure
 from domain.outcomes import PGIC_WORDS, function_change
 from domain.pain import daily_medians, pain_trend
 from domain.records import record_lines
-from server.fhir.protocols import dose_words
 from server.models import Alert, Plan, User
 from server.services import referral_links
 from server.services.alerts import alert_for, shown
@@ -221,7 +221,7 @@ def _course(session: Session, packet: ReferralPacket, plan: Plan, today: date) -
     packet.weekly_pain = weekly_pain(history.pain_entries, plan.start_date, today)
     packet.phases = _phase_weeks(protocol, plan)
     packet.phase_now, exercises = exercises_now(plan, today)
-    packet.exercises = [ExerciseNow(e.name, dose_words(e.dose), e.figure) for e in exercises]
+    packet.exercises = [ExerciseNow(e.name, dose_text(e.dose), e.figure) for e in exercises]
     packet.outcomes = [
         Outcome(e.instrument, e.local_date, e.score)
         for e in sorted(history.outcome_entries, key=lambda e: e.local_date)

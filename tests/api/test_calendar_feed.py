@@ -9,6 +9,8 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
+from domain.dose_words import session_dose_text
+from domain.protocol import Dose
 from server.extensions import db
 from server.models import AuditEvent, CalendarFeed, User
 from server.services.accounts import create_patient, create_user
@@ -172,8 +174,9 @@ def test_events_are_the_schedules_sessions_in_the_patients_zone_with_reminders(p
     for session in day_one["days"][0]["sessions"]:
         if session["time_of_day"] == "morning":
             line = dose_line(morning, session["name"])
-            dose = session["dose"]
-            assert f"{dose['sets']} set" in line and f"of {dose['reps']} rep" in line, line
+            # The words the app shows for one session (its days and times are the event's).
+            words = session_dose_text(Dose.from_dict(session["dose"]))
+            assert line == f"{session['name']}: {words}", line
 
 
 def test_a_session_keeps_its_wall_clock_time_across_the_change_to_summer_time(physio, patient):
@@ -226,8 +229,8 @@ def test_uids_stay_put_across_reads_and_after_the_physio_adjusts_the_plan(physio
     assert set(after) == set(before), "the same events, updated in place"
     uid = f"stride-plan-{plan['id']}-{today}-morning@stride-rehab.org"
     name = slider_name(patient, plan["id"])
-    assert "of 10 reps" in dose_line(before[uid], name)
-    assert "of 5 reps" in dose_line(after[uid], name)
+    assert "× 10 reps" in dose_line(before[uid], name)
+    assert "× 5 reps" in dose_line(after[uid], name)
     assert after[uid]["SEQUENCE"] == before[uid]["SEQUENCE"] + 1
     first_day = f"stride-plan-{plan['id']}-{(london_today() - timedelta(days=7)):%Y%m%d}-morning"
     past = next(u for u in after if u.startswith(first_day))

@@ -8,6 +8,8 @@ from fhir.resources.R4B.activitydefinition import ActivityDefinition
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.plandefinition import PlanDefinition
 
+from domain.dose_words import dose_text
+from domain.protocol import Dose
 from server.extensions import db
 from server.fhir.identity import CANONICAL_BASE
 from server.protocols.loader import validate_files
@@ -120,7 +122,8 @@ def _check_dose(activity: ActivityDefinition, dose: dict) -> None:
         assert (days.frequency, days.period, days.periodUnit) == (1, dose["every_n_days"], "d")
     else:
         assert (days.frequency, days.period, days.periodUnit) == (1, 1, "d")
-    assert f"of {dose['reps']}" in dosage.text
+    # The same words the patient's app shows for this dose.
+    assert dosage.text == dose_text(Dose.from_dict(dose))
 
 
 def test_an_unknown_version_or_protocol_is_a_404(reader):

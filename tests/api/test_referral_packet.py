@@ -265,8 +265,8 @@ def test_the_packet_shows_the_prescription_of_today_with_its_figures(world):
 
     Last in this file: it adjusts the plan the other tests read.
     """
+    from domain.dose_words import dose_text
     from domain.protocol import Protocol
-    from server.fhir.protocols import dose_words
     from server.protocols.loader import validate_files
 
     docs = validate_files(None)[0].values()
@@ -289,9 +289,9 @@ def test_the_packet_shows_the_prescription_of_today_with_its_figures(world):
     text, _ = _text(response)
     assert f"Exercises now: {phase.title}" in text
     dose = changed.dose.with_overrides({"sets": 2, "hold_s": 45})
-    assert f"{changed.name} {dose_words(dose)}" in text
+    assert f"{changed.name} {dose_text(dose)}" in text
     assert removed.name not in text
     for exercise in kept:
-        assert f"{exercise.name} {dose_words(exercise.dose)}" in text
+        assert f"{exercise.name} {dose_text(exercise.dose)}" in text
     images = sum(len(page.images) for page in PdfReader(BytesIO(response.data)).pages)
     assert images == 1 + len(kept), "one still per exercise shown"

@@ -209,7 +209,9 @@ DOSE_TEXTS = [
     (Dose(sets=1, reps=3, hold_s=30, rest_s=30), "1 × 3 holds of 30 s, 30 s rest"),
     (Dose(sets=1, reps=10, times_per_day=2), "1 set × 10 reps, twice a day"),
     (Dose(sets=2, reps=10, hold_s=3, rest_s=60), "2 × 10 holds of 3 s, 1 min rest between sets"),
-    (Dose(sets=1, reps=1, hold_s=600), "1 hold of 10 min"),
+    (Dose(sets=1, reps=1, hold_s=600), "10 min in one go"),
+    (Dose(sets=1, reps=1, hold_s=60), "1 hold of 1 min"),
+    (Dose(sets=1, reps=2, hold_s=300, rest_s=60), "2 bouts of 5 min, 1 min rest"),
     (
         Dose(sets=3, reps=8, rest_s=120, every_n_days=2),
         "3 sets × 8 reps, 2 min rest between sets, every other day",
