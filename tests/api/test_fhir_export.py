@@ -276,7 +276,7 @@ def test_the_careplan_names_the_protocol_the_revision_and_the_adjustment_reason(
         if a.detail.code.coding[0].code == "seated-sciatic-slider"
         and a.detail.status == "in-progress"
     ]
-    assert slider and "x 5 reps" in slider[0].description
+    assert slider and "× 5 reps" in slider[0].description
     goals = {f"Goal/{g.id}" for g in _resources(bundle, "Goal")}
     assert {g.reference for g in careplan.goal} == goals
 
