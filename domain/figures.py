@@ -628,6 +628,8 @@ def _unit(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]
 
 def cue_shapes(figure: Figure, pose: Pose) -> list[Cue]:
     """Return the cues of the figure in this pose (none when the figure shows none)."""
+    if all(pose.cue(c) is None for c in CUES):
+        return []
     pts, out = figure_points(figure, pose), []
     up = _unit(pts["pelvis"], pts["waist"])
     across = (up[1], -up[0])  # the side view's front; the front view's figure's right

@@ -170,6 +170,8 @@ class FigureView(Widget):
 
     def _draw_cues(self, pose) -> None:
         """Move the cues to the pose on show, coloured by their level."""
+        if not getattr(self, "_cues", None):
+            return  # a figure without cues costs nothing more a frame
         for cue in cue_shapes(self.figure, pose):
             rgb = cue_color(cue)
             pts = [self._px(p) for p in cue.points]
