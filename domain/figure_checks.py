@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.figures import (
+    CUE_RANGE,
+    CUES,
     JOINTS,
     OPTIONAL_JOINTS,
     PHASES,
@@ -38,12 +40,23 @@ def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple
     for i, name in enumerate(names):
         if name is not None and name in names[:i]:
             problems.append((("poses", i, "name"), f"duplicate pose name '{name}'"))
+    problems.extend(_cue_problems(d.get("poses") or ()))
     if d.get("elevation") and view != "front":
         problems.append((("elevation",), "only a front view is seen from above"))
+    if d.get("turn") and view != "front":
+        problems.append((("turn",), "only a front view is turned (a side view is seen side-on)"))
     if d.get("anchor") is not None and d.get("anchor") not in POINTS:
         problems.append((("anchor",), f"unknown point (the points are: {', '.join(POINTS)})"))
+    if "anchor_in" in d:
+        if d.get("anchor") is None:
+            problems.append((("anchor_in",), "places the anchor: give an anchor too"))
+        if d["anchor_in"] not in names:
+            problems.append((("anchor_in",), f"no pose is named '{d['anchor_in']}'"))
     for i, prop in enumerate(d.get("props") or ()):
         problems.extend(((("props", i) + path), reason) for path, reason in _prop(prop))
+        if isinstance(prop, Mapping) and prop.get("name") == "mat" and not d.get("elevation"):
+            reason = "a mat is the floor seen from above: only a front view with an elevation"
+            problems.append((("props", i, "name"), reason))
     problems.extend(_phase_problems(d.get("phases") or {}, names, dose))
     return problems
 
@@ -59,9 +72,17 @@ def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
     optional = OPTIONAL_JOINTS.get(view, ()) if view else ()
     known = (*JOINTS, *optional)
     for key in pose:
-        if key != "name" and key not in known:
+        if key != "name" and key not in known and key not in CUES:
             view_joints = f"the {view} view's joints" if view else "the joints"
-            found.append(((key,), f"unknown joint ({view_joints} are: {', '.join(known)})"))
+            cues = f"; the cues are: {', '.join(CUES)}"
+            found.append(((key,), f"unknown joint ({view_joints} are: {', '.join(known)}{cues})"))
+    for cue in CUES:
+        value = pose.get(cue, 0)
+        if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            found.append(((cue,), "must be a number from 0 to 1"))
+        elif not CUE_RANGE[0] <= value <= CUE_RANGE[1]:
+            meaning = "0 let go, 1 lifted" if cue == "pelvic_floor" else "0 out, 1 in"
+            found.append(((cue,), f"{value:g} is outside 0..1 ({meaning})"))
     ranges = RANGES[view] if view else None
     for joint in known:
         if joint not in pose:
@@ -80,6 +101,23 @@ def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
     return found
 
 
+def _cue_problems(poses) -> list[tuple[tuple, str]]:
+    """A cue is shown in every pose or in none: a pose without it could not be drawn."""
+    found = []
+    poses = [p for p in poses if isinstance(p, Mapping)]
+    for cue in CUES:
+        if any(cue in p for p in poses):
+            for i, pose in enumerate(poses):
+                if cue not in pose:
+                    reason = f"missing: a figure that shows {cue} gives it in every pose"
+                    found.append((("poses", i, cue), reason))
+    return found
+
+
+# Where a worktop can be: under a hand that rests on it.
+WORKTOP_POINTS = tuple(f"{part}_{side}" for part in ("hand", "wrist") for side in SIDES)
+
+
 def _prop(prop: Any) -> list[tuple[tuple, str]]:
     if not isinstance(prop, Mapping):
         return [((), "must be a mapping with a name")]
@@ -91,6 +129,9 @@ def _prop(prop: Any) -> list[tuple[tuple, str]]:
             found.append(((key,), f"unknown point (the points are: {', '.join(POINTS)})"))
     if "to" in prop and prop.get("name") != "band":
         found.append((("to",), "only a band runs to a second point"))
+    if prop.get("name") == "worktop" and prop.get("at") not in WORKTOP_POINTS:
+        where = ", ".join(WORKTOP_POINTS)
+        found.append((("at",), f"a worktop stands under the hand that rests on it: one of {where}"))
     return found
 
 

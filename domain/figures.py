@@ -5,8 +5,9 @@ A protocol's exercise carries a `figure` (protocols/README.md, "Figure"): a view
 poses the figure passes through in each phase of a rep (`move_in`, `hold`, `move_back`, `rest`).
 This module is pure: `pose_during` says where the figure is at a moment of the hold timer's
 step, and `segments` turns a pose into line segments that the app (Kivy canvas) and the server
-(Pillow) draw alike; domain.figure_checks checks a document (the loader reports what it finds
-with the file and path).
+(Pillow) draw alike, `cue_shapes` the pelvic floor and belly cues and `worktop_box` / `mat_box`
+the props whose shape depends on the figure; domain.figure_checks checks a document (the loader
+reports what it finds with the file and path).
 
 Angles are joint angles, except `lean`, the orientation of the whole figure in the picture
 (0 upright, 90 tipped forward onto the face or, in the front view, onto the left side, -90 onto
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 VIEWS = ("side", "front")
-PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel", "crutch")
+PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel", "crutch", "worktop", "mat")
 PHASES = ("move_in", "hold", "move_back", "rest")
 SIDES = ("left", "right")
 JOINTS = (
@@ -35,9 +36,22 @@ JOINTS = (
 # Front view only, optional (0 when left out, so a figure written before them draws as it did):
 # the leg's movements towards and away from the viewer, drawn foreshortened.
 DEPTH_JOINTS = tuple(
-    f"{j}_{side}" for j in ("hip_flexion", "hip_rotation", "knee_flexion") for side in SIDES
+    f"{j}_{side}"
+    for j in ("hip_flexion", "hip_rotation", "knee_flexion", "shoulder_flexion")
+    for side in SIDES
 )
-OPTIONAL_JOINTS = {"side": (), "front": DEPTH_JOINTS}
+# Front view only, optional: the whole figure tipped towards (+) or away from (-) the viewer,
+# like `lean` but out of the picture (a lean forward from the hips on a chair, lying on the back
+# seen from the feet).
+PITCH = "pitch"
+OPTIONAL_JOINTS = {"side": (), "front": (*DEPTH_JOINTS, PITCH)}
+# Cues, either view, optional but in every pose of a figure or in none (a figure cannot lose
+# its cue half way through a rep): 0..1 each, blended like the joints. `pelvic_floor` marks the
+# pelvic floor, 0 let go (soft, low and wide), 1 lifted (a contraction: raised, narrower, in
+# the accent colour); the drawing shows lifted or let go, the text says how gently. `breath`
+# is the belly, 0 breathed out, 1 breathed in (belly breathing: the belly rises).
+CUES = ("pelvic_floor", "breath")
+CUE_RANGE = (0.0, 1.0)
 
 # Normal adult ranges of motion in degrees, (least, most), after the American Academy of
 # Orthopaedic Surgeons' "Joint motion: method of measuring and recording" (1965) as tabled in
@@ -52,7 +66,8 @@ OPTIONAL_JOINTS = {"side": (), "front": DEPTH_JOINTS}
 # elbow angles are the bend as it looks from in front (its projection), so they reuse the
 # flexion ranges. The front view's depth joints are real joint angles with the same sources: hip
 # flexion 120 / extension 30 (as the side view), hip rotation external 45 / internal 45, knee
-# flexion 135.
+# flexion 135, shoulder flexion 180 / extension 60 (as the side view). `pitch` is not a joint:
+# the whole figure tipped towards or away from the viewer, up to lying (design choice).
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "side": {
         "lean": (-180, 180),
@@ -78,11 +93,18 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "hip_flexion": (-30, 120),
         "hip_rotation": (-45, 45),
         "knee_flexion": (0, 135),
+        "shoulder_flexion": (-60, 180),
+        "pitch": (-90, 90),
     },
 }
 # Degrees the front view is seen from above (design choice: up to 40, enough to show a bent
 # knee in front of the body without losing the frontal picture).
 ELEVATION = (0.0, 40.0)
+# Degrees the front view is turned from facing the viewer, positive to the figure's left so its
+# right side comes nearer (design choice: a three-quarter view in which a soft knee and a foot
+# lifted behind show while the pelvis still reads as level or not; up to 90, so a figure lying
+# on its back can be seen from its side with its legs in three dimensions).
+TURN = (-90.0, 90.0)
 
 # Segment lengths as fractions of standing height, after Winter's anthropometric table
 # (Biomechanics and Motor Control of Human Movement, segment lengths from Drillis & Contini):
@@ -123,17 +145,24 @@ class Pose:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Pose:
         """Build a pose from its document form (`name` plus one key per joint); a depth joint
-        left out is 0, so every pose has the same joints and poses blend."""
+        or the pitch left out is 0, so every pose has the same joints and poses blend. A cue is
+        kept only where it is given (a figure gives it in every pose or in none)."""
         angles = tuple((j, float(d[j])) for j in JOINTS)
-        return cls(d.get("name", ""), angles + tuple((j, float(d.get(j, 0))) for j in DEPTH_JOINTS))
+        optional = tuple((j, float(d.get(j, 0))) for j in (*DEPTH_JOINTS, PITCH))
+        cues = tuple((c, float(d[c])) for c in CUES if c in d)
+        return cls(d.get("name", ""), angles + optional + cues)
 
     def angle(self, joint: str) -> float:
-        """Return the angle of one joint."""
+        """Return the angle of one joint (or the value of a cue the pose gives)."""
         return dict(self.angles)[joint]
 
+    def cue(self, name: str) -> float | None:
+        """Return the value of a cue (0..1), or None when the figure does not show it."""
+        return dict(self.angles).get(name)
+
     def to_dict(self) -> dict[str, Any]:
-        """Return the document form (a depth joint only where it is not 0)."""
-        angles = {j: v for j, v in self.angles if j in JOINTS or v}
+        """Return the document form (a depth joint or the pitch only where it is not 0)."""
+        angles = {j: v for j, v in self.angles if j in JOINTS or j in CUES or v}
         return {"name": self.name, **angles}
 
 
@@ -161,6 +190,11 @@ class Figure:
     anchor: str | None = None
     # Front view: degrees the figure is seen from above, so a leg bent towards the viewer shows.
     elevation: float = 0.0
+    # Front view: degrees the figure is turned to its left (a three-quarter view).
+    turn: float = 0.0
+    # The pose whose placement on the floor fixes the anchor (None: the start pose), so a figure
+    # can start standing on a step and be placed by the pose that reaches the floor below it.
+    anchor_in: str | None = None
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Figure:
@@ -174,6 +208,8 @@ class Figure:
             cycle_s=float(d.get("cycle_s", 2 * d.get("move_s", DEFAULT_MOVE_S))),
             anchor=d.get("anchor"),
             elevation=float(d.get("elevation", 0)),
+            turn=float(d.get("turn", 0)),
+            anchor_in=d.get("anchor_in"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,7 +227,14 @@ class Figure:
             "cycle_s": self.cycle_s,
             **({"anchor": self.anchor} if self.anchor else {}),
             **({"elevation": self.elevation} if self.elevation else {}),
+            **({"turn": self.turn} if self.turn else {}),
+            **({"anchor_in": self.anchor_in} if self.anchor_in else {}),
         }
+
+    @property
+    def cues(self) -> tuple[str, ...]:
+        """Return the cues this figure shows (`CUES` its poses give)."""
+        return tuple(c for c in CUES if self.start.cue(c) is not None)
 
     @property
     def start(self) -> Pose:
@@ -285,6 +328,8 @@ def demo_steps(figure: Figure, hold_s: int, rest_s: int) -> list[tuple[str, floa
 
 # -- forward kinematics ---------------------------------------------------------------------
 
+Vector = tuple[float, float, float]
+
 POINTS = (
     "pelvis",
     "waist",
@@ -314,13 +359,27 @@ def _go(p: tuple[float, float], angle: float, length: float) -> tuple[float, flo
     return (p[0] + length * math.sin(r), p[1] + length * math.cos(r))
 
 
-def points(view: str, pose: Pose, elevation: float = 0.0) -> dict[str, tuple[float, float]]:
+def points(
+    view: str, pose: Pose, elevation: float = 0.0, turn: float = 0.0
+) -> dict[str, tuple[float, float]]:
     """Return every named point of the figure, before it is placed on the floor.
 
-    The side view is planar. The front view draws the legs in three dimensions and projects
-    them onto the picture, seen `elevation` degrees from above: a hip flexed or a knee bent
-    towards or away from the viewer shows foreshortened (and, seen from above, lower or higher).
+    The side view is planar. The front view draws the legs in three dimensions, tips the whole
+    figure towards or away from the viewer by its `pitch`, turns it `turn` degrees to its left
+    and projects it onto the picture, seen `elevation` degrees from above: a hip flexed or a
+    knee bent towards or away from the viewer shows foreshortened (and, seen from above, lower
+    or higher).
     """
+    pts = points3d(view, pose, turn)
+    if not elevation:
+        return {k: (x, y) for k, (x, y, _) in pts.items()}
+    cos, sin = math.cos(math.radians(elevation)), math.sin(math.radians(elevation))
+    return {k: (x, y * cos - z * sin) for k, (x, y, z) in pts.items()}
+
+
+def points3d(view: str, pose: Pose, turn: float = 0.0) -> dict[str, Vector]:
+    """Return every named point in three dimensions (x right, y up, z towards the viewer),
+    before the picture is seen from above; the side view's points all have z 0."""
     a, L = dict(pose.angles), LENGTHS
     pts: dict[str, tuple[float, float]] = {"pelvis": (0.0, 0.0)}
     depth: dict[str, float] = {}  # front view: how far a point is towards the viewer
@@ -354,16 +413,24 @@ def points(view: str, pose: Pose, elevation: float = 0.0) -> dict[str, tuple[flo
             forearm = arm - out * a[f"elbow_{side}"]
         pts[f"hip_{side}"] = hip
         pts[f"shoulder_{side}"] = shoulder
+        if view == "front" and a[f"shoulder_flexion_{side}"]:
+            z = 0.0
+            for name, start, (dx, dy, dz) in _front_arm(a, side, trunk):
+                x0, y0 = pts[f"{start}_{side}"]
+                pts[f"{name}_{side}"] = (x0 + dx, y0 + dy)
+                z += dz
+                depth[f"{name}_{side}"] = z
+            continue
         pts[f"elbow_{side}"] = _go(shoulder, arm, L["arm"])
         pts[f"wrist_{side}"] = _go(pts[f"elbow_{side}"], forearm, L["forearm"])
         pts[f"hand_{side}"] = _go(pts[f"wrist_{side}"], forearm, L["hand"])
-    if not elevation:
-        return pts
-    cos, sin = math.cos(math.radians(elevation)), math.sin(math.radians(elevation))
-    return {k: (x, y * cos - depth.get(k, 0.0) * sin) for k, (x, y) in pts.items()}
-
-
-Vector = tuple[float, float, float]
+    out3 = {k: (x, y, depth.get(k, 0.0)) for k, (x, y) in pts.items()}
+    pitch = a[PITCH] if view == "front" else 0.0
+    if pitch:  # about the pelvis, at the origin; 0 leaves the planar picture exact
+        out3 = {k: _rx(v, math.radians(pitch)) for k, v in out3.items()}
+    if turn:
+        out3 = {k: _ry(v, math.radians(turn)) for k, v in out3.items()}
+    return out3
 
 
 def _front_leg(a: Mapping[str, float], side: str, up: float):
@@ -403,6 +470,26 @@ def _front_leg(a: Mapping[str, float], side: str, up: float):
         yield name, f"{start}_{side}" if start != "hip" else "hip", _in_picture(v, up)
 
 
+def _front_arm(a: Mapping[str, float], side: str, trunk: float):
+    """Yield (point, from point, offset) for the elbow, wrist and hand of a front-view arm
+    flexed forwards: flexion towards the viewer, then `shoulder` (abduction) in the flexed
+    arm's frame, the elbow bending in that frame as `elbow` bends it in the picture; with no
+    flexion this is the planar arm exactly (which is drawn without it)."""
+    out = 1 if side == "left" else -1
+    r = math.radians
+    arm = [(_rx, -r(a[f"shoulder_flexion_{side}"])), (_rz, out * r(a[f"shoulder_{side}"]))]
+    forearm = [*arm, (_rz, out * r(a[f"elbow_{side}"]))]
+    for name, start, length, frame in (
+        ("elbow", "shoulder", LENGTHS["arm"], arm),
+        ("wrist", "elbow", LENGTHS["forearm"], forearm),
+        ("hand", "wrist", LENGTHS["hand"], forearm),
+    ):
+        v = (0.0, -length, 0.0)
+        for turn, angle in reversed(frame):
+            v = turn(v, angle)
+        yield name, start, _in_picture(v, trunk)
+
+
 def _in_picture(v: Vector, up: float) -> Vector:
     """Return `v` turned clockwise by `up` degrees in the picture's plane."""
     t = math.radians(up)
@@ -440,24 +527,30 @@ BONES = (
 
 
 def placed_points(
-    view: str, pose: Pose, ground: float = 0.0, elevation: float = 0.0
+    view: str, pose: Pose, ground: float = 0.0, elevation: float = 0.0, turn: float = 0.0
 ) -> dict[str, tuple[float, float]]:
     """Return the figure's points moved so that its lowest part rests on the floor at `ground`.
 
     The lowest part is the lowest point of a limb's drawn width or of the head's circle, so a
     body lying down lies on the floor, never through it.
     """
-    pts = points(view, pose, elevation)
+    pts = points(view, pose, elevation, turn)
     lowest = min(min(y for _, y in pts.values()) - LIMB_WIDTH / 2, pts["head"][1] - LENGTHS["head"])
     return {k: (x, y + ground - lowest) for k, (x, y) in pts.items()}
 
 
 def figure_points(figure: Figure, pose: Pose) -> dict[str, tuple[float, float]]:
-    """Return the points of the figure in a pose, placed on the floor or at its anchor."""
-    pts = placed_points(figure.view, pose, elevation=figure.elevation)
+    """Return the points of the figure in a pose, placed on the floor or at its anchor.
+
+    The anchor stays where the pose `anchor_in` (the start pose when none is named) puts it
+    when that pose rests on the floor.
+    """
+    view, elevation, turn = figure.view, figure.elevation, figure.turn
+    pts = placed_points(view, pose, elevation=elevation, turn=turn)
     if figure.anchor is None:
         return pts
-    start = placed_points(figure.view, figure.start, elevation=figure.elevation)[figure.anchor]
+    placed_by = figure.pose(figure.anchor_in) if figure.anchor_in else figure.start
+    start = placed_points(view, placed_by, elevation=elevation, turn=turn)[figure.anchor]
     dx, dy = start[0] - pts[figure.anchor][0], start[1] - pts[figure.anchor][1]
     return {k: (x + dx, y + dy) for k, (x, y) in pts.items()}
 
@@ -465,7 +558,7 @@ def figure_points(figure: Figure, pose: Pose) -> dict[str, tuple[float, float]]:
 def segments(figure: Figure, pose: Pose) -> list[Segment]:
     """Return the figure's bones as segments, placed on the floor; far limbs first."""
     view, pts = figure.view, figure_points(figure, pose)
-    out = [Segment(part, pts[a], pts[b], _near(view, part)) for part, a, b in BONES]
+    out = [Segment(part, pts[a], pts[b], _near(view, part, figure.turn)) for part, a, b in BONES]
     out.append(Segment("neck", pts["neck"], _toward(pts["neck"], pts["head"]), True))
     if view == "front":
         out.append(Segment("hips", pts["hip_right"], pts["hip_left"], True))
@@ -473,7 +566,11 @@ def segments(figure: Figure, pose: Pose) -> list[Segment]:
     return sorted(out, key=lambda s: s.near)
 
 
-def _near(view: str, part: str) -> bool:
+def _near(view: str, part: str, turn: float = 0.0) -> bool:
+    """Return whether a part is drawn as near: the side view's right limbs; in the front view
+    every part, or, turned, the limbs of the side that comes nearer."""
+    if view == "front" and turn:
+        return not part.endswith("_left" if turn > 0 else "_right")
     return view == "front" or not part.endswith("_left")
 
 
@@ -483,3 +580,156 @@ def _toward(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, floa
     length = math.hypot(dx, dy) or 1.0
     f = max(0.0, (length - LENGTHS["head"]) / length)
     return (a[0] + dx * f, a[1] + dy * f)
+
+
+# -- cues and the worktop -------------------------------------------------------------------
+
+# Design choices, in fractions of height: the pelvic floor's marked zone is drawn larger than
+# the pelvis (a ring about the size of the head), so that its lift and its release both show
+# on a phone; the floor inside it is a sling across the ring, low, wide and sagging when let go,
+# raised, narrower and domed when lifted. The belly bulges in front of the lower trunk.
+PELVIC_ZONE = 0.075  # radius of the ring
+BELLY = (0.012, 0.06)  # how far the belly stands out, breathed out .. breathed in
+WORKTOP = {"reach": 0.3, "under": 0.04, "behind": 0.22, "slab": 0.025}
+# Colours (RGB, 0..1) both renderers use: a let-go pelvic floor in a calm blue, a lifted one in
+# a warm orange (a pair that colour-blind eyes tell apart too, and unlike either figure's ink),
+# the belly in a light blue.
+CUE_COLORS = {
+    "let_go": (0.22, 0.47, 0.82),
+    "lifted": (0.88, 0.38, 0.22),
+    "belly": (0.62, 0.78, 0.93),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A cue drawn on the figure: an outline through `points` (closed: a shape) with its level,
+    0 (let go, breathed out) .. 1 (lifted, breathed in), which sets its colour."""
+
+    part: str  # "pelvic_zone" (the ring), "pelvic_floor" (the sling), "belly"
+    points: tuple[tuple[float, float], ...]
+    level: float
+    closed: bool
+
+
+def cue_color(cue: Cue) -> tuple[float, float, float]:
+    """Return the colour of a cue at its level (the belly keeps one colour)."""
+    if cue.part == "belly":
+        return CUE_COLORS["belly"]
+    low, high = CUE_COLORS["let_go"], CUE_COLORS["lifted"]
+    return tuple(a + (b - a) * cue.level for a, b in zip(low, high, strict=True))
+
+
+def _unit(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, float]:
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    length = math.hypot(dx, dy)
+    return (dx / length, dy / length) if length > 1e-9 else (0.0, 1.0)
+
+
+def cue_shapes(figure: Figure, pose: Pose) -> list[Cue]:
+    """Return the cues of the figure in this pose (none when the figure shows none)."""
+    if all(pose.cue(c) is None for c in CUES):
+        return []
+    pts, out = figure_points(figure, pose), []
+    up = _unit(pts["pelvis"], pts["waist"])
+    across = (up[1], -up[0])  # the side view's front; the front view's figure's right
+
+    def at(c, u, v):  # a point u across and v up the body from c
+        return (c[0] + across[0] * u + up[0] * v, c[1] + across[1] * u + up[1] * v)
+
+    lift = pose.cue("pelvic_floor")
+    if lift is not None:
+        r = PELVIC_ZONE
+        centre = at(pts["pelvis"], 0.0, 0.2 * r)
+        ring = tuple(
+            at(centre, r * math.cos(2 * math.pi * i / 32), r * math.sin(2 * math.pi * i / 32))
+            for i in range(32)
+        )
+        out.append(Cue("pelvic_zone", ring, lift, True))
+        half = r * (0.9 - 0.25 * lift)
+        ends = (at(centre, -half, -0.3 * r), at(centre, half, -0.3 * r))
+        middle = at(centre, 0.0, r * (-0.88 + 1.08 * lift))  # sags to the ring, or domes up
+        control = tuple(2 * m - (e0 + e1) / 2 for m, e0, e1 in zip(middle, *ends, strict=True))
+        out.append(Cue("pelvic_floor", _curve(ends[0], control, ends[1]), lift, False))
+    breath = pose.cue("breath")
+    if breath is not None:
+        out.append(Cue("belly", _belly(figure, pts, breath), breath, True))
+    return out
+
+
+def _curve(a, control, b, n: int = 12) -> tuple[tuple[float, float], ...]:
+    """Return `n` + 1 points of the quadratic curve from `a` to `b` bent towards `control`."""
+    out = []
+    for i in range(n + 1):
+        t = i / n
+        out.append(
+            tuple(
+                (1 - t) ** 2 * p + 2 * t * (1 - t) * c + t * t * q
+                for p, c, q in zip(a, control, b, strict=True)
+            )
+        )
+    return tuple(out)
+
+
+def _belly(figure: Figure, pts, breath: float) -> tuple[tuple[float, float], ...]:
+    """Return the belly's outline: a half-ellipse in front of the lower trunk in the side view,
+    an ellipse across the lower trunk in the front view (wider breathed in)."""
+    waist, neck = pts["waist"], pts["neck"]
+    t = _unit(waist, neck)
+    front = (t[1], -t[0])
+    length = math.dist(waist, neck)
+    size = BELLY[0] + (BELLY[1] - BELLY[0]) * breath
+    centre = (waist[0] + t[0] * 0.3 * length, waist[1] + t[1] * 0.3 * length)
+    if figure.view == "side":
+        steps = [math.pi * i / 16 for i in range(17)]
+        out, depth = 0.3 * length, LIMB_WIDTH / 2 + size
+    else:
+        steps = [2 * math.pi * i / 32 for i in range(32)]
+        out, depth = 0.22 * length, LIMB_WIDTH / 2 + 0.8 * size
+    return tuple(
+        (
+            centre[0] + t[0] * out * math.cos(s) + front[0] * depth * math.sin(s),
+            centre[1] + t[1] * out * math.cos(s) + front[1] * depth * math.sin(s),
+        )
+        for s in steps
+    )
+
+
+def worktop_box(figure: Figure, fixed: Mapping[str, tuple[float, float]], at: str):
+    """Return (left, right, top) of a worktop under the point `at` (a hand) in the start pose.
+
+    In the front view the worktop stands at the figure's side, from just inside the hand
+    outwards; in the side view it stands beside the figure, so it is drawn behind it, from
+    behind the pelvis to just past the hand. Its top is where the hand rests.
+    """
+    x, y = fixed[at]
+    top = y - LIMB_WIDTH / 2
+    if figure.view == "side":
+        ends = (fixed["pelvis"][0], x)
+        return min(ends) - WORKTOP["behind"], max(ends) + WORKTOP["under"], top
+    outwards = 1 if x >= fixed["pelvis"][0] else -1
+    ends = (x - outwards * WORKTOP["under"], x + outwards * WORKTOP["reach"])
+    return min(ends), max(ends), top
+
+
+MAT_MARGIN = 0.1  # how far a mat reaches beyond the figure lying on it (design choice)
+
+
+def mat_box(figure: Figure) -> tuple[float, float, float, float]:
+    """Return (left, bottom, right, top) of the mat a figure lies on, in the picture.
+
+    A front view seen from above shows the floor as a plane, not a line: the mat is that plane
+    under the start pose, from its near edge (where the picture's floor line is) to its far
+    edge, drawn higher the further away it is.
+    """
+    start = figure.start
+    flat = figure_points(figure, start)
+    pts = points3d(figure.view, start, figure.turn)
+    floor = min(y for _, y, _ in pts.values()) - LIMB_WIDTH / 2
+    far = min(z for _, _, z in pts.values()) - MAT_MARGIN
+    near = max(z for _, _, z in pts.values()) + MAT_MARGIN
+    cos, sin = math.cos(math.radians(figure.elevation)), math.sin(math.radians(figure.elevation))
+    shift = flat["pelvis"][1] - (pts["pelvis"][1] * cos - pts["pelvis"][2] * sin)
+    xs = [x for x, _ in flat.values()]
+    bottom = max(0.0, floor * cos - near * sin + shift)
+    return min(xs) - MAT_MARGIN, bottom, max(xs) + MAT_MARGIN, floor * cos - far * sin + shift

@@ -6,12 +6,23 @@ instructions are made once per figure and only their points move, so a frame cos
 dozen additions, not a rebuild.
 """
 
-from kivy.graphics import Color, Ellipse, Line, Rectangle
+from kivy.graphics import Color, Ellipse, Line, Mesh, Rectangle
 from kivy.metrics import dp
 from kivy.properties import ObjectProperty
 from kivy.uix.widget import Widget
 
-from domain.figures import LENGTHS, LIMB_WIDTH, STEP_TREAD, figure_points, segments
+from domain.figures import (
+    LENGTHS,
+    LIMB_WIDTH,
+    STEP_TREAD,
+    WORKTOP,
+    cue_color,
+    cue_shapes,
+    figure_points,
+    mat_box,
+    segments,
+    worktop_box,
+)
 from mobile.widgets import theme
 
 PROP_COLOR = (0.69, 0.59, 0.47, 1)
@@ -56,12 +67,14 @@ class FigureView(Widget):
         self._width = max(dp(2), LIMB_WIDTH * scale)
         with self.canvas:
             self._props(figure)
+            self._make_cues(figure, under=True)
             ink = theme.PRIMARY[:3]
             for seg in segments(figure, figure.start):
                 Color(*ink, 1 if seg.near else FAR_ALPHA)
                 self._bones[seg.part] = Line(points=[], width=self._width / 2, cap="round")
             Color(*ink, 1)
             self._head = Ellipse(size=(0, 0))
+            self._make_cues(figure, under=False)
         self._draw()
 
     def _px(self, point) -> tuple[float, float]:
@@ -82,7 +95,12 @@ class FigureView(Widget):
                 continue
             at = fixed.get(prop.at or "")
             Color(*PROP_COLOR)
-            if prop.name == "floor":
+            if prop.name == "mat":  # the floor seen from above, under the figure
+                left, bottom, right, top = mat_box(figure)
+                (x0, y0), (x1, y1) = self._px((left, bottom)), self._px((right, top))
+                Color(*PROP_COLOR[:3], 0.3)
+                Rectangle(pos=(x0, y0), size=(x1 - x0, y1 - y0))
+            elif prop.name == "floor":
                 Line(points=[self.x, floor, self.right, floor], width=dp(1.2))
             elif at is None:
                 continue
@@ -94,6 +112,15 @@ class FigureView(Widget):
                 x0, y = self._px((at[0] + back, at[1]))
                 x1, _ = self._px((at[0] + front, at[1]))
                 Rectangle(pos=(x0, floor), size=(x1 - x0, max(0, y - floor)))
+            elif prop.name == "worktop":
+                left, right, top = worktop_box(figure, fixed, prop.at)
+                (x0, y), (x1, _) = self._px((left, top)), self._px((right, top))
+                x0, x1 = max(x0, self.x), min(x1, self.right)  # it may reach past the widget
+                slab = WORKTOP["slab"] * self._frame[1]
+                Color(*PROP_COLOR[:3], 0.45)  # the cupboard, lighter than its top
+                Rectangle(pos=(x0 + dp(2), floor), size=(x1 - x0 - dp(4), max(0, y - slab - floor)))
+                Color(*PROP_COLOR)
+                Rectangle(pos=(x0, y - slab), size=(x1 - x0, slab))
             elif prop.name == "wall":
                 x, _ = self._px(at)
                 Rectangle(pos=(x + self._width, floor), size=(dp(4), self.height - dp(4)))
@@ -126,3 +153,40 @@ class FigureView(Widget):
         r = LENGTHS["head"] * self._frame[1]
         hx, hy = self._px(pts["head"])
         self._head.pos, self._head.size = (hx - r, hy - r), (2 * r, 2 * r)
+        self._draw_cues(pose)
+
+    def _make_cues(self, figure, under: bool) -> None:
+        """Make the instructions of the figure's cues (domain.figures.cue_shapes): under the
+        bones the belly and the pelvic zone's tint, over them the zone's ring and the pelvic
+        floor's sling."""
+        if under:
+            self._cues = {}
+        for cue in cue_shapes(figure, figure.start):
+            if under and cue.part in ("belly", "pelvic_zone"):
+                self._cues[cue.part, True] = (Color(), Mesh(mode="triangle_fan"))
+            elif not under and cue.part in ("pelvic_zone", "pelvic_floor"):
+                width = dp(1) if cue.part == "pelvic_zone" else self._width / 2
+                self._cues[cue.part, False] = (Color(), Line(width=width, cap="round"))
+
+    def _draw_cues(self, pose) -> None:
+        """Move the cues to the pose on show, coloured by their level."""
+        if not getattr(self, "_cues", None):
+            return  # a figure without cues costs nothing more a frame
+        for cue in cue_shapes(self.figure, pose):
+            rgb = cue_color(cue)
+            pts = [self._px(p) for p in cue.points]
+            for under in (True, False):
+                color, shape = getattr(self, "_cues", {}).get((cue.part, under), (None, None))
+                if shape is None:
+                    continue
+                if isinstance(shape, Mesh):  # filled, from its middle
+                    mx = sum(x for x, _ in pts) / len(pts)
+                    my = sum(y for _, y in pts) / len(pts)
+                    fan = [(mx, my), *pts, pts[0]]
+                    shape.vertices = [v for x, y in fan for v in (x, y, 0, 0)]
+                    shape.indices = list(range(len(fan)))
+                    pale = 0.8 if cue.part == "pelvic_zone" else 0.0
+                    color.rgba = (*(c + (1 - c) * pale for c in rgb), 1)
+                else:
+                    shape.points = [v for p in (pts + pts[:1] if cue.closed else pts) for v in p]
+                    color.rgba = (*(c + (1 - c) * (0.4 if cue.closed else 0.0) for c in rgb), 1)

@@ -17,18 +17,25 @@ from domain.figures import (
     LENGTHS,
     LIMB_WIDTH,
     STEP_TREAD,
+    WORKTOP,
     Figure,
     Pose,
+    cue_color,
+    cue_shapes,
     demo_steps,
     figure_points,
+    mat_box,
     pose_during,
     segments,
+    worktop_box,
 )
 
 SIZE = 240  # pixels per still, square
 SCALE = 150  # pixels per standing height
 FPS = 12  # frames per second of the animation (a review copy, not the app's 60)
 INK, FAR, PROP, BAND, PAPER = (34, 60, 94), (140, 160, 185), (175, 150, 120), (205, 70, 70), "white"
+CABINET = (222, 208, 188)  # a worktop's cupboard, lighter than its top
+MAT = (232, 222, 206)  # the floor seen from above, under a figure lying on it
 
 
 def _frame(figure: Figure, poses: list[Pose]) -> tuple[float, float, float]:
@@ -56,6 +63,12 @@ def draw_pose(figure: Figure, pose: Pose, frame=None, label: str = "") -> Image.
     pts = figure_points(figure, pose)
     width = max(2, round(LIMB_WIDTH * scale))
     _props(draw, figure, figure_points(figure, figure.start), pts, px, width)
+    cues = cue_shapes(figure, pose)
+    for cue in cues:  # under the bones: the belly in front of the trunk, the zone's tint
+        if cue.part == "belly":
+            draw.polygon([px(p) for p in cue.points], fill=_rgb(cue_color(cue)))
+        elif cue.part == "pelvic_zone":
+            draw.polygon([px(p) for p in cue.points], fill=_rgb(_pale(cue_color(cue), 0.8)))
     for seg in segments(figure, pose):
         draw.line([px(seg.a), px(seg.b)], fill=INK if seg.near else FAR, width=width, joint="curve")
         for end in (seg.a, seg.b):
@@ -65,6 +78,16 @@ def draw_pose(figure: Figure, pose: Pose, frame=None, label: str = "") -> Image.
     hx, hy = px(pts["head"])
     r = LENGTHS["head"] * scale
     draw.ellipse([hx - r, hy - r, hx + r, hy + r], fill=INK)
+    for cue in cues:  # over the bones: the zone's outline and the pelvic floor itself
+        if cue.part == "pelvic_zone":
+            ring = [px(p) for p in (*cue.points, cue.points[0])]
+            draw.line(ring, fill=_rgb(_pale(cue_color(cue), 0.4)), width=2)
+        elif cue.part == "pelvic_floor":
+            sling = [px(p) for p in cue.points]
+            draw.line(sling, fill=_rgb(cue_color(cue)), width=width, joint="curve")
+            for x, y in (sling[0], sling[-1]):
+                r = width / 2
+                draw.ellipse([x - r, y - r, x + r, y + r], fill=_rgb(cue_color(cue)))
     if label:
         draw.text((6, 4), label, fill=(60, 60, 60), font=ImageFont.load_default())
     return image
@@ -92,6 +115,16 @@ def _props(draw, figure: Figure, fixed, pts, px, width: int) -> None:
             x0, y = px((at[0] + back, at[1]))
             x1, _ = px((at[0] + front, at[1]))
             draw.rectangle([x0, y + width / 2, x1, floor_y], fill=PROP)
+        elif prop.name == "mat":
+            left, bottom, right, top = mat_box(figure)
+            (x0, y0), (x1, y1) = px((left, top)), px((right, bottom))
+            draw.rectangle([x0, y0, x1, y1], fill=MAT)
+        elif prop.name == "worktop" and at:
+            left, right, top = worktop_box(figure, fixed, prop.at)
+            (x0, y), (x1, _) = px((left, top)), px((right, top))
+            slab = WORKTOP["slab"] * (px((0, 0))[1] - px((0, 1))[1])
+            draw.rectangle([x0 + 3, y + slab, x1 - 3, floor_y], fill=CABINET)
+            draw.rectangle([x0, y, x1, y + slab], fill=PROP)
         elif prop.name == "wall" and at:
             x, _ = px(at)
             draw.rectangle([x + width, 0, x + width + 8, floor_y], fill=PROP)
@@ -110,6 +143,15 @@ def _props(draw, figure: Figure, fixed, pts, px, width: int) -> None:
             x, y = px(at)
             w, h = (26, 9) if prop.name == "cushion" else (16, 8)
             draw.ellipse([x - w, y + width / 2 - 2, x + w, y + width / 2 + 2 * h], fill=PROP)
+
+
+def _rgb(color) -> tuple[int, int, int]:
+    return tuple(round(255 * c) for c in color)
+
+
+def _pale(color, f: float) -> tuple[float, ...]:
+    """Return `color` mixed with white, `f` of the way."""
+    return tuple(c + (1 - c) * f for c in color)
 
 
 def frames(figure: Figure, hold_s: int, rest_s: int, fps: int = FPS) -> list[Pose]:

@@ -6,7 +6,7 @@ from dataclasses import fields as dataclass_fields
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.figure_checks import figure_problems
-from domain.figures import CYCLE_S, ELEVATION, MOVE_S
+from domain.figures import CYCLE_S, ELEVATION, MOVE_S, TURN
 from domain.history import MEANINGFUL_CONTEXTS
 from domain.pathway import DECISION_ID_MAX, done_when_problems, pathway_problems
 from domain.protocol import STOP_LEVELS
@@ -312,7 +312,9 @@ class FigureSchema(StrictSchema):
     move_s = fields.Float(allow_nan=False, validate=Range(min=MOVE_S[0], max=MOVE_S[1]))
     cycle_s = fields.Float(allow_nan=False, validate=Range(min=CYCLE_S[0], max=CYCLE_S[1]))
     anchor = fields.String()
+    anchor_in = fields.String()
     elevation = fields.Float(allow_nan=False, validate=Range(min=ELEVATION[0], max=ELEVATION[1]))
+    turn = fields.Float(allow_nan=False, validate=Range(min=TURN[0], max=TURN[1]))
 
 
 class ExerciseSchema(StrictSchema):

@@ -10,7 +10,7 @@ PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "sid
 def test_assigning_a_protocol_creates_revision_one(physio, patient):
     plan = assign(physio, patient, start=date(2026, 11, 2))
     assert plan["protocol_id"] == "piriformis-neural-gliding"
-    assert plan["protocol_version"] == 6
+    assert plan["protocol_version"] == 7
     assert plan["current_revision"] == 1
     assert [r["number"] for r in plan["revisions"]] == [1]
     listed = patient.get(f"/patients/{patient.user['patient_id']}/plans").get_json()
@@ -192,7 +192,7 @@ def test_protocols_are_listed_with_versions(patient):
         "hamstring-nonoperative",
     }
     one = patient.get("/protocols/hamstring-repair").get_json()
-    assert one["versions"] == [3]
+    assert one["versions"] == [4]
     assert one["content"]["phases"][0]["start_relative_to"] == "surgery_date"
     assert patient.get("/protocols/hamstring-repair/versions/9").status_code == 404
     assert patient.get("/protocols/nope").status_code == 404

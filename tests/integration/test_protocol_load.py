@@ -68,7 +68,8 @@ def _cases(marker: Path) -> dict[str, tuple[bytes | str, str]]:
         ),
         "alias-bomb": (good + _laughs(), "l1[0]: YAML aliases (*name) are not supported"),
         "two-documents": (good + "---\n" + good, "only one YAML document per file is allowed"),
-        "truncated": (good[: len(good) // 2], "missing data for required field"),
+        # Cut off before its phases (at a line, so that what is left is still YAML).
+        "truncated": (good[: good.index("\nphases:") + 1], "missing data for required field"),
         "not-yaml": (good.replace("phases:", "phases: [unclosed", 1), "invalid YAML at line"),
         "not-utf8": (good.encode("utf-16"), "file is not valid UTF-8 text"),
         "binary-garbage": (random.Random(5).randbytes(4096), "file is not valid UTF-8 text"),

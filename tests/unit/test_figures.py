@@ -6,16 +6,23 @@ import pytest
 
 from domain.figure_checks import figure_problems
 from domain.figures import (
+    CUE_COLORS,
     JOINTS,
     LENGTHS,
     LIMB_WIDTH,
+    PELVIC_ZONE,
     Figure,
     Pose,
+    cue_color,
+    cue_shapes,
     figure_points,
+    mat_box,
     placed_points,
     points,
+    points3d,
     pose_during,
     segments,
+    worktop_box,
 )
 
 
@@ -297,3 +304,204 @@ def test_a_front_figure_with_depth_joints_survives_its_document_form():
     assert again == figure and again.elevation == 35
     assert figure.to_dict()["poses"][1]["hip_rotation_right"] == 40
     assert "hip_rotation_left" not in figure.to_dict()["poses"][1]  # 0 is left out
+
+
+# -- the cues, the turned and tipped front view, anchor_in, the worktop and the mat -----------
+
+# Lying on the back with knees bent: the pelvic floor let go, then lifted; breathing out, in.
+PF_START = {**START, "pelvic_floor": 0, "breath": 0}
+PF_LIFT = {**START, "name": "lift", "pelvic_floor": 1, "breath": 1}
+LIFT = {
+    "view": "side",
+    "props": [{"name": "floor"}],
+    "poses": [PF_START, PF_LIFT],
+    "phases": {"move_in": ["lift"], "hold": ["lift"], "move_back": ["start"]},
+}
+
+
+def sling_middle(figure: Figure, p: Pose) -> tuple[float, float]:
+    cue = next(c for c in cue_shapes(figure, p) if c.part == "pelvic_floor")
+    return cue.points[len(cue.points) // 2]
+
+
+def test_the_pelvic_floor_is_drawn_lifted_or_let_go_as_plainly_either_way():
+    figure = Figure.from_dict(LIFT)
+    start, lift = figure.poses
+    pts = figure_points(figure, start)
+    up = (pts["waist"][0] - pts["pelvis"][0], pts["waist"][1] - pts["pelvis"][1])
+    rise = sum(
+        (b - a) * u / math.hypot(*up)
+        for a, b, u in zip(sling_middle(figure, start), sling_middle(figure, lift), up, strict=True)
+    )
+    assert rise > 0.9 * PELVIC_ZONE  # lifted towards the head, let go back to the ring's floor
+    colors = [
+        cue_color(c)
+        for p in figure.poses
+        for c in cue_shapes(figure, p)
+        if c.part == "pelvic_floor"
+    ]
+    assert colors[0] == pytest.approx(CUE_COLORS["let_go"])
+    assert colors[1] == pytest.approx(CUE_COLORS["lifted"])
+    # Half way through the release the sling is half way down: blended like a joint.
+    half = pose_during(figure, "rest", figure.move_s / 2, 60)
+    assert 0.3 < half.cue("pelvic_floor") < 0.7
+
+
+def test_the_belly_rises_on_the_in_breath_and_a_figure_without_cues_draws_none():
+    figure = Figure.from_dict(LIFT)
+    out, breathed_in = (
+        next(c for c in cue_shapes(figure, p) if c.part == "belly").points for p in figure.poses
+    )
+    front = lambda pts: max(y for _, y in pts)  # noqa: E731 (lying on the back: the belly is up)
+    assert front(breathed_in) - front(out) > 0.03
+    assert cue_shapes(Figure.from_dict(BRIDGE), Figure.from_dict(BRIDGE).start) == []
+    assert Figure.from_dict(LIFT).cues == ("pelvic_floor", "breath")
+
+
+def test_cues_survive_the_document_form_even_at_zero():
+    figure = Figure.from_dict({**LIFT, "anchor": "toe_right", "anchor_in": "lift"})
+    again = Figure.from_dict(figure.to_dict())
+    assert again == figure and figure.to_dict()["poses"][0]["pelvic_floor"] == 0
+    turned = Figure.from_dict({**CLAMSHELL, "turn": 30})
+    assert Figure.from_dict(turned.to_dict()).turn == 30
+
+
+def test_a_front_view_turned_shows_a_soft_knee_and_draws_the_far_side_light():
+    soft = front(hip_flexion_right=10, knee_flexion_right=20)
+    straight = points("front", soft)
+    turned = points("front", soft, turn=40)
+    # From in front a knee bent forwards is in line with hip and ankle; turned, it shows.
+    assert straight["knee_right"][0] == pytest.approx(straight["ankle_right"][0], abs=1e-3)
+    assert abs(turned["knee_right"][0] - turned["ankle_right"][0]) > 0.02
+    figure = Figure.from_dict({**CLAMSHELL, "turn": 40})
+    near = {s.part: s.near for s in segments(figure, figure.start)}
+    assert near["thigh_right"] and not near["thigh_left"] and near["trunk"]
+    assert all(s.near for s in segments(Figure.from_dict(CLAMSHELL), figure.start))
+
+
+def test_pitch_tips_the_whole_figure_and_an_arm_flexes_towards_the_viewer():
+    lying = points3d("front", front(pitch=-90))
+    assert lying["head"][2] < -0.3 and lying["head"][1] == pytest.approx(0, abs=1e-9)
+    forward = points3d("front", front(pitch=30))
+    assert forward["head"][2] == pytest.approx(0.4 * 0.5)  # pelvis to the head centre: 0.4
+    reach = points3d("front", front(shoulder_flexion_right=90))
+    assert reach["hand_right"][2] == pytest.approx(
+        LENGTHS["arm"] + LENGTHS["forearm"] + LENGTHS["hand"]
+    )
+    # A flexion too small to see draws the planar arm of a figure written before it existed.
+    planar, flexed = (
+        points("front", front(shoulder_left=30, elbow_left=40, **extra))
+        for extra in ({}, {"shoulder_flexion_left": 1e-9})
+    )
+    assert flexed["hand_left"] == pytest.approx(planar["hand_left"])
+
+
+# A step-down: it starts standing tall on the stair, the other foot held in front of it; the
+# stair's height is where the lowered pose's heel reaches the floor.
+STEP_DOWN = {
+    "view": "side",
+    "anchor": "ankle_right",
+    "anchor_in": "lowered",
+    "props": [{"name": "floor"}, {"name": "step", "at": "ankle_right"}],
+    "poses": [
+        pose("start", hip_left=30, knee_left=10, knee_right=5, ankle_right=5),
+        pose("lowered", lean=10, hip_left=45, hip_right=80, knee_right=90, ankle_right=20),
+    ],
+    "phases": {"move_in": ["lowered"], "move_back": ["start"]},
+}
+
+
+def test_anchor_in_places_a_figure_standing_on_a_stair_by_the_pose_that_reaches_the_floor():
+    figure = Figure.from_dict(STEP_DOWN)
+    start, lowered = (figure_points(figure, p) for p in figure.poses)
+    assert start["ankle_right"] == pytest.approx(lowered["ankle_right"])
+    assert lowered["ankle_left"][1] - LIMB_WIDTH / 2 == pytest.approx(0, abs=0.01)  # heel down
+    assert start["ankle_right"][1] > 0.08  # on the stair, not on the floor
+    without = Figure.from_dict({k: v for k, v in STEP_DOWN.items() if k != "anchor_in"})
+    assert figure_points(without, without.start)["ankle_right"][1] < 0.05
+
+
+def test_a_worktop_stands_under_the_resting_hand_and_a_mat_under_a_figure_lying_on_it():
+    stand = pose("start", shoulder_left=15, elbow_left=45)
+    figure = Figure.from_dict(
+        {
+            "view": "front",
+            "props": [{"name": "worktop", "at": "hand_left"}],
+            "poses": [stand, stand],
+            "phases": {"move_in": ["start"], "move_back": ["start"]},
+        }
+    )
+    fixed = figure_points(figure, figure.start)
+    left, right, top = worktop_box(figure, fixed, "hand_left")
+    assert left < fixed["hand_left"][0] < right - 0.2  # from the hand outwards, at its side
+    assert 0.45 < top < 0.58  # a kitchen worktop: about 90 cm of a 170 cm person
+    lying = Figure.from_dict({**CLAMSHELL, "props": [{"name": "mat"}]})
+    x0, y0, x1, y1 = mat_box(lying)
+    pts = figure_points(lying, lying.start)
+    assert y0 >= 0 and all(x0 < x < x1 and y0 - 0.01 < y for x, y in pts.values())
+
+
+def with_cue(figure: dict, index: int, **cues) -> dict:
+    poses = [dict(p) for p in figure["poses"]]
+    poses[index].update(cues)
+    return {**figure, "poses": poses}
+
+
+@pytest.mark.parametrize(
+    "figure, path, words",
+    [
+        (with_cue(LIFT, 1, pelvic_floor=1.5), ("poses", 1, "pelvic_floor"), "1.5 is outside 0..1"),
+        (with_cue(LIFT, 0, breath=-0.2), ("poses", 0, "breath"), "-0.2 is outside 0..1 (0 out"),
+        (with_cue(LIFT, 1, pelvic_floor="up"), ("poses", 1, "pelvic_floor"), "number from 0 to 1"),
+        (with_cue(LIFT, 1, pelvic_floor=True), ("poses", 1, "pelvic_floor"), "number from 0 to 1"),
+        (
+            {**LIFT, "poses": [START, PF_LIFT]},
+            ("poses", 0, "pelvic_floor"),
+            "missing: a figure that shows pelvic_floor gives it in every pose",
+        ),
+        ({**BRIDGE, "turn": 30}, ("turn",), "only a front view is turned"),
+        ({**BRIDGE, "anchor_in": "up"}, ("anchor_in",), "give an anchor too"),
+        (
+            {**BRIDGE, "anchor": "toe_right", "anchor_in": "top"},
+            ("anchor_in",),
+            "no pose is named 'top'",
+        ),
+        (
+            {**BRIDGE, "props": [{"name": "worktop", "at": "knee_left"}]},
+            ("props", 0, "at"),
+            "a worktop stands under the hand that rests on it",
+        ),
+        (
+            {**BRIDGE, "props": [{"name": "worktop"}]},
+            ("props", 0, "at"),
+            "a worktop stands under the hand that rests on it",
+        ),
+        ({**BRIDGE, "props": [{"name": "mat"}]}, ("props", 0, "name"), "the floor seen from above"),
+        (with_pose(1, pitch=20), ("poses", 1, "pitch"), "unknown joint (the side view's joints"),
+        (
+            with_cue(CLAMSHELL, 1, pitch=-100),
+            ("poses", 1, "pitch"),
+            "-100 degrees is outside the human range -90..90",
+        ),
+        (
+            with_cue(CLAMSHELL, 1, shoulder_flexion_left=190),
+            ("poses", 1, "shoulder_flexion_left"),
+            "190 degrees is outside the human range -60..180",
+        ),
+    ],
+)
+def test_a_broken_cue_view_or_prop_is_refused_at_the_path_with_the_reason(figure, path, words):
+    found = problems(figure)
+    assert any(p == path and words in reason for p, reason in found), found
+
+
+def test_well_formed_cues_turns_worktops_and_mats_have_no_problems():
+    assert problems(LIFT) == [] and problems(STEP_DOWN, {"hold_s": 0, "rest_s": 60}) == []
+    lying = {
+        **CLAMSHELL,
+        "turn": -90,
+        "props": [{"name": "mat"}],
+        "poses": [{**p, "pitch": -90} for p in CLAMSHELL["poses"]],
+    }
+    assert problems(lying) == []
+    assert problems({**LIFT, "props": [{"name": "worktop", "at": "hand_left"}]}) == []

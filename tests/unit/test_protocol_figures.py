@@ -7,10 +7,20 @@ import pytest
 import yaml
 
 from domain.figure_checks import figure_problems
-from domain.figures import LENGTHS, LIMB_WIDTH, STEP_TREAD, Figure, figure_points
+from domain.figures import (
+    LENGTHS,
+    LIMB_WIDTH,
+    PELVIC_ZONE,
+    STEP_TREAD,
+    Figure,
+    cue_shapes,
+    figure_points,
+    points3d,
+    worktop_box,
+)
 from server.protocols.loader import parse_protocol_text
 from tests.unit.shipped_protocols import PROTOCOLS_DIR, exercises, protocols  # noqa: F401
-from tests.unit.test_figures import BRIDGE, CLAMSHELL
+from tests.unit.test_figures import BRIDGE, CLAMSHELL, LIFT
 from tests.unit.test_protocol_schema import BASE, base_text
 
 
@@ -207,3 +217,142 @@ def test_a_side_lying_lift_with_the_bottom_knee_bent_is_drawn_so(protocols):  # 
             where = (protocol_id, exercise["id"], pose.name)
             assert pose.angle("knee_flexion_left") >= 45, where  # lying on the left side
             assert pose.angle("knee_flexion_right") == pose.angle("knee_right") == 0, where
+
+
+def test_a_broken_cue_worktop_or_turn_in_a_file_is_refused_with_the_file_path_and_reason():
+    doc = copy.deepcopy(BASE)
+    figure = copy.deepcopy(LIFT)
+    figure["poses"][1]["pelvic_floor"] = 2
+    del figure["poses"][0]["breath"]
+    figure["props"].append({"name": "worktop", "at": "knee_left"})
+    figure["turn"] = 20
+    doc["phases"][0]["exercises"][0]["figure"] = figure
+    loaded, problems = parse_protocol_text(base_text(doc), "cues.yaml")
+    assert loaded is None
+    where = "cues.yaml: phases[0].exercises[0].figure"
+    assert {str(p) for p in problems} == {
+        f"{where}.poses[1].pelvic_floor: 2 is outside 0..1 (0 let go, 1 lifted)",
+        f"{where}.poses[0].breath: missing: a figure that shows breath gives it in every pose",
+        f"{where}.props[1].at: a worktop stands under the hand that rests on it: one of "
+        "hand_left, hand_right, wrist_left, wrist_right",
+        f"{where}.turn: only a front view is turned (a side view is seen side-on)",
+    }
+
+
+def test_a_turn_beyond_the_design_limit_is_refused_with_the_file_path():
+    doc = copy.deepcopy(BASE)
+    doc["phases"][0]["exercises"][0]["figure"] = {**copy.deepcopy(CLAMSHELL), "turn": 120}
+    _, problems = parse_protocol_text(base_text(doc), "turned.yaml")
+    assert [str(p) for p in problems] == [
+        "turned.yaml: phases[0].exercises[0].figure.turn: must be <= 90.0"
+    ]
+
+
+def lowest(figure: Figure, pose) -> float:
+    pts = figure_points(figure, pose)
+    return min(min(y for _, y in pts.values()) - LIMB_WIDTH / 2, pts["head"][1] - LENGTHS["head"])
+
+
+def test_every_pelvic_floor_exercise_marks_the_pelvic_floor_and_lifts_it_only_to_a_lift(protocols):  # noqa: F811
+    # Down-training is about the release: the floor is drawn let go in every breathing,
+    # relaxation, sit-to-stand and walking pose and in each rest; it lifts only where the
+    # text asks for a gentle lift, and the release is drawn as plainly as the lift.
+    lifts = 0
+    for exercise in exercises(protocols["pelvic-floor-downtraining"]):
+        figure = Figure.from_dict(exercise["figure"])
+        assert "pelvic_floor" in figure.cues, exercise["id"]
+        levels = {p.name: p.cue("pelvic_floor") for p in figure.poses}
+        assert levels[figure.start.name] == 0, exercise["id"]  # where every rest is held
+        asks = any("lift the pelvic floor" in line for line in exercise["instructions"])
+        if not asks:
+            assert set(levels.values()) == {0}, exercise["id"]
+            continue
+        lifts += 1
+        held = figure.sequence("hold")
+        assert all(p.cue("pelvic_floor") == 1 for p in held), exercise["id"]
+        assert figure.sequence("move_back")[-1].cue("pelvic_floor") == 0, exercise["id"]
+        shapes = [
+            next(c for c in cue_shapes(figure, p) if c.part == "pelvic_floor").points
+            for p in (figure.start, held[0])
+        ]
+        middle = [s[len(s) // 2] for s in shapes]
+        assert math.dist(*middle) > 0.9 * PELVIC_ZONE, exercise["id"]
+    assert lifts == 2  # lying, then standing
+
+
+def test_the_belly_breathing_figures_breathe(protocols):  # noqa: F811
+    for _, exercise in named(protocols, "breathing"):
+        if exercise["category"] != "relaxation":
+            continue  # sit-to-stand breathing out: a breath held still in its rest would mislead
+        figure = Figure.from_dict(exercise["figure"])
+        assert {p.cue("breath") for p in figure.poses} == {0, 1}, exercise["id"]
+
+
+def test_a_figure_whose_text_names_a_worktop_holds_a_worktop(protocols):  # noqa: F811
+    found = 0
+    for protocol_id, exercise in all_exercises(protocols):
+        if not any("worktop" in line for line in exercise["instructions"]):
+            continue
+        found += 1
+        figure = Figure.from_dict(exercise["figure"])
+        props = {p.name: p for p in figure.props}
+        assert "worktop" in props and "wall" not in props, (protocol_id, exercise["id"])
+        fixed = figure_points(figure, figure.start)
+        _, _, top = worktop_box(figure, fixed, props["worktop"].at)
+        assert 0.45 < top < 0.6, (protocol_id, exercise["id"])  # about 90 cm of 170 cm
+    assert found == 4  # two single-leg stances, two standing abductions
+
+
+def test_a_single_leg_stance_keeps_the_standing_knee_soft_and_the_other_foot_clear(protocols):  # noqa: F811
+    # "Lift the good foot off the floor ... keep the standing knee soft."
+    stances = named(protocols, "single-leg stance") + named(protocols, "single-leg balance")
+    assert len(stances) == 2
+    for protocol_id, exercise in stances:
+        figure = Figure.from_dict(exercise["figure"])
+        held = figure.sequence("hold")[0]
+        pts = figure_points(figure, held)
+        side = "right" if pts["ankle_left"][1] > pts["ankle_right"][1] else "left"
+        lifted = "left" if side == "right" else "right"
+        knee = held.angle(f"knee_flexion_{side}" if figure.view == "front" else f"knee_{side}")
+        assert 15 <= knee <= 30, (protocol_id, exercise["id"])
+        assert pts[f"ankle_{lifted}"][1] - pts[f"ankle_{side}"][1] > 0.12, exercise["id"]
+        assert lowest(figure, held) == pytest.approx(0, abs=0.01)  # the standing foot is down
+
+
+def test_the_lying_figure_4_rests_the_sore_ankle_on_the_other_knee(protocols):  # noqa: F811
+    # "Cross the ankle of the sore side over the opposite knee, making a figure 4."
+    ((_, exercise),) = [f for f in named(protocols, "figure-4")]
+    figure = Figure.from_dict(exercise["figure"])
+    assert figure.view == "front", "in a side view the crossed shin points at the viewer"
+    for pose in figure.poses:
+        pts = points3d(figure.view, pose, figure.turn)
+        gap = math.dist(pts["ankle_right"], pts["knee_left"])
+        assert gap < 1.5 * LIMB_WIDTH, (pose.name, gap)  # resting on it, not beside it
+        across = abs(pts["ankle_right"][0] - pts["knee_right"][0])
+        assert across > 0.1 or abs(pts["ankle_right"][2] - pts["knee_right"][2]) > 0.1
+
+
+def test_a_seated_nerve_glide_straightens_only_the_sore_leg(protocols):  # noqa: F811
+    # "Slowly straighten the knee of the sore leg": the other foot stays on the floor.
+    found = 0
+    for protocol_id, exercise in all_exercises(protocols):
+        figure = Figure.from_dict(exercise["figure"])
+        if exercise["category"] != "neural_glide" or "chair" not in {p.name for p in figure.props}:
+            continue
+        found += 1
+        for pose in figure.poses:
+            pts = figure_points(figure, pose)
+            assert pts["ankle_left"][1] - LIMB_WIDTH / 2 < 0.01, (protocol_id, exercise["id"])
+        assert {p.angle("knee_right") for p in figure.poses} != {90}, exercise["id"]
+    assert found == 4
+
+
+def test_a_step_down_starts_standing_tall_on_its_stair(protocols):  # noqa: F811
+    # "Stand on the sore leg on the bottom stair ... lower the other heel ... push back up":
+    # every rep begins, and every rest is held, standing on the stair, not with a heel down.
+    ((_, exercise),) = named(protocols, "step-down")
+    figure = Figure.from_dict(exercise["figure"])
+    assert figure.start.angle("knee_right") <= 10
+    assert lowest(figure, figure.start) > 0.05  # nothing of the start pose is on the floor
+    lowered = figure.pose(figure.anchor_in)
+    assert lowest(figure, lowered) == pytest.approx(0, abs=0.01)  # the heel touches the floor
