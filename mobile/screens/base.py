@@ -20,6 +20,8 @@ from mobile.widgets import (  # noqa: F401
     inputs,
     progress,
     reveal,
+    screens,
+    snapshot,
     surfaces,
 )
 

@@ -20,6 +20,7 @@ from mobile.core.formatting import plural
 from mobile.core.today import dose_text, hold_plan, log_exercise, stop_outcome_for
 from mobile.screens import glide
 from mobile.screens.base import BaseScreen, load_kv
+from mobile.screens.stage import FigureStage
 from mobile.widgets.dialogs import ChoiceDialog
 
 TICK_S = 0.1
@@ -36,7 +37,7 @@ def _line(label: str, text: str) -> str:
     return f"[b]{label}[/b] {escape_markup(text)}" if text else ""
 
 
-class ExerciseScreen(BaseScreen):
+class ExerciseScreen(FigureStage, BaseScreen):
     """Run the timer the dose asks for and log the session (or the stop symptom)."""
 
     item = ObjectProperty(None, allownone=True)
@@ -74,6 +75,10 @@ class ExerciseScreen(BaseScreen):
         super().__init__(**kwargs)
         self.now = time.monotonic  # the timer's clock: a test puts a fake one here
         self.player = CuePlayer(os.path.dirname(self.app.store.path))  # a test wraps it
+
+    def on_kv_post(self, base):
+        super().on_kv_post(base)
+        self.watch_stage()
 
     def show(self, item=None, view=None, **_kwargs) -> None:
         """Load an exercise from Today (a bare return keeps the one on show)."""

@@ -2,10 +2,18 @@
 
 The figure and its poses come from the protocol (domain.figures); the exercise screen sets
 `pose` every frame while the hold timer runs, the Today card shows one still. The canvas
-instructions are made once per figure and only their points move, so a frame costs a few
-dozen additions, not a rebuild.
+instructions are made once per figure and size and only their points move, so a frame costs a
+few dozen additions, not a rebuild.
+
+The instructions are remade once before the next frame after the widget moves or resizes, not
+inside the `pos`/`size` callbacks: there `center_x` and `right` can still hold the old width (a
+layout that changes the width alone left the figure drawn for the old one), and one layout pass
+changes the position and the size several times.
 """
 
+import functools
+
+from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Line, Mesh, Rectangle
 from kivy.metrics import dp
 from kivy.properties import ObjectProperty
@@ -30,6 +38,24 @@ BAND_COLOR = (0.80, 0.27, 0.27, 1)
 FAR_ALPHA = 0.45  # the far limbs of a side view, lighter
 
 
+@functools.lru_cache(maxsize=128)
+def _frame(figure) -> tuple[float, float, float]:
+    """Return the width and height every key pose fits in, margins included, and the middle x."""
+    xs, ys = [], []
+    for pose in figure.poses:
+        for x, y in figure_points(figure, pose).values():
+            xs.append(x)
+            ys.append(y)
+    top = max(ys) + LENGTHS["head"]
+    return max(max(xs) - min(xs), 0.3) + 0.2, max(top, 0.3) + 0.12, (min(xs) + max(xs)) / 2
+
+
+def span(figure) -> tuple[float, float]:
+    """Return the box (width, height, in standing heights) a figure is drawn to fill."""
+    span_x, span_y, _middle = _frame(figure)
+    return span_x, span_y
+
+
 class FigureView(Widget):
     """Draw `figure` in `pose` (None: nothing), scaled so every key pose fits the widget."""
 
@@ -38,12 +64,14 @@ class FigureView(Widget):
 
     def __init__(self, **kwargs):
         self._bones: dict = {}
+        self._built = None  # the figure the instructions are for (a new one waits for them)
         self._frame = (0.0, 0.0, 1.0, 1.0)
+        self._remake = Clock.create_trigger(self._rebuild, -1)  # before the next frame
         super().__init__(**kwargs)
-        self.bind(pos=self._rebuild, size=self._rebuild)
+        self.bind(pos=self._remake, size=self._remake)
 
     def on_figure(self, *_args) -> None:
-        self._rebuild()
+        self._remake()
 
     def on_pose(self, *_args) -> None:
         self._draw()
@@ -52,18 +80,12 @@ class FigureView(Widget):
         """Make the instructions for this figure and size, then draw the pose."""
         self.canvas.clear()
         self._bones = {}
-        figure = self.figure
+        figure = self._built = self.figure
         if figure is None:
             return
-        xs, ys = [], []
-        for pose in figure.poses:
-            for x, y in figure_points(figure, pose).values():
-                xs.append(x)
-                ys.append(y)
-        top = max(ys) + LENGTHS["head"]
-        span_x, span_y = max(max(xs) - min(xs), 0.3) + 0.2, max(top, 0.3) + 0.12
+        span_x, span_y, middle = _frame(figure)
         scale = min(self.width / span_x, self.height / span_y)
-        self._frame = ((min(xs) + max(xs)) / 2, scale)
+        self._frame = (middle, scale)
         self._width = max(dp(2), LIMB_WIDTH * scale)
         with self.canvas:
             self._props(figure)
@@ -79,7 +101,8 @@ class FigureView(Widget):
 
     def _px(self, point) -> tuple[float, float]:
         cx, scale = self._frame
-        return (self.center_x + (point[0] - cx) * scale, self.y + dp(4) + point[1] * scale)
+        middle = self.x + self.width / 2  # not center_x: see the module's docstring
+        return (middle + (point[0] - cx) * scale, self.y + dp(4) + point[1] * scale)
 
     def _props(self, figure) -> None:
         """Draw the furniture where its point is in the start pose (bands move, see _draw)."""
@@ -101,7 +124,7 @@ class FigureView(Widget):
                 Color(*PROP_COLOR[:3], 0.3)
                 Rectangle(pos=(x0, y0), size=(x1 - x0, y1 - y0))
             elif prop.name == "floor":
-                Line(points=[self.x, floor, self.right, floor], width=dp(1.2))
+                Line(points=[self.x, floor, self.x + self.width, floor], width=dp(1.2))
             elif at is None:
                 continue
             elif prop.name == "chair":
@@ -115,7 +138,8 @@ class FigureView(Widget):
             elif prop.name == "worktop":
                 left, right, top = worktop_box(figure, fixed, prop.at)
                 (x0, y), (x1, _) = self._px((left, top)), self._px((right, top))
-                x0, x1 = max(x0, self.x), min(x1, self.right)  # it may reach past the widget
+                # It may reach past the widget.
+                x0, x1 = max(x0, self.x), min(x1, self.x + self.width)
                 slab = WORKTOP["slab"] * self._frame[1]
                 Color(*PROP_COLOR[:3], 0.45)  # the cupboard, lighter than its top
                 Rectangle(pos=(x0 + dp(2), floor), size=(x1 - x0 - dp(4), max(0, y - slab - floor)))
@@ -132,7 +156,7 @@ class FigureView(Widget):
     def _draw(self, *_args) -> None:
         """Move the instructions to the pose on show."""
         figure, pose = self.figure, self.pose or (self.figure.start if self.figure else None)
-        if figure is None or not self._bones:
+        if figure is None or figure is not self._built or not self._bones:
             return
         for seg in segments(figure, pose):
             line = self._bones.get(seg.part)
