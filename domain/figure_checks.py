@@ -22,6 +22,7 @@ from domain.figures import (
     RANGES,
     SIDES,
     VIEWS,
+    joint_range,
 )
 
 
@@ -34,7 +35,7 @@ def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple
         problems.append((("view",), f"must be one of: {', '.join(VIEWS)}"))
     names = []
     for i, pose in enumerate(d.get("poses") or ()):
-        found = _pose(pose, view if ranges is not None else None)
+        found = _pose(pose, view if ranges is not None else None, d.get("anchor"))
         problems.extend(((("poses", i) + path), reason) for path, reason in found)
         names.append(pose.get("name") if isinstance(pose, Mapping) else None)
     for i, name in enumerate(names):
@@ -61,7 +62,7 @@ def figure_problems(d: Mapping[str, Any], dose: Mapping[str, Any]) -> list[tuple
     return problems
 
 
-def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
+def _pose(pose: Any, view: str | None, anchor: Any = None) -> list[tuple[tuple, str]]:
     """Check one pose: every joint of the view given, a number, within its human range."""
     if not isinstance(pose, Mapping):
         return [((), "must be a mapping of joint: angle")]
@@ -83,7 +84,6 @@ def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
         elif not CUE_RANGE[0] <= value <= CUE_RANGE[1]:
             meaning = "0 let go, 1 lifted" if cue == "pelvic_floor" else "0 out, 1 in"
             found.append(((cue,), f"{value:g} is outside 0..1 ({meaning})"))
-    ranges = RANGES[view] if view else None
     for joint in known:
         if joint not in pose:
             if joint not in optional:
@@ -93,11 +93,13 @@ def _pose(pose: Any, view: str | None) -> list[tuple[tuple, str]]:
         if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
             found.append(((joint,), "must be a number of degrees"))
             continue
-        if ranges is None:
+        if view is None:
             continue
-        low, high = ranges[joint.rsplit("_", 1)[0] if joint.endswith(SIDES) else joint]
+        low, high = joint_range(view, joint, pose, anchor if isinstance(anchor, str) else None)
         if not low <= value <= high:
-            found.append(((joint,), f"{value:g} degrees is outside the human range {low}..{high}"))
+            found.append(
+                ((joint,), f"{value:g} degrees is outside the human range {low:g}..{high:g}")
+            )
     return found
 
 
@@ -116,6 +118,8 @@ def _cue_problems(poses) -> list[tuple[tuple, str]]:
 
 # Where a worktop can be: under a hand that rests on it.
 WORKTOP_POINTS = tuple(f"{part}_{side}" for part in ("hand", "wrist") for side in SIDES)
+# Where an ankle weight can be: round an ankle (it moves with the leg).
+ANKLE_POINTS = tuple(f"ankle_{side}" for side in SIDES)
 
 
 def _prop(prop: Any) -> list[tuple[tuple, str]]:
@@ -129,6 +133,9 @@ def _prop(prop: Any) -> list[tuple[tuple, str]]:
             found.append(((key,), f"unknown point (the points are: {', '.join(POINTS)})"))
     if "to" in prop and prop.get("name") != "band":
         found.append((("to",), "only a band runs to a second point"))
+    if prop.get("name") == "ankle_weight" and prop.get("at") not in ANKLE_POINTS:
+        where = ", ".join(ANKLE_POINTS)
+        found.append((("at",), f"an ankle weight is strapped round an ankle: one of {where}"))
     if prop.get("name") == "worktop" and prop.get("at") not in WORKTOP_POINTS:
         where = ", ".join(WORKTOP_POINTS)
         found.append((("at",), f"a worktop stands under the hand that rests on it: one of {where}"))

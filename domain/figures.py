@@ -23,7 +23,19 @@ from dataclasses import dataclass
 from typing import Any
 
 VIEWS = ("side", "front")
-PROPS = ("floor", "chair", "step", "wall", "band", "cushion", "towel", "crutch", "worktop", "mat")
+PROPS = (
+    "floor",
+    "chair",
+    "step",
+    "wall",
+    "band",
+    "cushion",
+    "towel",
+    "crutch",
+    "worktop",
+    "mat",
+    "ankle_weight",
+)
 PHASES = ("move_in", "hold", "move_back", "rest")
 SIDES = ("left", "right")
 JOINTS = (
@@ -44,7 +56,12 @@ DEPTH_JOINTS = tuple(
 # like `lean` but out of the picture (a lean forward from the hips on a chair, lying on the back
 # seen from the feet).
 PITCH = "pitch"
-OPTIONAL_JOINTS = {"side": (), "front": (*DEPTH_JOINTS, PITCH)}
+# Side view only, optional (0 when left out): the shoulder's rotation about the upper arm,
+# external positive, which turns a bent elbow's forearm out of the picture (drawn
+# foreshortened): a forearm lying across the belly is an upper arm by the side, the elbow bent
+# and the shoulder rotated inwards.
+SIDE_DEPTH_JOINTS = tuple(f"shoulder_rotation_{side}" for side in SIDES)
+OPTIONAL_JOINTS = {"side": SIDE_DEPTH_JOINTS, "front": (*DEPTH_JOINTS, PITCH)}
 # Cues, either view, optional but in every pose of a figure or in none (a figure cannot lose
 # its cue half way through a rep): 0..1 each, blended like the joints. `pelvic_floor` marks the
 # pelvic floor, 0 let go (soft, low and wide), 1 lifted (a contraction: raised, narrower, in
@@ -67,7 +84,8 @@ CUE_RANGE = (0.0, 1.0)
 # flexion ranges. The front view's depth joints are real joint angles with the same sources: hip
 # flexion 120 / extension 30 (as the side view), hip rotation external 45 / internal 45, knee
 # flexion 135, shoulder flexion 180 / extension 60 (as the side view). `pitch` is not a joint:
-# the whole figure tipped towards or away from the viewer, up to lying (design choice).
+# the whole figure tipped towards or away from the viewer, up to lying (design choice). The
+# side view's shoulder rotation: internal 70 / external 90 (AAOS, as above).
 RANGES: dict[str, dict[str, tuple[float, float]]] = {
     "side": {
         "lean": (-180, 180),
@@ -79,6 +97,7 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "ankle": (-50, 20),
         "shoulder": (-60, 180),
         "elbow": (0, 150),
+        "shoulder_rotation": (-70, 90),
     },
     "front": {
         "lean": (-180, 180),
@@ -97,6 +116,42 @@ RANGES: dict[str, dict[str, tuple[float, float]]] = {
         "pitch": (-90, 90),
     },
 }
+# Combined postures in which a joint goes further than the table above allows it alone
+# (protocols/README.md, "Combined postures"), as (view, joint, limit, reason):
+# - Front view, external hip rotation with that hip flexed 80 degrees or more: up to 70.
+#   Normal passive external rotation with the hip flexed is usually quoted at 45-60 (AAOS);
+#   the figure-4 (flexion, abduction and external rotation, the ankle on the other knee) is a
+#   combined posture that normal hips reach, and the stick figure, whose thigh and shin are
+#   lines through the joint centres, needs 65-75 degrees of rotation about the thigh to rest
+#   its ankle on the other knee with the hip flexed 100-110 (design choice: 70).
+# - Side view, dorsiflexion of the ankle the figure stands on (its anchor is that ankle or
+#   toe): up to 40. The 20 degrees above are measured without weight; with the body's weight
+#   driving the shin forward over a planted foot (a lunge, a step-down) it is larger, commonly
+#   quoted at 35-45 degrees in the weight-bearing lunge test (design choice: 40).
+HIP_ROTATION_FLEXED = (80.0, 70.0)  # (least hip flexion, most external rotation)
+STANDING_DORSIFLEXION = 40.0
+
+
+def joint_range(
+    view: str, joint: str, pose: Mapping[str, Any], anchor: str | None = None
+) -> tuple[float, float]:
+    """Return the (least, most) angle of `joint` in this pose of a figure of this view."""
+    base = joint.rsplit("_", 1)[0] if joint.endswith(SIDES) else joint
+    low, high = RANGES[view][base]
+    side = joint.rsplit("_", 1)[-1]
+    if view == "front" and base == "hip_rotation":
+        flexion = pose.get(f"hip_flexion_{side}", 0)
+        if _number(flexion) and flexion >= HIP_ROTATION_FLEXED[0]:
+            high = max(high, HIP_ROTATION_FLEXED[1])
+    if view == "side" and base == "ankle" and anchor in (f"ankle_{side}", f"toe_{side}"):
+        high = max(high, STANDING_DORSIFLEXION)
+    return low, high
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
+
+
 # Degrees the front view is seen from above (design choice: up to 40, enough to show a bent
 # knee in front of the body without losing the frontal picture).
 ELEVATION = (0.0, 40.0)
@@ -148,7 +203,9 @@ class Pose:
         or the pitch left out is 0, so every pose has the same joints and poses blend. A cue is
         kept only where it is given (a figure gives it in every pose or in none)."""
         angles = tuple((j, float(d[j])) for j in JOINTS)
-        optional = tuple((j, float(d.get(j, 0))) for j in (*DEPTH_JOINTS, PITCH))
+        optional = tuple(
+            (j, float(d.get(j, 0))) for j in (*DEPTH_JOINTS, PITCH, *SIDE_DEPTH_JOINTS)
+        )
         cues = tuple((c, float(d[c])) for c in CUES if c in d)
         return cls(d.get("name", ""), angles + optional + cues)
 
@@ -379,7 +436,8 @@ def points(
 
 def points3d(view: str, pose: Pose, turn: float = 0.0) -> dict[str, Vector]:
     """Return every named point in three dimensions (x right, y up, z towards the viewer),
-    before the picture is seen from above; the side view's points all have z 0."""
+    before the picture is seen from above; the side view's points have z 0 but for a forearm
+    turned out of the picture by the shoulder's rotation."""
     a, L = dict(pose.angles), LENGTHS
     pts: dict[str, tuple[float, float]] = {"pelvis": (0.0, 0.0)}
     depth: dict[str, float] = {}  # front view: how far a point is towards the viewer
@@ -422,6 +480,20 @@ def points3d(view: str, pose: Pose, turn: float = 0.0) -> dict[str, Vector]:
                 depth[f"{name}_{side}"] = z
             continue
         pts[f"elbow_{side}"] = _go(shoulder, arm, L["arm"])
+        if view == "side" and a[f"shoulder_rotation_{side}"]:
+            # The forearm turned out of the picture about the upper arm: its bend away from
+            # the upper arm's line foreshortened, towards the midline (away from the viewer
+            # for the near arm) when the rotation is internal.
+            r = math.radians(a[f"shoulder_rotation_{side}"])
+            bend = math.radians(a[f"elbow_{side}"])
+            along, across = math.cos(bend), math.sin(bend) * math.cos(r)
+            forearm = arm - math.degrees(math.atan2(across, along))
+            shorten = math.hypot(along, across)
+            z = math.sin(bend) * math.sin(r) * (1 if side == "right" else -1)
+            for name, start, length in (("wrist", "elbow", "forearm"), ("hand", "wrist", "hand")):
+                pts[f"{name}_{side}"] = _go(pts[f"{start}_{side}"], forearm, shorten * L[length])
+                depth[f"{name}_{side}"] = depth.get(f"{start}_{side}", 0.0) + z * L[length]
+            continue
         pts[f"wrist_{side}"] = _go(pts[f"elbow_{side}"], forearm, L["forearm"])
         pts[f"hand_{side}"] = _go(pts[f"wrist_{side}"], forearm, L["hand"])
     out3 = {k: (x, y, depth.get(k, 0.0)) for k, (x, y) in pts.items()}
@@ -710,6 +782,29 @@ def worktop_box(figure: Figure, fixed: Mapping[str, tuple[float, float]], at: st
     outwards = 1 if x >= fixed["pelvis"][0] else -1
     ends = (x - outwards * WORKTOP["under"], x + outwards * WORKTOP["reach"])
     return min(ends), max(ends), top
+
+
+# An ankle weight: a cuff strapped round the shin just above the ankle, drawn over the leg
+# and moving with it (design choice, in fractions of height: about 11 cm long, 14 cm across).
+ANKLE_WEIGHT = {"above": 0.04, "length": 0.065, "across": 0.085}
+WEIGHT_COLOR = (0.45, 0.45, 0.48)  # a grey between the near and the far limbs
+
+
+def ankle_weight_shape(pts: Mapping[str, tuple[float, float]], at: str):
+    """Return the four corners of an ankle weight's cuff at `at` (an ankle) in these points."""
+    side = at.rsplit("_", 1)[-1]
+    ankle, knee = pts[at], pts[f"knee_{side}"]
+    u = _unit(ankle, knee)
+    across = (u[1], -u[0])
+    centre = (ankle[0] + u[0] * ANKLE_WEIGHT["above"], ankle[1] + u[1] * ANKLE_WEIGHT["above"])
+    half_l, half_w = ANKLE_WEIGHT["length"] / 2, ANKLE_WEIGHT["across"] / 2
+    return tuple(
+        (
+            centre[0] + u[0] * half_l * i + across[0] * half_w * j,
+            centre[1] + u[1] * half_l * i + across[1] * half_w * j,
+        )
+        for i, j in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    )
 
 
 MAT_MARGIN = 0.1  # how far a mat reaches beyond the figure lying on it (design choice)

@@ -14,7 +14,7 @@ changes the position and the size several times.
 import functools
 
 from kivy.clock import Clock
-from kivy.graphics import Color, Ellipse, Line, Mesh, Rectangle
+from kivy.graphics import Color, Ellipse, Line, Mesh, Quad, Rectangle
 from kivy.metrics import dp
 from kivy.properties import ObjectProperty
 from kivy.uix.widget import Widget
@@ -23,7 +23,9 @@ from domain.figures import (
     LENGTHS,
     LIMB_WIDTH,
     STEP_TREAD,
+    WEIGHT_COLOR,
     WORKTOP,
+    ankle_weight_shape,
     cue_color,
     cue_shapes,
     figure_points,
@@ -64,6 +66,7 @@ class FigureView(Widget):
 
     def __init__(self, **kwargs):
         self._bones: dict = {}
+        self._weights: list = []
         self._built = None  # the figure the instructions are for (a new one waits for them)
         self._frame = (0.0, 0.0, 1.0, 1.0)
         self._remake = Clock.create_trigger(self._rebuild, -1)  # before the next frame
@@ -79,7 +82,7 @@ class FigureView(Widget):
     def _rebuild(self, *_args) -> None:
         """Make the instructions for this figure and size, then draw the pose."""
         self.canvas.clear()
-        self._bones = {}
+        self._bones, self._weights = {}, []
         figure = self._built = self.figure
         if figure is None:
             return
@@ -96,6 +99,12 @@ class FigureView(Widget):
                 self._bones[seg.part] = Line(points=[], width=self._width / 2, cap="round")
             Color(*ink, 1)
             self._head = Ellipse(size=(0, 0))
+            Color(*WEIGHT_COLOR, 1)  # over the leg it is strapped to, moved in _draw
+            self._weights = [
+                (prop.at, Quad(points=[0] * 8))
+                for prop in figure.props
+                if prop.name == "ankle_weight"
+            ]
             self._make_cues(figure, under=False)
         self._draw()
 
@@ -110,6 +119,8 @@ class FigureView(Widget):
         floor = self.y + dp(4)
         self._bands = []
         for prop in figure.props:
+            if prop.name == "ankle_weight":  # over the leg: made with the bones
+                continue
             if prop.name in ("band", "crutch"):  # on the moving figure: drawn in _draw
                 Color(*(BAND_COLOR if prop.name == "band" else PROP_COLOR))
                 self._bands.append(
@@ -174,6 +185,8 @@ class FigureView(Widget):
                 line.points = [*a, *self._px(pts[prop.to])]
             else:
                 line.ellipse = (a[0] - dp(5), a[1] - dp(3), dp(10), dp(6))
+        for at, quad in self._weights:
+            quad.points = [v for p in ankle_weight_shape(pts, at) for v in self._px(p)]
         r = LENGTHS["head"] * self._frame[1]
         hx, hy = self._px(pts["head"])
         self._head.pos, self._head.size = (hx - r, hy - r), (2 * r, 2 * r)

@@ -17,9 +17,11 @@ from domain.figures import (
     LENGTHS,
     LIMB_WIDTH,
     STEP_TREAD,
+    WEIGHT_COLOR,
     WORKTOP,
     Figure,
     Pose,
+    ankle_weight_shape,
     cue_color,
     cue_shapes,
     demo_steps,
@@ -78,6 +80,9 @@ def draw_pose(figure: Figure, pose: Pose, frame=None, label: str = "") -> Image.
     hx, hy = px(pts["head"])
     r = LENGTHS["head"] * scale
     draw.ellipse([hx - r, hy - r, hx + r, hy + r], fill=INK)
+    for prop in figure.props:  # over the leg it is strapped to, moving with it
+        if prop.name == "ankle_weight":
+            draw.polygon([px(p) for p in ankle_weight_shape(pts, prop.at)], fill=_rgb(WEIGHT_COLOR))
     for cue in cues:  # over the bones: the zone's outline and the pelvic floor itself
         if cue.part == "pelvic_zone":
             ring = [px(p) for p in (*cue.points, cue.points[0])]

@@ -350,7 +350,7 @@ def _path(rule: str, world) -> str:
         "user_id": world["spare"] if spared else world["a_user_id"],
         "staff_id": world["spare"],
         "protocol_id": "piriformis-neural-gliding",
-        "version": 7,
+        "version": 8,
         "exercise_id": "not-an-exercise",
         "service_id": "stride-alerts",
         "token": "not-a-calendar-feed-token",

@@ -10,7 +10,7 @@ PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "sid
 def test_assigning_a_protocol_creates_revision_one(physio, patient):
     plan = assign(physio, patient, start=date(2026, 11, 2))
     assert plan["protocol_id"] == "piriformis-neural-gliding"
-    assert plan["protocol_version"] == 7
+    assert plan["protocol_version"] == 8
     assert plan["current_revision"] == 1
     assert [r["number"] for r in plan["revisions"]] == [1]
     listed = patient.get(f"/patients/{patient.user['patient_id']}/plans").get_json()

@@ -351,3 +351,46 @@ def test_a_figure_whose_box_narrows_in_place_is_drawn_inside_its_new_width(strid
     view.width = 400
     frames(0.2)
     assert_drawn_inside(view, "narrowed to 400")
+
+
+def test_an_ankle_weight_is_drawn_over_the_leg_and_lifts_with_it(stride_app, patient):
+    # The side-lying abduction with an ankle weight: the cuff the window draws is the shared
+    # geometry's, round the top ankle, and it rises with the leg.
+    import yaml
+    from kivy.core.window import Window
+    from kivy.graphics import Quad
+
+    from domain.figures import Figure, ankle_weight_shape, figure_points
+    from mobile.widgets.figure import FigureView
+    from tests.unit.shipped_protocols import PROTOCOLS_DIR
+
+    doc = yaml.safe_load((PROTOCOLS_DIR / "ischiofemoral-impingement.yaml").read_text())
+    exercise = next(
+        e
+        for phase in doc["phases"]
+        for e in phase["exercises"]
+        if e["id"] == "weighted-side-lying-abduction"
+    )
+    figure = Figure.from_dict(exercise["figure"])
+    view = FigureView(size_hint=(None, None), pos=(40, 40), size=(600, 300))
+    view.figure = figure
+    Window.add_widget(view)
+    try:
+        cuffs = []
+        for pose in figure.poses:
+            view.pose = pose
+            frames(0.2)
+            drawn_quads = [i for i in view.canvas.children if isinstance(i, Quad)]
+            assert len(drawn_quads) == 1
+            expected = ankle_weight_shape(figure_points(figure, pose), "ankle_right")
+            assert drawn_quads[0].points == pytest.approx(
+                [v for p in expected for v in view._px(p)]
+            )
+            cuffs.append(drawn_quads[0].points)
+        # Drawn after (over) the leg's bones.
+        order = list(view.canvas.children)
+        assert order.index(drawn_quads[0]) > order.index(view._bones["shank_right"])
+        lifted = sum(cuffs[1][1::2]) / 4 - sum(cuffs[0][1::2]) / 4
+        assert lifted > 20, lifted  # up with the leg, in pixels
+    finally:
+        Window.remove_widget(view)

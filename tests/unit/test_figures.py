@@ -13,6 +13,7 @@ from domain.figures import (
     PELVIC_ZONE,
     Figure,
     Pose,
+    ankle_weight_shape,
     cue_color,
     cue_shapes,
     figure_points,
@@ -505,3 +506,127 @@ def test_well_formed_cues_turns_worktops_and_mats_have_no_problems():
     }
     assert problems(lying) == []
     assert problems({**LIFT, "props": [{"name": "worktop", "at": "hand_left"}]}) == []
+
+
+# A figure-4: the sore hip flexed, turned out, its ankle on the other knee.
+FIG4 = pose(
+    "start",
+    hip_flexion_left=85,
+    knee_flexion_left=90,
+    hip_flexion_right=105,
+    hip_rotation_right=70,
+    knee_flexion_right=85,
+)
+
+
+@pytest.mark.parametrize(
+    "figure, path, words",
+    [
+        (
+            {**CLAMSHELL, "poses": [CLAM_START, {**CLAM_OPEN, "hip_rotation_right": 70}]},
+            ("poses", 1, "hip_rotation_right"),
+            "70 degrees is outside the human range -45..45",  # the hip is not flexed
+        ),
+        (
+            {
+                **CLAMSHELL,
+                "poses": [CLAM_START, {**FIG4, "name": "open", "hip_rotation_right": 75}],
+            },
+            ("poses", 1, "hip_rotation_right"),
+            "75 degrees is outside the human range -45..70",  # flexed: 70 at most
+        ),
+        (
+            {
+                **CLAMSHELL,
+                "poses": [
+                    CLAM_START,
+                    {**FIG4, "name": "open", "hip_flexion_left": 0, "hip_rotation_left": 60},
+                ],
+            },
+            ("poses", 1, "hip_rotation_left"),
+            "60 degrees is outside the human range -45..45",  # that hip is not flexed
+        ),
+        (with_pose(1, ankle_right=30), ("poses", 1, "ankle_right"), "human range -50..20"),
+        (
+            {
+                **STEP_DOWN,
+                "poses": [STEP_DOWN["poses"][0], {**STEP_DOWN["poses"][1], "ankle_left": 30}],
+            },
+            ("poses", 1, "ankle_left"),
+            "30 degrees is outside the human range -50..20",  # not the foot it stands on
+        ),
+        (
+            {
+                **STEP_DOWN,
+                "poses": [STEP_DOWN["poses"][0], {**STEP_DOWN["poses"][1], "ankle_right": 45}],
+            },
+            ("poses", 1, "ankle_right"),
+            "45 degrees is outside the human range -50..40",
+        ),
+        (
+            with_pose(1, shoulder_rotation_right=-80),
+            ("poses", 1, "shoulder_rotation_right"),
+            "-80 degrees is outside the human range -70..90",
+        ),
+        (
+            {**CLAMSHELL, "poses": [CLAM_START, {**CLAM_OPEN, "shoulder_rotation_left": -30}]},
+            ("poses", 1, "shoulder_rotation_left"),
+            "unknown joint (the front view's joints",
+        ),
+        (
+            {**BRIDGE, "props": [{"name": "ankle_weight", "at": "knee_right"}]},
+            ("props", 0, "at"),
+            "an ankle weight is strapped round an ankle: one of ankle_left, ankle_right",
+        ),
+        (
+            {**BRIDGE, "props": [{"name": "ankle_weight"}]},
+            ("props", 0, "at"),
+            "an ankle weight is strapped round an ankle",
+        ),
+    ],
+)
+def test_a_joint_past_its_posture_or_a_misplaced_ankle_weight_is_refused(figure, path, words):
+    found = problems(figure, {"hold_s": 30, "rest_s": 60})
+    assert any(p == path and words in reason for p, reason in found), found
+
+
+def test_combined_postures_standing_ankles_turned_forearms_and_ankle_weights_are_well_formed():
+    fig4 = {**CLAMSHELL, "poses": [FIG4, {**FIG4, "name": "open", "pitch": 15}]}
+    assert problems(fig4) == []
+    deep = {**STEP_DOWN["poses"][1], "ankle_right": 40}
+    assert problems({**STEP_DOWN, "poses": [STEP_DOWN["poses"][0], deep]}, {"hold_s": 0}) == []
+    assert problems(with_pose(1, shoulder_rotation_right=-70, elbow_right=100)) == []
+    weighted = {**CLAMSHELL, "props": [{"name": "ankle_weight", "at": "ankle_right"}]}
+    assert problems(weighted) == []
+
+
+def test_a_shoulder_turned_in_lays_the_forearm_across_the_body_foreshortened():
+    bent = dict(lean=-90, shoulder_right=0, elbow_right=100)
+    flat, turned = (
+        points3d("side", Pose.from_dict(pose("p", **bent, **extra)))
+        for extra in ({}, {"shoulder_rotation_right": -70})
+    )
+    assert turned["elbow_right"] == pytest.approx(flat["elbow_right"])  # the upper arm stays
+    assert flat["hand_right"][2] == 0 and turned["hand_right"][2] < -0.15  # away, across
+    seen = math.dist(turned["elbow_right"][:2], turned["hand_right"][:2])
+    bend = math.radians(100)
+    shorten = math.hypot(math.cos(bend), math.sin(bend) * math.cos(math.radians(70)))
+    assert seen == pytest.approx(shorten * (LENGTHS["forearm"] + LENGTHS["hand"]))
+    assert seen < 0.5 * math.dist(flat["elbow_right"][:2], flat["hand_right"][:2])
+
+
+def test_an_ankle_weight_is_a_cuff_round_the_shin_that_moves_with_the_leg():
+    figure = Figure.from_dict(
+        {**CLAMSHELL, "props": [{"name": "ankle_weight", "at": "ankle_right"}]}
+    )
+    for p in figure.poses:
+        pts = figure_points(figure, p)
+        cuff = ankle_weight_shape(pts, "ankle_right")
+        middle = (sum(x for x, _ in cuff) / 4, sum(y for _, y in cuff) / 4)
+        # Just above the ankle, on the shin towards the knee.
+        assert math.dist(middle, pts["ankle_right"]) == pytest.approx(0.04, abs=1e-9)
+        assert math.dist(middle, pts["knee_right"]) < math.dist(
+            pts["ankle_right"], pts["knee_right"]
+        )
+    a, b = (ankle_weight_shape(figure_points(figure, p), "ankle_right") for p in figure.poses)
+    assert a != b

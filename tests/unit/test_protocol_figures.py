@@ -319,17 +319,84 @@ def test_a_single_leg_stance_keeps_the_standing_knee_soft_and_the_other_foot_cle
         assert lowest(figure, held) == pytest.approx(0, abs=0.01)  # the standing foot is down
 
 
-def test_the_lying_figure_4_rests_the_sore_ankle_on_the_other_knee(protocols):  # noqa: F811
-    # "Cross the ankle of the sore side over the opposite knee, making a figure 4."
-    ((_, exercise),) = [f for f in named(protocols, "figure-4")]
+def test_every_figure_4_rests_the_sore_ankle_on_the_other_knee_with_the_shin_across(protocols):  # noqa: F811
+    # "Cross the ankle of the sore side over the opposite knee" (lying), "rest the ankle of
+    # the sore side on the opposite knee" (seated): from in front, where the shin shows across.
+    found = [
+        (d, e)
+        for d, e in all_exercises(protocols)
+        if any(
+            "ankle of the sore side" in line and "opposite knee" in line
+            for line in e["instructions"]
+        )
+    ]
+    assert {e["id"] for _, e in found} == {"supine-piriformis-stretch", "seated-piriformis-stretch"}
+    for _, exercise in found:
+        figure = Figure.from_dict(exercise["figure"])
+        assert figure.view == "front", "in a side view the crossed shin points at the viewer"
+        for pose in figure.poses:
+            where = (exercise["id"], pose.name)
+            pts = points3d(figure.view, pose, figure.turn)
+            gap = math.dist(pts["ankle_right"], pts["knee_left"])
+            assert gap < 1.5 * LIMB_WIDTH, (where, gap)  # resting on it, not beside it
+            across = abs(pts["ankle_right"][0] - pts["knee_right"][0])
+            assert across > 0.1 or abs(pts["ankle_right"][2] - pts["knee_right"][2]) > 0.1
+            # In the picture the sore shin runs over the other knee, not along the line of sight.
+            seen = figure_points(figure, pose)
+            assert math.dist(seen["knee_right"], seen["ankle_right"]) > 0.6 * LENGTHS["shank"], (
+                where
+            )
+            assert math.dist(seen["ankle_right"], seen["knee_left"]) < 1.5 * LIMB_WIDTH, where
+
+
+def test_a_step_down_bends_the_standing_knee_only_as_far_as_its_stair_needs(protocols):  # noqa: F811
+    # A forward step-down from a bottom stair: the heel reaches the floor in front of it.
+    ((_, exercise),) = named(protocols, "step-down")
     figure = Figure.from_dict(exercise["figure"])
-    assert figure.view == "front", "in a side view the crossed shin points at the viewer"
+    stair = figure_points(figure, figure.start)["ankle_right"][1] - LIMB_WIDTH / 2
+    assert 0.085 < stair < 0.12, stair * 170  # 15 to 20 cm of a 170 cm person
+    lowered = figure.pose(figure.anchor_in)
+    assert lowered.angle("knee_right") <= 80  # version 7 bent it to 90 for a 15 cm stair
+    pts = figure_points(figure, lowered)
+    assert pts["toe_right"][1] == pytest.approx(pts["ankle_right"][1])  # the foot flat on it
+    assert pts["knee_right"][0] > pts["toe_right"][0] - 0.05  # the knee over the toes
+
+
+def test_a_hand_the_text_puts_on_the_belly_rests_on_it_and_rises_with_it(protocols):  # noqa: F811
+    found = [
+        e
+        for _, e in all_exercises(protocols)
+        if any("hand on your belly" in line for line in e["instructions"])
+    ]
+    assert [e["id"] for e in found] == ["belly-breathing-lying"]
+    figure = Figure.from_dict(found[0]["figure"])
+    heights = {}
     for pose in figure.poses:
-        pts = points3d(figure.view, pose, figure.turn)
-        gap = math.dist(pts["ankle_right"], pts["knee_left"])
-        assert gap < 1.5 * LIMB_WIDTH, (pose.name, gap)  # resting on it, not beside it
-        across = abs(pts["ankle_right"][0] - pts["knee_right"][0])
-        assert across > 0.1 or abs(pts["ankle_right"][2] - pts["knee_right"][2]) > 0.1
+        pts = figure_points(figure, pose)
+        belly = next(c for c in cue_shapes(figure, pose) if c.part == "belly").points
+        top = belly[len(belly) // 2]
+        assert math.dist(pts["hand_right"], top) < 1.5 * LIMB_WIDTH, pose.name  # on the belly
+        neck, waist = pts["neck"], pts["waist"]
+        chest = (waist[0] + 0.75 * (neck[0] - waist[0]), waist[1] + 0.75 * (neck[1] - waist[1]))
+        assert math.dist(pts["hand_left"], chest) < 2 * LIMB_WIDTH, pose.name  # on the chest
+        heights[pose.cue("breath")] = (pts["hand_right"][1], pts["hand_left"][1])
+    assert heights[1][0] > heights[0][0] + 0.01  # the belly's hand rises on the in-breath
+    assert heights[1][1] == pytest.approx(heights[0][1], abs=0.005)  # the chest's stays still
+
+
+def test_an_ankle_weight_the_exercise_names_is_drawn_round_its_moving_ankle(protocols):  # noqa: F811
+    found = 0
+    for protocol_id, exercise in all_exercises(protocols):
+        text = " ".join([exercise["name"], *exercise["instructions"]]).lower()
+        props = [p for p in exercise["figure"]["props"] if p["name"] == "ankle_weight"]
+        names = "ankle weight" in text and "no ankle weight" not in text
+        assert bool(props) == names, (protocol_id, exercise["id"])
+        if props:
+            found += 1
+            figure = Figure.from_dict(exercise["figure"])
+            moved = {figure_points(figure, p)[props[0]["at"]] for p in figure.poses}
+            assert len(moved) == len(figure.poses), exercise["id"]  # on the leg that lifts
+    assert found == 1
 
 
 def test_a_seated_nerve_glide_straightens_only_the_sore_leg(protocols):  # noqa: F811
@@ -356,3 +423,20 @@ def test_a_step_down_starts_standing_tall_on_its_stair(protocols):  # noqa: F811
     assert lowest(figure, figure.start) > 0.05  # nothing of the start pose is on the floor
     lowered = figure.pose(figure.anchor_in)
     assert lowest(figure, lowered) == pytest.approx(0, abs=0.01)  # the heel touches the floor
+
+
+def test_a_misplaced_ankle_weight_or_a_rotation_past_its_posture_in_a_file_is_refused():
+    doc = copy.deepcopy(BASE)
+    figure = copy.deepcopy(CLAMSHELL)
+    figure["poses"][1]["hip_rotation_right"] = 70  # a side-lying hip, not flexed to 80
+    figure["props"] = [{"name": "ankle_weight", "at": "knee_right"}]
+    doc["phases"][0]["exercises"][0]["figure"] = figure
+    doc["phases"][0]["exercises"][0]["dose"].update(hold_s=5, rest_s=5)
+    loaded, problems = parse_protocol_text(base_text(doc), "weights.yaml")
+    assert loaded is None
+    where = "weights.yaml: phases[0].exercises[0].figure"
+    assert {str(p) for p in problems} == {
+        f"{where}.poses[1].hip_rotation_right: 70 degrees is outside the human range -45..45",
+        f"{where}.props[0].at: an ankle weight is strapped round an ankle: one of "
+        "ankle_left, ankle_right",
+    }
