@@ -3,7 +3,7 @@
 The timer card holds the hold ring, the step and counter text, and the figure. A figure lying
 on the floor is wide and low, one standing is narrow and tall, and the card is narrow on a
 phone and wide on a tablet; so the card tries each arrangement and keeps the one that draws
-the figure largest in the room it has (`arrange`, pure):
+the figure largest in the room it has (`mobile.core.stage.arrange`, pure):
 
 - `beside`: the figure to the right of the ring, the text in two lines under them once the
   timer has started (before, the pain score before is there, and the ring shows the dose);
@@ -17,12 +17,11 @@ the ready state, so the figure keeps its size and place from the start through e
 rest and pause (the pain score's room goes to the steps once the timer runs).
 """
 
-from dataclasses import dataclass
-
 from kivy.clock import Clock
 from kivy.metrics import dp, sp
 from kivy.properties import NumericProperty, OptionProperty
 
+from mobile.core.stage import PLACES, arrange, one_line  # noqa: F401 (one_line: exercise.kv)
 from mobile.widgets import theme
 from mobile.widgets.figure import span
 
@@ -30,62 +29,8 @@ from mobile.widgets.figure import span
 # this share of it, within these bounds (its "40sp" count fits a 120 dp ring at 130 % text).
 STEPS_SHARE = 0.28
 RING_SHARE, RING_MIN, RING_MAX = 0.24, dp(120), dp(168)
-NEAR_BEST = 0.95  # arrangements drawing the figure this close to the best: the lowest one wins
 GAP = dp(14)  # between the ring, the text and the figure in a row
 ROW_GAP = dp(8)  # between the rows of the area (the card's spacing)
-PLACES = ("beside", "wide", "above", "none")
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    """One way to lay the ring, the text and the figure out."""
-
-    place: str  # one of PLACES
-    row_h: float  # height of the ring's row
-    stage: tuple[float, float]  # the figure's box, width and height
-    scale: float  # pixels per unit of the figure's frame (a standing height)
-    height: float  # the whole area: the row, and the figure above or the text under it
-
-
-def arrange(width, room, ring, text_w, under_h, frame) -> Arrangement:
-    """Return the arrangement that draws a figure whose frame is `frame` (x, y) largest.
-
-    `width` x `room` is the area's box, `ring` the ring's size, `text_w` the width the step and
-    counter text needs in a row beside the ring and `under_h` the height its two lines under the
-    row add to the card in the ready state (0 when the pain score there is as high).
-    Each figure box is only as high as the figure needs. Of the arrangements that draw it within
-    NEAR_BEST of the largest, the lowest wins: it leaves the steps more room. With no figure
-    (`frame` None), or no room for one, the ring and the text stand alone.
-    """
-    alone = Arrangement("none", ring, (0.0, 0.0), 0.0, ring)
-    if frame is None:
-        return alone
-    sx, sy = frame
-    options = []
-    w = width - ring - GAP
-    h = max(ring, min(room - under_h, w * sy / sx))
-    options.append(("beside", h, w, h, h + under_h))
-    w = width - ring - text_w - 2 * GAP
-    h = max(ring, min(room, w * sy / sx))
-    options.append(("wide", h, w, h, h))
-    h = min(room - ROW_GAP - ring, width * sy / sx)
-    options.append(("above", ring, width, h, h + ROW_GAP + ring))
-    scored = [
-        Arrangement(place, row_h, (w, h), min(w / sx, h / sy), height)
-        for place, row_h, w, h, height in options
-        if w > 0 and h > 0
-    ]
-    if not scored:
-        return alone
-    best = max(o.scale for o in scored)
-    near = [o for o in scored if o.scale >= NEAR_BEST * best]
-    # Equally high: the text beside the ring (shown before the start too) over the one under it.
-    return min(near, key=lambda o: (round(o.height), o.place == "beside"))
-
-
-def one_line(text: str) -> str:
-    """Return text of several lines as one ("Hold 2 of 15 · Set 1 of 3"), to go under the row."""
-    return " · ".join(text.split("\n"))
 
 
 class FigureStage:
@@ -130,7 +75,7 @@ class FigureStage:
         ring = min(max(self.height * RING_SHARE, RING_MIN), RING_MAX)
         width, room, under = self.stage_room()
         frame = span(self.figure) if self.figure is not None else None
-        chosen = arrange(width, room, ring, self.text_w, under, frame)
+        chosen = arrange(width, room, ring, self.text_w, under, frame, GAP, ROW_GAP)
         self.ring_size, self.row_h, self.stage_h = ring, chosen.row_h, chosen.stage[1]
         self.place = chosen.place
         view = self.ids.figure.__self__  # ids hand out weak proxies

@@ -13,6 +13,9 @@ import time
 import pytest
 
 SIZE = (420, 860)
+# The X screen has room for the largest window a test makes (a 1024 x 768 tablet): the parts of
+# a window past the screen's edge are not kept, so a screenshot of them reads undefined pixels.
+XVFB_SCREEN = "1280x1024x24"
 
 
 @pytest.fixture(scope="session")
@@ -24,7 +27,7 @@ def x_display():
     if not shutil.which("Xvfb"):
         pytest.skip("screen tests need an X server: install xvfb (apt-get install xvfb)")
     read, write = os.pipe()
-    screen = f"{SIZE[0]}x{SIZE[1]}x24"
+    screen = XVFB_SCREEN
     # -displayfd: Xvfb picks a free display number and writes it to us when it is ready.
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", screen, "-nolisten", "tcp"],

@@ -1,12 +1,17 @@
-"""Where the exercise screen puts the figure: the arrangement that draws it largest (pure)."""
+"""Where the exercise screen puts the figure: the arrangement that draws it largest (pure).
+
+mobile.core.stage imports no Kivy: a test module that did would open the window at collection,
+before the screen tests set its size and display.
+"""
 
 import pytest
 
-from mobile.screens.stage import arrange, one_line
+from mobile.core.stage import arrange, one_line
 
 STANDING, LYING = (0.6, 1.1), (1.1, 0.45)  # frames (width, height) of domain figures
-PHONE = {"width": 368, "room": 286, "ring": 166, "text_w": 140, "under_h": 0}
-TABLET = {"width": 708, "room": 220, "ring": 144, "text_w": 140, "under_h": 0}
+GAPS = {"gap": 14, "row_gap": 8}  # dp(14) and dp(8) at a density of 1, as on the desktop
+PHONE = {"width": 368, "room": 286, "ring": 166, "text_w": 140, "under_h": 0, **GAPS}
+TABLET = {"width": 708, "room": 220, "ring": 144, "text_w": 140, "under_h": 0, **GAPS}
 
 
 def test_on_a_phone_a_standing_figure_goes_beside_the_ring_and_a_lying_one_across_the_card():
@@ -36,7 +41,7 @@ def test_the_figure_fills_its_box_at_the_scale_it_is_drawn():
 
 def test_with_no_room_beside_or_above_the_figure_keeps_the_rings_height():
     # A small phone with the steps' share taken: the figure beside the ring, as high as it.
-    chosen = arrange(width=308, room=60, ring=120, text_w=140, under_h=0, frame=STANDING)
+    chosen = arrange(width=308, room=60, ring=120, text_w=140, under_h=0, frame=STANDING, **GAPS)
     assert chosen.place == "beside" and chosen.row_h == 120 and chosen.stage[1] == 120
 
 
