@@ -4,6 +4,7 @@ from marshmallow import fields, validate
 
 from server.models.logs import EVENT_KINDS
 from server.schemas.common import MAX_ID, StrictSchema, WholeNumber, id_field
+from server.schemas.dumping import PlannedDump
 from server.schemas.logs import (
     ClinicalEventSchema,
     ExerciseLogSchema,
@@ -79,7 +80,9 @@ class ChangesSchema(StrictSchema):
     outcome_measures = _logs(OutcomeMeasureSchema, "outcome measures (LEFS and PGIC)")
 
 
-class SyncResponseSchema(StrictSchema):
+class SyncResponseSchema(PlannedDump, StrictSchema):
+    """The answer, dumped by a plan made from these fields (see server/schemas/dumping.py)."""
+
     results = fields.List(fields.Nested(SyncResultSchema))
     changes = fields.Nested(ChangesSchema)
     cursor = fields.Integer()
