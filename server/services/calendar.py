@@ -122,3 +122,4 @@ def event_uid(plan_id: int, day: date, slot: str) -> str:
 def _slot_order(slot: str) -> tuple[int, str]:
     order = list(SLOT_TIMES)
     return (order.index(slot) if slot in order else len(order), slot)
+
