@@ -1,13 +1,15 @@
-"""A planned dump (server/schemas/dumping.py) gives exactly what marshmallow's dump gives."""
+"""A planned load and dump (server/schemas/planned.py) give exactly what marshmallow's give."""
 
 import uuid
 from datetime import UTC, date, datetime
+from functools import partial
 from types import MappingProxyType, SimpleNamespace
 
-from marshmallow import Schema, fields, post_dump
+from marshmallow import Schema, ValidationError, fields, post_dump
 
-from server.schemas.dumping import PlannedDump, plan_dump
-from server.schemas.sync import SyncResponseSchema
+from server.schemas.logs import ExerciseLogSchema, PainLogSchema
+from server.schemas.planned import PlannedDump, plan_dump, plan_load
+from server.schemas.sync import SyncEventSchema, SyncRequestSchema, SyncResponseSchema
 
 MOMENT = datetime(2026, 12, 3, 7, 30, tzinfo=UTC)
 
@@ -177,3 +179,75 @@ def test_odd_values_fall_back_to_the_fields_own_formatting():
 def test_a_schema_with_dump_hooks_is_dumped_by_marshmallow():
     inner = _Inner()
     assert plan_dump(inner)({"value": "x"}) == {"value": "x", "marked": True}
+
+
+def _loaded_or_refused(load, data):
+    """Return ("loaded", data) or ("refused", messages): what a caller of `load` gets."""
+    try:
+        return "loaded", load(data)
+    except ValidationError as error:
+        return "refused", error.messages
+
+
+_EXERCISE = {
+    "id": str(uuid.UUID(int=5)),
+    "plan_id": 5,
+    "exercise_id": "supine-piriformis-stretch",
+    "local_date": "2026-12-03",
+    "sets_done": 2,
+    "sets_due": 2,
+    "status": "done",
+}
+_PAIN = {"id": str(uuid.UUID(int=6)), "local_date": "2026-12-03", "nprs": 4, "context": "rest"}
+# Each is loaded, or refused with the same messages, by the plan and by marshmallow.
+_EVENTS = [
+    (ExerciseLogSchema, _EXERCISE),
+    (ExerciseLogSchema, {**_EXERCISE, "slot": 2, "pain_before": 3, "note": None}),
+    (ExerciseLogSchema, {**_EXERCISE, "recorded_at": "2026-12-03T09:30:00+02:00"}),
+    (ExerciseLogSchema, {**_EXERCISE, "sets_done": 3}),  # validates_schema: more than due
+    (ExerciseLogSchema, {**_EXERCISE, "status": "skipped", "sets_done": 0}),  # no reason
+    (ExerciseLogSchema, {**_EXERCISE, "sets_done": "2"}),  # text, not a number
+    (ExerciseLogSchema, {**_EXERCISE, "sets_done": 2.0, "sets_due": 2.0}),  # whole numbers
+    (ExerciseLogSchema, {**_EXERCISE, "sets_due": 2.5}),
+    (ExerciseLogSchema, {**_EXERCISE, "stop_level": "stop"}),  # dump-only: unknown on load
+    (ExerciseLogSchema, {**_EXERCISE, "extra": 1}),
+    (ExerciseLogSchema, {k: v for k, v in _EXERCISE.items() if k != "plan_id"}),
+    (ExerciseLogSchema, {**_EXERCISE, "local_date": "1899-12-31"}),
+    (ExerciseLogSchema, {**_EXERCISE, "plan_id": None}),
+    (PainLogSchema, _PAIN),
+    (PainLogSchema, {**_PAIN, "tingling": True, "felt_pop": False}),
+    (PainLogSchema, {**_PAIN, "tingling": 1}),
+    (PainLogSchema, {**_PAIN, "nprs": 11, "context": "nowhere"}),
+    (PainLogSchema, {**_PAIN, "id": "not-a-uuid"}),
+    (PainLogSchema, [_PAIN]),
+    (PainLogSchema, None),
+    (SyncEventSchema, {"id": _PAIN["id"], "type": "pain_log", "data": _PAIN}),
+    (SyncEventSchema, {"id": _PAIN["id"], "type": "pain_log", "data": _PAIN, "patient_id": 3}),
+    (SyncEventSchema, {"id": _PAIN["id"], "type": "walk", "data": "x", "patient_id": 0}),
+    (SyncRequestSchema, {"cursor": 4, "events": [{"id": _PAIN["id"], "type": "pain_log"}]}),
+    (SyncRequestSchema, {"events": [{"id": _PAIN["id"], "type": "pain_log", "data": {}}]}),
+    (SyncRequestSchema, {}),
+    (SyncRequestSchema, {"cursor": -1, "events": "none"}),
+]
+
+
+def test_a_planned_load_loads_and_refuses_as_marshmallow_does():
+    outcomes = set()
+    for schema_class, data in _EVENTS:
+        planned, by_marshmallow = plan_load(schema_class()), schema_class()
+        expected = _loaded_or_refused(partial(Schema.load, by_marshmallow), data)
+        assert _loaded_or_refused(planned, data) == expected, data
+        assert _loaded_or_refused(schema_class().load, data) == expected, data
+        outcomes.add(expected[0])
+    assert outcomes == {"loaded", "refused"}
+
+
+def test_the_sync_schemas_load_by_plan():
+    event = {"id": _PAIN["id"], "type": "pain_log", "data": _PAIN}
+    schema = SyncRequestSchema()
+    assert schema.load({"events": [event]}) == {
+        "cursor": 0,
+        "events": [{"id": uuid.UUID(_PAIN["id"]), "type": "pain_log", "data": _PAIN}],
+    }
+    assert "_planned_load" in schema.__dict__
+    assert "_planned_load" in schema.fields["events"].inner.schema.__dict__
