@@ -13,18 +13,15 @@ answer).
 
 import argparse
 import cProfile
-import logging
 import os
 import pstats
-import shutil
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.api import postgres_schema, prepare, sync_body  # noqa: E402
+from bench.api import bench_database, prepare, sync_body  # noqa: E402
 from server import create_app  # noqa: E402
 
 WARM_UP = 30
@@ -36,19 +33,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="then profile 100 pushes")
     parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
     args = parser.parse_args()
-    logging.disable(logging.INFO)
-    folder = tempfile.mkdtemp(prefix="stride-bench-sync-")
-    cleanup = None
-    if args.postgres:
-        database_url, cleanup = postgres_schema(args.postgres)
-    else:
-        database_url = f"sqlite:///{folder}/bench.sqlite3"
-    try:
+    with bench_database(args.postgres, "stride-bench-sync-") as database_url:
         measure(database_url, args, "PostgreSQL" if args.postgres else "SQLite")
-    finally:
-        if cleanup:
-            cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure(database_url: str, args, name: str) -> None:
