@@ -32,6 +32,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -447,6 +448,29 @@ def postgres_schema(url: str):
 
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}options=-csearch_path%3D{schema}", drop
+
+
+@contextmanager
+def bench_database(postgres_url: str | None, prefix: str):
+    """Yield the URL of a fresh database: a private PostgreSQL schema, else a SQLite file.
+
+    Both are removed afterwards. Logging below WARNING is silenced, as in every bench run.
+    """
+    import logging
+
+    logging.disable(logging.INFO)
+    folder = tempfile.mkdtemp(prefix=prefix)
+    cleanup = None
+    try:
+        if postgres_url:
+            database_url, cleanup = postgres_schema(postgres_url)
+        else:
+            database_url = f"sqlite:///{folder}/bench.sqlite3"
+        yield database_url
+    finally:
+        if cleanup:
+            cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def main() -> None:

@@ -15,9 +15,7 @@ statements of the last request.
 
 import argparse
 import os
-import shutil
 import sys
-import tempfile
 from collections import Counter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -25,7 +23,7 @@ sys.path.insert(0, ROOT)
 
 from sqlalchemy import event  # noqa: E402
 
-from bench.api import postgres_schema, prepare, sync_body  # noqa: E402
+from bench.api import bench_database, prepare, sync_body  # noqa: E402
 from server import create_app  # noqa: E402
 from server.extensions import db  # noqa: E402
 
@@ -37,22 +35,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
     args = parser.parse_args()
-    import logging
-
-    logging.disable(logging.INFO)
-    folder = tempfile.mkdtemp(prefix="stride-bench-rt-")
-    cleanup = None
-    if args.postgres:
-        database_url, cleanup = postgres_schema(args.postgres)
-    else:
-        database_url = f"sqlite:///{folder}/bench.sqlite3"
-    try:
+    with bench_database(args.postgres, "stride-bench-rt-") as database_url:
         setup = prepare(database_url)
         measure(database_url, setup, "PostgreSQL" if args.postgres else "SQLite")
-    finally:
-        if cleanup:
-            cleanup()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def measure(database_url: str, setup: dict, name: str) -> None:
@@ -114,16 +99,22 @@ def measure(database_url: str, setup: dict, name: str) -> None:
         f"/api/v1/plans/{setup['plan_id']}/schedule?from={setup['today']}&to={setup['week_end']}"
     )
     cursor = client.post("/api/v1/sync", json={"cursor": 0}, headers=headers).json["cursor"]
+
+    def push():
+        """Push 20 events with the cursor of the last answer, as the app does."""
+        nonlocal cursor
+        answer = client.post(
+            "/api/v1/sync",
+            data=sync_body(setup, cursor),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        if answer.status_code == 200:
+            cursor = answer.json["cursor"]
+        return answer
+
     requests = [
         ("schedule, same week", lambda: client.get(schedule, headers=headers)),
-        (
-            "sync, 20 events",
-            lambda: client.post(
-                "/api/v1/sync",
-                data=sync_body(setup, cursor),
-                headers={**headers, "Content-Type": "application/json"},
-            ),
-        ),
+        ("sync, 20 events", push),
     ]
     print(f"{name}: round trips per request (mean of {REPEATS}, after a warm-up)")
     for label, send in requests:

@@ -12,6 +12,7 @@ from server.schemas.logs import (
     RedFlagResultSchema,
 )
 from server.schemas.outcomes import OutcomeMeasureSchema
+from server.schemas.planned import PlannedDump, PlannedLoad
 from server.schemas.plans import PlanSchema
 from server.schemas.protocols import ProtocolDetailSchema
 from server.schemas.text import ANY_INDEX
@@ -19,7 +20,7 @@ from server.schemas.text import ANY_INDEX
 EVENT_TYPES = EVENT_KINDS
 
 
-class SyncEventSchema(StrictSchema):
+class SyncEventSchema(PlannedLoad):
     id = fields.UUID(required=True, metadata={"description": "made on the device"})
     type = fields.String(required=True, validate=validate.OneOf(EVENT_TYPES))
     patient_id = id_field(
@@ -28,7 +29,9 @@ class SyncEventSchema(StrictSchema):
     data = fields.Dict(required=True, metadata={"description": "the event's fields, without id"})
 
 
-class SyncRequestSchema(StrictSchema):
+class SyncRequestSchema(PlannedLoad):
+    """Loaded by a plan made from these fields (see server/schemas/planned.py)."""
+
     # Text that cannot be stored in an event's data refuses that event alone (its result says
     # so), not the batch: a device would otherwise resend the same batch forever.
     text_checked_per_item = ("events", ANY_INDEX, "data")
@@ -79,7 +82,9 @@ class ChangesSchema(StrictSchema):
     outcome_measures = _logs(OutcomeMeasureSchema, "outcome measures (LEFS and PGIC)")
 
 
-class SyncResponseSchema(StrictSchema):
+class SyncResponseSchema(PlannedDump):
+    """The answer, dumped by a plan made from these fields (see server.schemas.planned.py)."""
+
     results = fields.List(fields.Nested(SyncResultSchema))
     changes = fields.Nested(ChangesSchema)
     cursor = fields.Integer()

@@ -90,6 +90,9 @@ class Stored:
 
     record: Mapping | None = None  # the stored row's columns, by name
     row: object = None  # the ORM object, loaded only for single events (the REST endpoints)
+    # The new row as the database handed it back (its column types' values, as a SELECT
+    # reads them): what a pull that follows shows of it. None unless this event created it.
+    returned: Mapping | None = None
     created: bool = False
     error: Invalid | Conflict | None = None
     # What the patient is told ("none", "stop", "review", "urgent", "emergency") and why.
@@ -173,10 +176,11 @@ class EventBatch:
         rows = [{c: values.get(c, d) for c, d in defaults.items()} for _, values in queued]
         # One statement per table and dialect, compiled once; executemany sends the rows as
         # multi-row INSERTs ("insertmanyvalues") and returns the ids of the rows that were new.
-        new_ids = {
-            key: row_id
-            for row_id, key in connection.execute(_insert_of(table, connection.dialect.name), rows)
+        returned = {
+            row.client_uuid: row._mapping
+            for row in connection.execute(_insert_of(table, connection.dialect.name), rows)
         }
+        new_ids = {key: row["id"] for key, row in returned.items()}
         stored: dict[uuid.UUID, Mapping] = {}
         for row in rows:  # a UUID twice in one batch: its first row is the one stored
             key = row["client_uuid"]
@@ -190,7 +194,9 @@ class EventBatch:
         for _, values in queued:
             key = values["client_uuid"]
             record = stored[key]
-            outcome = Stored(record=record, created=key in new_ids and key not in outcomes)
+            created = key in new_ids and key not in outcomes
+            returned_row = returned.get(key) if created else None
+            outcome = Stored(record=record, created=created, returned=returned_row)
             if record["patient_id"] != values["patient_id"]:
                 outcome = Stored(error=Invalid("id", "this UUID is already used by another record"))
             elif not outcome.created and (changed := _changed(table.name, record, values)):
@@ -534,13 +540,13 @@ _DEFAULTS = {model.__tablename__: _column_defaults(model) for model in MODELS.va
 
 @cache
 def _insert_of(table, dialect: str):
-    """Return "INSERT … ON CONFLICT (client_uuid) DO NOTHING RETURNING id, client_uuid"."""
+    """Return "INSERT … ON CONFLICT (client_uuid) DO NOTHING RETURNING *".
+
+    The whole new rows come back (the same round trip as their ids): the pull that follows a
+    push shows them without reading them again.
+    """
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["client_uuid"])
-        .returning(table.c.id, table.c.client_uuid)
-    )
+    return insert(table).on_conflict_do_nothing(index_elements=["client_uuid"]).returning(*table.c)
 
 
 def store_one(

@@ -5,6 +5,7 @@ and turns the answer into JSON; nothing here knows the schemas.
 """
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Protocol
@@ -83,7 +84,7 @@ def sync(
     the other changes are rows or mappings, the results plain dicts.
     """
     viewer_id, role = user.id, user.role  # read now: the push's commit expires the user
-    results = _push(session, user, events, trail)
+    results, fresh = _push(session, user, events, trail)
     if trail is not None:
         trail.record_refusals(session)
     if events:
@@ -93,7 +94,7 @@ def sync(
             session.connection()
         finally:
             reset(mode)
-    changes, cursor, has_more = _pull(session, viewer_id, role, cursor, page_size)
+    changes, cursor, has_more = _pull(session, viewer_id, role, cursor, page_size, fresh)
     return {
         "results": results,
         "changes": changes,
@@ -103,11 +104,16 @@ def sync(
     }
 
 
-def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTrail | None) -> list:
-    """Check every event, store the valid ones together, and report on each."""
+def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTrail | None):
+    """Check every event, store the valid ones together, and report on each.
+
+    Returns the results, in the batch's order, and the rows the push created as the database
+    returned them, by kind and id (log rows never change once stored: the pull shows these).
+    """
     batch = EventBatch(session, user)
     patients: dict[int, object] = {}
     results, keys = [], []
+    fresh: dict[str, dict[int, Mapping]] = {kind: {} for kind in MODELS}
     for event in events:
         result = {"id": event.id, "type": event.type}
         results.append(result)
@@ -132,6 +138,8 @@ def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTr
             result.update(status="rejected", message=error.message, errors=error.errors)
             continue
         result["status"] = "created" if outcome.created else "duplicate"
+        if outcome.returned is not None:
+            fresh[result["type"]][outcome.returned["id"]] = outcome.returned
         if trail is not None:
             trail.accepted(session, result["type"], outcome.record["patient_id"])
         # The same UUID twice in one batch: only its first appearance created the row.
@@ -139,7 +147,7 @@ def _push(session: Session, user: User, events: list[PushedEvent], trail: PushTr
         if outcome.level is not None:
             # The device says "your care team has been told" only when alert_ids come back.
             result.update(level=outcome.level, advice=outcome.advice, alert_ids=outcome.alert_ids)
-    return results
+    return results, fresh
 
 
 def _patient_id(user: User, event: PushedEvent) -> int | None:
@@ -162,7 +170,7 @@ def _patient(session: Session, user: User, event: PushedEvent, cache: dict):
     return cache[patient_id]
 
 
-def _pull(session: Session, viewer_id: int, role: str, cursor: int, page_size: int):
+def _pull(session: Session, viewer_id: int, role: str, cursor: int, page_size: int, fresh: dict):
     bound = {"cursor": cursor, "viewer_id": viewer_id, "rows": page_size + 1}
     rows = list(session.execute(_changes_after(role), bound))
     has_more = len(rows) > page_size
@@ -183,7 +191,8 @@ def _pull(session: Session, viewer_id: int, role: str, cursor: int, page_size: i
     changes = {"protocol_versions": versions, "plans": plans, "alerts": alerts}
     # Logs of every device of the patient (and the staff's clinical events), oldest first.
     changes.update(
-        (_LOG_KEYS[kind], _rows(session, model, wanted[kind])) for kind, model in MODELS.items()
+        (_LOG_KEYS[kind], _rows(session, model, wanted[kind], fresh.get(kind, {})))
+        for kind, model in MODELS.items()
     )
     return changes, new_cursor, has_more
 
@@ -210,13 +219,16 @@ def _fetch(session: Session, model, ids, *options) -> list:
     return list(session.scalars(query))
 
 
-def _rows(session: Session, model, ids) -> list:
-    """Return table rows as mappings: unlike ORM objects, the commit does not expire them.
+def _rows(session: Session, model, ids, known: Mapping[int, Mapping]) -> list:
+    """Return table rows as mappings, by id: unlike ORM objects, the commit does not expire them.
 
     Expired, each of a page of 500 logs would be read again, one SELECT each, to be dumped.
+    `known`: rows this request stored and was handed back (by id); only the others are read.
     """
-    if not ids:
-        return []
-    table = model.__table__
-    query = select(table).where(table.c.id.in_(list(ids))).order_by(table.c.id)
-    return list(session.execute(query).mappings())
+    found = {row_id: known[row_id] for row_id in ids if row_id in known}
+    others = [row_id for row_id in ids if row_id not in found]
+    if others:
+        table = model.__table__
+        query = select(table).where(table.c.id.in_(others))
+        found.update((row["id"], row) for row in session.execute(query).mappings())
+    return [found[row_id] for row_id in sorted(found)]

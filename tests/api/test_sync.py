@@ -223,6 +223,30 @@ def test_logs_of_one_device_reach_the_patients_other_device(client, patient, pla
     assert all(again["changes"][key] == [] for key in LOG_KEYS)
 
 
+def test_a_push_pulls_its_own_new_rows_as_a_later_pull_reads_them(patient, plan):
+    """The rows a push created come back in its answer as stored, not as they were sent."""
+    pid = patient.user["patient_id"]
+    _, cursor = _pull_all(patient)
+    earlier = {"id": str(uuid.uuid4()), "local_date": TODAY, "nprs": 2, "context": "rest"}
+    assert patient.post(f"/patients/{pid}/pain-logs", json=earlier).status_code == 201
+    # Sent in another time zone: stored (and read back) in UTC.
+    moment = {"recorded_at": f"{TODAY}T09:30:00+02:00", "note": "after the walk"}
+    pain = _pain_event(6)
+    pain["data"].update(moment, tingling=True)
+    exercise = _exercise_event(plan)
+    exercise["data"].update(moment)
+    again = {"id": earlier["id"], "type": "pain_log", "data": {**earlier, "id": None}}
+    del again["data"]["id"]
+    pushed = [pain, exercise, _red_flag_event(), again]
+    body = patient.post("/sync", json={"cursor": cursor, "events": pushed}).get_json()
+    assert [r["status"] for r in body["results"]] == ["created"] * 3 + ["duplicate"]
+    later = patient.post("/sync", json={"cursor": cursor}).get_json()
+    assert body["changes"] == later["changes"] and body["cursor"] == later["cursor"]
+    [_, shown] = body["changes"]["pain_logs"]  # the one stored before the push, then this one
+    assert shown["recorded_at"].endswith("+00:00") and shown["note"] == "after the walk"
+    assert shown["patient_id"] == pid and shown["tingling"] is True
+
+
 def test_another_patient_and_other_staff_pull_none_of_the_logs(
     patient, plan, make_patient, clinician, make_staff
 ):
