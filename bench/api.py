@@ -16,6 +16,7 @@ server: its ratios read high.
 
     .venv/bin/python bench/api.py [--seconds 10] [--clients 20] [--workers N] [--threads 1]
                                   [--postgres postgresql+psycopg://USER@HOST:5432/DB]
+                                  [--python-client] [--reads-only] [--fixed-cursor]
 """
 
 import argparse
@@ -459,6 +460,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
     parser.add_argument(
+        "--reads-only", action="store_true", help="the ceiling and the schedule reads, no sync"
+    )
+    parser.add_argument(
         "--fixed-cursor",
         action="store_true",
         help="sync as before issue 15: every client is the demo patient and sends the same "
@@ -476,7 +480,7 @@ def main() -> None:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
     server = None
     try:
-        setup = prepare(database_url, 0 if args.fixed_cursor else args.clients)
+        setup = prepare(database_url, 0 if args.fixed_cursor or args.reads_only else args.clients)
         port = free_port()
         server = start_server(database_url, port, args)
         base = f"http://127.0.0.1:{port}"
@@ -492,7 +496,7 @@ def main() -> None:
             ("schedule, 7 days", schedule, "GET"),
             ("  random weeks", random_weeks, "GET"),
             (f"sync, {EVENTS} events", f"{base}/api/v1/sync", "POST"),
-        ]
+        ][: 3 if args.reads_only else 4]
         workers = args.workers or 2 * os.cpu_count()
         print(
             f"gunicorn: {workers} workers x {args.threads} thread(s), "

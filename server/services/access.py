@@ -2,10 +2,11 @@
 
 from functools import cache
 
-from sqlalchemy import Select, bindparam, false, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, false, or_, select
 from sqlalchemy.orm import Session
 
 from server.models import CareTeamMember, Patient, User
+from server.models.users import ROLES
 from server.services.errors import Forbidden, NotFound
 
 
@@ -20,13 +21,36 @@ def visible_to(role: str) -> Select:
 
     Built once per role, for statements that are built once and bound per call.
     """
-    viewer = bindparam("viewer_id")
+    return visible_for(role, bindparam("viewer_id"))
+
+
+def visible_for(role: str, viewer: ColumnElement) -> Select:
+    """Return a SELECT of the patient ids a user of this role may see, the user's id `viewer`.
+
+    `viewer` is a bound parameter, or a column of the enclosing statement (the caller's id
+    read with its token in the same query): the SELECT then correlates to that statement.
+    """
     if role == "patient":
-        return select(Patient.id).where(Patient.user_id == viewer)
+        return select(Patient.id).where(Patient.user_id == viewer).correlate_except(Patient)
     if role in ("physio", "clinician"):
-        return select(CareTeamMember.patient_id).where(CareTeamMember.staff_id == viewer)
+        return (
+            select(CareTeamMember.patient_id)
+            .where(CareTeamMember.staff_id == viewer)
+            .correlate_except(CareTeamMember)
+        )
     # Admins run the service; they do not read clinical records.
     return select(Patient.id).where(false())
+
+
+def visible_to_caller(
+    patient_id: ColumnElement, role: ColumnElement, viewer: ColumnElement
+) -> ColumnElement:
+    """Whether `patient_id` is visible to a user whose `role` and id are columns of the query.
+
+    The same rules as `visible_to`, one per role, for a statement that reads the caller's
+    token and what it asks for at once.
+    """
+    return or_(*(and_(role == name, patient_id.in_(visible_for(name, viewer))) for name in ROLES))
 
 
 def patient_for(session: Session, user: User, patient_id: int) -> Patient:
