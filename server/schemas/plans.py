@@ -141,6 +141,7 @@ class ScheduleSchema(StrictSchema):
 # A date no plan has: where a day's own date goes in the text kept of the day.
 _NO_DATE = date(1, 1, 1)
 _NO_DATE_DAY = DayPlan(_NO_DATE, "", "", (), 0, (), True)
+_SESSIONS_AT = DayPlan._fields.index("sessions")
 
 
 class ScheduleWriter:
@@ -181,7 +182,9 @@ class ScheduleWriter:
         return head, tail
 
     def _text_of(self, day: DayPlan) -> str:
-        key = day[1:]  # all but the date
+        # All but the date: the day's, and its sessions' (the first field, not in the answer).
+        at = _SESSIONS_AT
+        key = (day[1:at], day[at + 1 :], tuple(session[1:] for session in day.sessions))
         kept = self._days.get(key, False)
         if kept is False:
             text = self.dumps(self._day.dump(day._replace(date=_NO_DATE)))

@@ -349,3 +349,10 @@ def test_a_cached_schedule_is_still_only_for_those_who_may_see_it(
     assert physio.get(url).status_code == 200
     assert make_patient("someone-else@example.org").get(url).status_code == 404
     assert make_staff("physio", "not-on-the-team@example.org").get(url).status_code == 404
+
+
+def test_a_kept_day_is_keyed_by_everything_but_its_dates():
+    """ScheduleWriter keys a day by its fields but the date, its sessions' by all but the first."""
+    from domain.schedule import DayPlan, Session
+
+    assert DayPlan._fields[0] == "date" and Session._fields[0] == "date"
