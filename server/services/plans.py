@@ -327,7 +327,10 @@ def caller_and_plan_key(session: Session, raw_token: str, plan_id: int) -> tuple
     (or there is none); raise Unauthorized as every token lookup does (services.auth).
     """
     params = {"digest": auth.digest(raw_token), "plan_id": plan_id}
-    row = session.connection().execute(_KEY_BY_TOKEN, params).one_or_none()
+    # A connection of its own, not the session's: one statement needs no ORM session (about
+    # 50 us of CPU a request), and a view that goes on reading uses the session as usual.
+    with session.get_bind().connect() as connection:
+        row = connection.execute(_KEY_BY_TOKEN, params).one_or_none()
     caller = auth.caller_for(row)
     part = tuple(row[len(auth.CALLER_COLUMNS) :])
     return caller, (part if part[0] is not None else None)
