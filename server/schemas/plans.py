@@ -151,8 +151,8 @@ class ScheduleWriter:
     day but its date (domain.schedule.DayPlan) recurs on every day of a phase with the same
     weekday pattern, so a week of a schedule dumps a few days, not seven. The schemas still
     define the answer: a day not kept is dumped by DaySchema, the frame around the days by
-    ScheduleSchema, and `dumps` (the app's JSON provider) writes both. Not thread-safe
-    between writes of the same new day (both dump it; either text is right).
+    ScheduleSchema, and `dumps` (the app's JSON provider) writes both. Safe to share between
+    a worker's threads: two writes of the same new day both dump it, and either text is right.
     """
 
     HELD = 2048
