@@ -16,6 +16,8 @@ server: its ratios read high.
 
     .venv/bin/python bench/api.py [--seconds 10] [--clients 20] [--workers N] [--threads 1]
                                   [--postgres postgresql+psycopg://USER@HOST:5432/DB]
+                                  [--python-client] [--reads-only] [--rounds N]
+                                  [--fixed-cursor]
 """
 
 import argparse
@@ -330,15 +332,19 @@ def random_week() -> str:
     return f"from={first.isoformat()}&to={(first + timedelta(days=6)).isoformat()}"
 
 
-def run_python(url: str, method: str, token: str, body_for, args, devices=None) -> dict:
+def run_python(
+    url: str, method: str, token: str, body_for, args, devices=None, seconds=None
+) -> dict:
     """Drive one endpoint with threads and keep-alive connections; return its summary.
+
+    For `seconds` (default: args.seconds); the summary keeps every latency, for `merged`.
 
     With `devices` (a list of (token, plan_id, cursor)), client n is device n: it sends its
     own token and plan and the cursor of its last answer (`body_for(cursor, plan_id)`).
     """
     host_port, path = url.split("//")[1].split("/", 1)
     host, port = host_port.split(":")
-    deadline = time.monotonic() + args.seconds
+    deadline = time.monotonic() + (seconds or args.seconds)
     latencies: list[float] = []
     failures = [0]
     lock = threading.Lock()
@@ -396,7 +402,29 @@ def run_python(url: str, method: str, token: str, body_for, args, devices=None) 
         "p99_ms": pick(0.99),
         "errors": 0,
         "non_2xx": failures[0],
+        "latencies": latencies,
     }
+
+
+def merged(before: dict | None, found: dict) -> dict:
+    """Add the summary of a further round of an endpoint to its earlier rounds' summary.
+
+    Percentiles come from every latency when the Python client kept them; from wrk, whose
+    summaries hold only percentiles, they are the rounds' means weighted by requests.
+    """
+    if before is None:
+        return found
+    total = {k: before[k] + found[k] for k in ("requests", "seconds", "errors", "non_2xx")}
+    if "latencies" in before and "latencies" in found:
+        latencies = sorted(before["latencies"] + found["latencies"])
+        total["latencies"] = latencies
+        for key, share in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+            total[key] = latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000
+        return total
+    for key in ("p50_ms", "p95_ms", "p99_ms"):
+        weighted = before[key] * before["requests"] + found[key] * found["requests"]
+        total[key] = weighted / max(1, total["requests"])
+    return total
 
 
 def free_port() -> int:
@@ -483,6 +511,16 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL (a private schema is used)")
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
     parser.add_argument(
+        "--reads-only", action="store_true", help="the ceiling and the schedule reads, no sync"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure the reads in turn this many times, --seconds / rounds each (a machine "
+        "shared with other jobs: the ceiling and the reads then see the same load)",
+    )
+    parser.add_argument(
         "--fixed-cursor",
         action="store_true",
         help="sync as before issue 15: every client is the demo patient and sends the same "
@@ -500,7 +538,7 @@ def main() -> None:
         database_url = f"sqlite:///{folder}/bench.sqlite3"
     server = None
     try:
-        setup = prepare(database_url, 0 if args.fixed_cursor else args.clients)
+        setup = prepare(database_url, 0 if args.fixed_cursor or args.reads_only else args.clients)
         port = free_port()
         server = start_server(database_url, port, args)
         base = f"http://127.0.0.1:{port}"
@@ -516,12 +554,14 @@ def main() -> None:
             ("schedule, 7 days", schedule, "GET"),
             ("  random weeks", random_weeks, "GET"),
             (f"sync, {EVENTS} events", f"{base}/api/v1/sync", "POST"),
-        ]
+        ][: 3 if args.reads_only else 4]
         workers = args.workers or 2 * os.cpu_count()
         print(
             f"gunicorn: {workers} workers x {args.threads} thread(s), "
             f"{'PostgreSQL' if args.postgres else 'SQLite'}; {args.clients} clients, "
-            f"{args.seconds} s per endpoint; load from {'wrk' if use_wrk else 'Python'}; "
+            f"{args.seconds} s per endpoint"
+            + (f" (reads in {args.rounds} rounds)" if args.rounds > 1 else "")
+            + f"; load from {'wrk' if use_wrk else 'Python'}; "
             + (
                 "sync: one patient, a fixed cursor (a full page pulled each time)"
                 if args.fixed_cursor
@@ -533,8 +573,22 @@ def main() -> None:
         devices = [
             (d["token"], d["plan_id"], c) for d, c in zip(setup["devices"], cursors, strict=True)
         ]
+        # The reads in turn, `rounds` times, so that a ceiling and the reads it is compared
+        # with share the same moments of a machine that other jobs load; then sync, once.
+        share = max(1, round(args.seconds / args.rounds))
+        reads = [target for target in targets if target[2] == "GET"]
+        for _ in range(args.rounds):
+            for name, url, method in reads:
+                if use_wrk:
+                    run_wrk(url, method, setup["token"], "", args.clients, 1)  # warm-up
+                    found = run_wrk(url, method, setup["token"], "", args.clients, share)
+                else:
+                    found = run_python(url, method, setup["token"], None, args, seconds=share)
+                results[name] = merged(results.get(name), found)
         for name, url, method in targets:
-            if method == "POST" and devices:
+            if method != "POST":
+                continue
+            if devices:
                 if use_wrk:
                     run_wrk_devices(url, setup, cursors, 1)  # warm-up
                     # The warm-up moved the feed on: start from the cursors it reached.
@@ -545,7 +599,7 @@ def main() -> None:
                         url, method, "", lambda c, p: sync_body(setup, c, p), args, devices
                     )
             elif use_wrk:
-                body = sync_body(setup, cursor) if method == "POST" else ""
+                body = sync_body(setup, cursor)
                 run_wrk(url, method, setup["token"], body, args.clients, 1)  # warm-up
                 results[name] = run_wrk(
                     url, method, setup["token"], body, args.clients, args.seconds

@@ -52,8 +52,9 @@ def measure(database_url: str, setup: dict, name: str) -> None:
 
         @event.listens_for(engine, "before_cursor_execute")
         def _statement(conn, cursor, statement, parameters, context, executemany):
-            kind = statement.split(None, 1)[0].upper()
-            counts["BEGIN" if kind == "BEGIN" else "statements"] += 1
+            if statement.split(None, 1)[0].upper() == "BEGIN":
+                return  # SQLite's BEGIN IMMEDIATE: counted by the "begin" listener below
+            counts["statements"] += 1
             statements.append(" ".join(statement.split())[:110])
 
         def sent(conn) -> bool:
@@ -68,8 +69,11 @@ def measure(database_url: str, setup: dict, name: str) -> None:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            driver = conn.connection.driver_connection
-            if not database_url.startswith("sqlite") and not driver.autocommit:
+            if database_url.startswith("sqlite"):
+                # server/database.py sends it: BEGIN (read mode, straight to sqlite3, which no
+                # statement listener sees) or BEGIN IMMEDIATE.
+                counts["BEGIN"] += 1
+            elif not conn.connection.driver_connection.autocommit:
                 counts["BEGIN"] += 1  # psycopg's implicit BEGIN, a round trip of its own
 
         @event.listens_for(engine, "commit")

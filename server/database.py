@@ -88,9 +88,14 @@ def configure_engine(engine: Engine) -> None:
         if connection.info.get("query_only", False) != reading:
             connection.exec_driver_sql(f"PRAGMA query_only={int(reading)}")
             connection.info["query_only"] = reading
+        if reading:
+            # A deferred BEGIN takes no lock and cannot wait or fail: sent straight to sqlite3,
+            # without a statement's trip through SQLAlchemy (a tenth of a cached read's CPU).
+            connection.connection.dbapi_connection.execute("BEGIN")
+            return
         # Writing takes the write lock up front: a deferred read-then-write fails at once with
         # "database is locked" when another connection committed in between.
-        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def read_in_autocommit(engine: Engine) -> None:

@@ -1,6 +1,8 @@
 """The API's Blueprint: bearer-token auth that is enforced and documented in one decorator."""
 
+from collections.abc import Callable
 from functools import wraps
+from typing import Any
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -14,6 +16,10 @@ from server.services import auth as auth_service
 from server.services.access import require_role
 from server.services.errors import ServiceError, Unauthorized
 from server.services.ratelimit import Limits
+
+# A view's own token lookup (StrideBlueprint.auth): (session, raw token, view args) to
+# (user, token).
+Lookup = Callable[[Any, str, dict], tuple[Any, Any]]
 
 ERROR_REFS = {
     400: "BAD_REQUEST",
@@ -48,12 +54,24 @@ class StrideBlueprint(Blueprint):
 
         return decorator
 
-    def auth(self, *roles: str, errors: tuple[int, ...] = (), reads_first: bool = False):
+    def auth(
+        self,
+        *roles: str,
+        errors: tuple[int, ...] = (),
+        reads_first: bool = False,
+        lookup: Lookup | None = None,
+    ):
         """Require a valid bearer token (and one of `roles`, when given).
 
         GET views, and views marked `reads_first` (they call database.begin_writing before
         they write), run their reads in read transactions: on SQLite they never wait for the
         write lock (server/database.py).
+
+        `lookup(session, raw_token, view_args)` replaces the token lookup for a view that
+        reads the caller and its own data in one query (the schedule: server/api/plans.py).
+        It returns the user and token as services.auth.user_for_token does, after the same
+        checks (services.auth.caller_for); a services.auth.Caller and None serve the access
+        rules and the audit log. What else it read, it leaves in `g` for the view.
         """
         statuses = sorted({401, *errors} | ({403} if roles else set()))
 
@@ -68,7 +86,7 @@ class StrideBlueprint(Blueprint):
                         reset(mode)
 
             def authenticated(func, args, kwargs):
-                g.user, g.token = current_user_and_token()
+                g.user, g.token = current_user_and_token(lookup, kwargs)
                 trail = CallAudit(g.user, request.endpoint, kwargs)
                 try:
                     trail.before()
@@ -107,21 +125,28 @@ class StrideBlueprint(Blueprint):
         return decorator
 
 
-def current_user_and_token():
+def current_user_and_token(lookup: Lookup | None = None, view_args: dict | None = None):
     """Resolve the request's bearer token to a user, or raise Unauthorized."""
     header = request.headers.get("Authorization", "")
     scheme, _, raw = header.partition(" ")
     if scheme.lower() != "bearer" or not raw.strip():
         raise Unauthorized("Send 'Authorization: Bearer <token>'.")
+    raw = raw.strip()
+
+    def find():
+        if lookup is None:
+            return auth_service.user_for_token(db.session, raw)
+        return lookup(db.session, raw, view_args or {})
+
     try:
-        return auth_service.user_for_token(db.session, raw.strip())
+        return find()
     except DBAPIError as error:
         # A dead pooled connection (the database restarted): the lookup is the request's first
         # statement, so nothing is lost by trying it once more on a fresh connection.
         if not error.connection_invalidated:
             raise
         db.session.rollback()
-        return auth_service.user_for_token(db.session, raw.strip())
+        return find()
 
 
 def ttl():

@@ -12,6 +12,7 @@ from server.schemas.plans import (
     RevisionSchema,
     ScheduleArgs,
     ScheduleSchema,
+    ScheduleWriter,
     load_operations,
 )
 from server.services import plans
@@ -25,7 +26,15 @@ _schedules = AnswerCache(max_bytes=32 * 1024 * 1024)
 # before (another week) is expanded without loading the plan and its revisions again.
 _inputs: dict[tuple, plans.ScheduleInputs] = {}
 _INPUTS_HELD = 4096
-_SCHEDULE = ScheduleSchema()
+
+
+def _writer() -> ScheduleWriter:
+    """Return the app's writer of schedule answers (in the text of the app's JSON provider)."""
+    writer = current_app.extensions.get("stride_schedule_writer")
+    if writer is None:
+        writer = ScheduleWriter(current_app.json.dumps)
+        current_app.extensions["stride_schedule_writer"] = writer
+    return writer
 
 
 @blp.route("/patients/<int:patient_id>/plans", methods=["POST"])
@@ -78,14 +87,20 @@ def revisions(plan_id):
     return plans.plan_for(db.session, g.user, plan_id).revisions
 
 
+def _caller_and_plan_key(session, raw_token: str, view_args: dict):
+    """The schedule's token lookup: the caller and the plan's key part in one query."""
+    caller, g.plan_key = plans.caller_and_plan_key(session, raw_token, view_args["plan_id"])
+    return caller, None
+
+
 @blp.route("/plans/<int:plan_id>/schedule", methods=["GET"])
-@blp.auth(errors=(404, 422))
+@blp.auth(errors=(404, 422), lookup=_caller_and_plan_key)
 @blp.arguments(ScheduleArgs, location="query")
 @blp.response(200, ScheduleSchema)
 def schedule(args, plan_id):
     """Return what was prescribed on each day from `from` to `to` (inclusive)."""
     first, last = args.get("date_from"), args.get("date_to")
-    key = plans.schedule_key(db.session, g.user, plan_id, first, last)
+    key = plans.schedule_key(g.plan_key, plan_id, first, last)
     body = _schedules.get(key)
     if body is None:
         inputs = _inputs.get(key.plan_part)
@@ -97,8 +112,6 @@ def schedule(args, plan_id):
             if len(_inputs) >= _INPUTS_HELD:
                 _inputs.clear()
             _inputs[key.plan_part] = inputs
-        days = plans.expand_inputs(inputs, first, last)
-        answer = _SCHEDULE.dump({"plan_id": inputs.plan_id, "days": days})
-        body = (current_app.json.dumps(answer) + "\n").encode()
+        body = _writer().body(inputs.plan_id, plans.expand_inputs(inputs, first, last))
         _schedules.put(key, body)
     return current_app.response_class(body, mimetype="application/json")

@@ -1,7 +1,11 @@
 """Plans, revisions and the dated schedule."""
 
+from collections.abc import Callable, Sequence
+from datetime import date
+
 from marshmallow import ValidationError, fields, validate
 
+from domain.schedule import DayPlan
 from server.protocols.loader import flatten_errors
 from server.protocols.schema import ExerciseSchema
 from server.schemas.common import (
@@ -119,31 +123,6 @@ class SessionSchema(StrictSchema):
     dose = fields.Nested(DoseSchema)
 
 
-class SameSession(fields.Nested):
-    """A schedule's session, dumped once per distinct session and then reused.
-
-    A session's answer holds everything of it but its date (domain.schedule.Session), and the
-    same sessions recur on every day of a phase: a week of a schedule dumps a handful of them,
-    not one per day. The dumped dicts are shared, never changed.
-    """
-
-    HELD = 4096
-
-    def __init__(self, **kwargs):
-        super().__init__(SessionSchema, **kwargs)
-        self._dumped: dict = {}
-
-    def _serialize(self, nested_obj, attr, obj, **kwargs):
-        key = nested_obj[1:]  # all but the date
-        dumped = self._dumped.get(key)
-        if dumped is None:
-            dumped = super()._serialize(nested_obj, attr, obj, **kwargs)
-            if len(self._dumped) >= self.HELD:
-                self._dumped.clear()
-            self._dumped[key] = dumped
-        return dumped
-
-
 class DaySchema(StrictSchema):
     date = fields.Date()
     phase_id = fields.String()
@@ -151,12 +130,73 @@ class DaySchema(StrictSchema):
     restrictions = fields.List(fields.String())
     revision = fields.Integer()
     rest_day = fields.Boolean(attribute="is_rest_day")
-    sessions = fields.List(SameSession())
+    sessions = fields.List(fields.Nested(SessionSchema))
 
 
 class ScheduleSchema(StrictSchema):
     plan_id = fields.Integer()
     days = fields.List(fields.Nested(DaySchema))
+
+
+# A date no plan has: where a day's own date goes in the text kept of the day.
+_NO_DATE = date(1, 1, 1)
+_NO_DATE_DAY = DayPlan(_NO_DATE, "", "", (), 0, (), True)
+_SESSIONS_AT = DayPlan._fields.index("sessions")
+
+
+class ScheduleWriter:
+    """A schedule's JSON body: the text of ScheduleSchema's dump as `dumps` writes it.
+
+    Built from the text of each day without its date, kept per distinct day: everything of a
+    day but its date (domain.schedule.DayPlan) recurs on every day of a phase with the same
+    weekday pattern, so a week of a schedule dumps a few days, not seven. The schemas still
+    define the answer: a day not kept is dumped by DaySchema, the frame around the days by
+    ScheduleSchema, and `dumps` (the app's JSON provider) writes both. Safe to share between
+    a worker's threads: two writes of the same new day both dump it, and either text is right.
+    """
+
+    HELD = 2048
+
+    def __init__(self, dumps: Callable[[object], str]):
+        self.dumps = dumps
+        self._day, self._schedule = DaySchema(), ScheduleSchema()
+        self._days: dict[tuple, tuple[str, str] | None] = {}
+        self._frames: dict[int, tuple[str, str]] = {}
+        self._between = dumps([0, 0])[1:-1].strip("0")  # how the provider parts list items
+
+    def body(self, plan_id: int, days: Sequence[DayPlan]) -> bytes:
+        """Return the body of the schedule answer of these days of a plan, newline ended."""
+        frame = self._frames.get(plan_id)
+        if frame is None:
+            frame = self._frame(plan_id)
+        head, tail = frame
+        return f"{head}{self._between.join(map(self._text_of, days))}{tail}\n".encode()
+
+    def _frame(self, plan_id: int) -> tuple[str, str]:
+        """Return the text of a plan's answer before and after its days."""
+        answer = self.dumps(self._schedule.dump({"plan_id": plan_id, "days": [_NO_DATE_DAY]}))
+        head, tail = answer.split(self._text_of(_NO_DATE_DAY))
+        if len(self._frames) >= self.HELD:
+            self._frames.clear()
+        self._frames[plan_id] = head, tail
+        return head, tail
+
+    def _text_of(self, day: DayPlan) -> str:
+        # All but the date: the day's, and its sessions' (the first field, not in the answer).
+        at = _SESSIONS_AT
+        key = (day[1:at], day[at + 1 :], tuple(session[1:] for session in day.sessions))
+        kept = self._days.get(key, False)
+        if kept is False:
+            text = self.dumps(self._day.dump(day._replace(date=_NO_DATE)))
+            parts = text.split(_NO_DATE.isoformat())
+            # A day whose own text holds the marker date too is dumped each time.
+            kept = (parts[0], parts[1]) if len(parts) == 2 else None
+            if len(self._days) >= self.HELD:
+                self._days.clear()
+            self._days[key] = kept
+        if kept is None:
+            return self.dumps(self._day.dump(day))
+        return f"{kept[0]}{day.date.isoformat()}{kept[1]}"
 
 
 def load_operations(data: dict) -> tuple[dict, tuple[str, str] | None]:

@@ -3,10 +3,11 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -42,7 +43,8 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
-def _digest(raw_token: str) -> str:
+def digest(raw_token: str) -> str:
+    """Return what is stored of a token: its SHA-256, in hex."""
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
@@ -170,7 +172,7 @@ def refuse_unless_ready(
 def issue_token(session: Session, user: User, ttl: timedelta) -> tuple[str, AuthToken]:
     """Add a new bearer token for a user; return the raw token (shown once) and its row."""
     raw = secrets.token_urlsafe(32)
-    token = AuthToken(user=user, token_hash=_digest(raw), expires_at=utcnow() + ttl)
+    token = AuthToken(user=user, token_hash=digest(raw), expires_at=utcnow() + ttl)
     session.add(token)
     return raw, token
 
@@ -182,28 +184,63 @@ def _audit_attempt(session: Session, email: str, user: User | None, address, out
     audit.record(session, user, "auth.sign_in", subject, address, outcome)
 
 
+def with_token(query: Select) -> Select:
+    """Read a query from the bearer token :digest and its user: where every token lookup starts."""
+    return (
+        query.select_from(AuthToken)
+        .join(User, User.id == AuthToken.user_id)
+        .where(AuthToken.token_hash == bindparam("digest"))
+    )
+
+
+def refuse_unless_live(revoked_at: datetime | None, expires_at: datetime, active: bool) -> None:
+    """Raise Unauthorized unless a token is live and its account enabled: every lookup's check."""
+    if revoked_at is not None or expires_at <= utcnow():
+        raise Unauthorized("The token is missing, expired or revoked.")
+    if not active:
+        raise Unauthorized("The account is disabled.")
+
+
 # Every authenticated request runs this: built once, one query for the token, its user and
 # the user's patient record (none for staff).
-_TOKEN_WITH_USER = (
-    select(AuthToken, User, Patient)
-    .join(User, User.id == AuthToken.user_id)
-    .outerjoin(Patient, Patient.user_id == User.id)
-    .where(AuthToken.token_hash == bindparam("digest"))
+_TOKEN_WITH_USER = with_token(select(AuthToken, User, Patient)).outerjoin(
+    Patient, Patient.user_id == User.id
 )
 
 
 def user_for_token(session: Session, raw_token: str) -> tuple[User, AuthToken]:
     """Return the active user and token behind a bearer token, or raise Unauthorized."""
-    found = session.execute(_TOKEN_WITH_USER, {"digest": _digest(raw_token)}).one_or_none()
+    found = session.execute(_TOKEN_WITH_USER, {"digest": digest(raw_token)}).one_or_none()
     if found is None:
         raise Unauthorized("The token is missing, expired or revoked.")
     token, user, patient = found
-    if token.revoked_at is not None or token.expires_at <= utcnow():
-        raise Unauthorized("The token is missing, expired or revoked.")
-    if not user.is_active:
-        raise Unauthorized("The account is disabled.")
+    refuse_unless_live(token.revoked_at, token.expires_at, user.is_active)
     set_committed_value(user, "patient", patient)  # loaded above: no lazy load later
     return user, token
+
+
+class Caller(NamedTuple):
+    """The user behind a token, as a view that reads it with its own data in one query has it.
+
+    Enough for the access rules (services.access) and the audit log (services.audit): the
+    user's id and role. Not an ORM object: nothing about the account is loaded or changed.
+    """
+
+    id: int
+    role: str
+
+
+# What a one-query view (server/api/plans.py, the schedule) selects first: the token's checks,
+# then the caller. `caller_for` reads them back off its row.
+CALLER_COLUMNS = (AuthToken.revoked_at, AuthToken.expires_at, User.is_active, User.id, User.role)
+
+
+def caller_for(row) -> Caller:
+    """Check a row that starts with CALLER_COLUMNS (None: no such token); return its caller."""
+    if row is None:
+        raise Unauthorized("The token is missing, expired or revoked.")
+    refuse_unless_live(row[0], row[1], row[2])
+    return Caller(row[3], row[4])
 
 
 def revoke(session: Session, token: AuthToken, when: datetime | None = None) -> None:

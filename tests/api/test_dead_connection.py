@@ -20,7 +20,12 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def test_a_request_after_the_database_dropped_the_connections_is_answered(database_url, patient):
+@pytest.mark.parametrize("read", ["me", "schedule"])
+def test_a_request_after_the_database_dropped_the_connections_is_answered(
+    database_url, patient, plan, read
+):
+    """Both token lookups retry: the usual one (/me) and the schedule's one query with its key."""
+    path = "/api/v1/me" if read == "me" else f"/api/v1/plans/{plan['id']}/schedule"
     name = f"stride-dead-{uuid.uuid4().hex[:8]}"
     options = engine_options(database_url)
     assert not options["pool_pre_ping"]  # the production settings, without the ping
@@ -28,7 +33,7 @@ def test_a_request_after_the_database_dropped_the_connections_is_answered(databa
     config = {"SQLALCHEMY_DATABASE_URI": database_url, "SQLALCHEMY_ENGINE_OPTIONS": options}
     app = create_app({"TESTING": True, **config})
     client = app.test_client()
-    assert client.get("/api/v1/me", headers=patient.headers).status_code == 200
+    assert client.get(path, headers=patient.headers).status_code == 200
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as connection:
@@ -41,10 +46,13 @@ def test_a_request_after_the_database_dropped_the_connections_is_answered(databa
             ).scalar_one()
         assert killed >= 1  # the app's pooled connections are gone
 
-        answer = client.get("/api/v1/me", headers=patient.headers)
+        answer = client.get(path, headers=patient.headers)
 
         assert answer.status_code == 200, answer.get_data(as_text=True)
-        assert answer.json["email"] == patient.user["email"]
+        if read == "me":
+            assert answer.json["email"] == patient.user["email"]
+        else:
+            assert answer.json["plan_id"] == plan["id"]
     finally:
         admin.dispose()
         with app.app_context():

@@ -2,6 +2,9 @@
 
 from datetime import date, timedelta
 
+from sqlalchemy import select
+
+from server.extensions import db
 from tests.conftest import assign, dose_change
 
 PIRIFORMIS_DAY_ONE = {"supine-piriformis-stretch", "seated-sciatic-slider", "side-lying-clamshell"}
@@ -240,37 +243,102 @@ def test_a_week_never_read_before_follows_the_plan_as_it_is_now(physio, patient,
     assert slider_reps(today + timedelta(days=2)) == {3} != before
 
 
-def test_a_schedule_answer_is_each_session_dumped_in_full():
-    """Sessions dumped once and reused give the answer a full dump of every session gives."""
-    from marshmallow import fields
-
+def test_a_schedule_body_is_the_text_of_a_full_dump(clean_app):
+    """Days written from their kept text give the bytes the schema's dump, written whole, gives."""
     from domain.protocol import Protocol
-    from domain.schedule import Revision, expand_schedule
+    from domain.schedule import DayPlan, Revision, expand_schedule
     from server.protocols.loader import validate_files
-    from server.schemas.common import StrictSchema
-    from server.schemas.plans import DaySchema, ScheduleSchema, SessionSchema
+    from server.schemas.plans import ScheduleSchema, ScheduleWriter
 
-    class FullDay(DaySchema):
-        sessions = fields.List(fields.Nested(SessionSchema))
+    dumps = clean_app.json.dumps
+    writer, schema = ScheduleWriter(dumps), ScheduleSchema()
 
-    class Full(StrictSchema):
-        plan_id = fields.Integer()
-        days = fields.List(fields.Nested(FullDay))
+    def whole(plan_id, days) -> bytes:
+        return (dumps(schema.dump({"plan_id": plan_id, "days": days})) + "\n").encode()
 
     start = date(2026, 1, 5)
-    memo, full = ScheduleSchema(), Full()
     for doc in validate_files(None)[0].values():
         protocol = Protocol.from_dict(doc)
         first = protocol.phases[0].exercises[0]
-        # The same exercise with two doses: a session is more than its exercise and slot.
+        # The same exercise with two doses: a day is more than its exercises and slots.
         twice = {"dose_overrides": {first.id: {"reps": first.dose.reps + 1}}}
         revisions = [Revision(1, start, {}), Revision(2, start + timedelta(days=3), twice)]
         surgery = start - timedelta(days=3)  # only the post-operative protocols use it
         days = expand_schedule(
             protocol, start, surgery, None, revisions, start, start + timedelta(days=200)
         )
-        answer = {"plan_id": 1, "days": days}
-        assert memo.dump(answer) == full.dump(answer), doc["id"]
+        for plan_id in (7, 123456):
+            for week in range(0, len(days), 7):  # each week twice: written, then from kept days
+                assert writer.body(plan_id, days[week : week + 7]) == whole(
+                    plan_id, days[week : week + 7]
+                ), doc["id"]
+    # A day whose own text holds the date that marks where the date goes, and none at all.
+    odd = DayPlan(start, "p", "Phase 0001-01-01 \u00e9", ("0001-01-01",), 1, (), True)
+    assert writer.body(3, [odd, odd._replace(date=start + timedelta(days=1))]) == whole(
+        3, [odd, odd._replace(date=start + timedelta(days=1))]
+    )
+    assert writer.body(3, []) == whole(3, [])
+
+
+def test_a_cached_schedule_is_refused_at_once_to_a_dead_token_or_disabled_account(
+    client, clean_app, physio, patient, plan
+):
+    """The schedule reads its token with the plan's key: each answer checks the token afresh."""
+    from server.api.plans import _schedules
+    from server.models import AuthToken, User
+    from server.models.types import utcnow
+    from server.services.auth import digest
+    from tests.conftest import sign_in
+
+    url = f"/plans/{plan['id']}/schedule"
+
+    def cached(caller) -> None:
+        assert caller.get(url).status_code == 200
+        hits = _schedules.hits
+        assert caller.get(url).status_code == 200
+        assert _schedules.hits == hits + 1  # the next read would be answered from the cache
+
+    def change(raw_token, **fields) -> None:
+        with clean_app.app_context():
+            token = db.session.scalar(
+                select(AuthToken).where(AuthToken.token_hash == digest(raw_token))
+            )
+            for name, value in fields.items():
+                owner = token.user if name == "is_active" else token
+                setattr(owner, name, value)
+            db.session.commit()
+
+    cached(patient)
+    assert patient.delete("/auth/tokens").status_code == 204
+    assert patient.get(url).status_code == 401
+
+    expiring = sign_in(client, "pat@example.org")
+    cached(expiring)
+    change(expiring.token, expires_at=utcnow() - timedelta(seconds=1))
+    assert expiring.get(url).status_code == 401
+
+    disabled = sign_in(client, "pat@example.org")
+    cached(disabled)
+    change(disabled.token, is_active=False)  # the token itself is still live
+    answer = disabled.get(url)
+    assert answer.status_code == 401
+    assert answer.get_json()["message"] == "The account is disabled."
+    with clean_app.app_context():
+        assert db.session.get(User, disabled.user["id"]).is_active is False
+
+
+def test_a_cached_schedule_is_refused_at_once_to_staff_taken_off_the_care_team(
+    physio, clinician, patient, plan
+):
+    url = f"/plans/{plan['id']}/schedule"
+    assert clinician.get(url).status_code == 200
+    assert clinician.get(url).status_code == 200
+    removed = physio.delete(
+        f"/patients/{patient.user['patient_id']}/care-team/{clinician.user['id']}"
+    )
+    assert removed.status_code == 204, removed.get_json()
+    assert clinician.get(url).status_code == 404
+    assert physio.get(url).status_code == 200
 
 
 def test_a_cached_schedule_is_still_only_for_those_who_may_see_it(
@@ -281,3 +349,10 @@ def test_a_cached_schedule_is_still_only_for_those_who_may_see_it(
     assert physio.get(url).status_code == 200
     assert make_patient("someone-else@example.org").get(url).status_code == 404
     assert make_staff("physio", "not-on-the-team@example.org").get(url).status_code == 404
+
+
+def test_a_kept_day_is_keyed_by_everything_but_its_dates():
+    """ScheduleWriter keys a day by its fields but the date, its sessions' by all but the first."""
+    from domain.schedule import DayPlan, Session
+
+    assert DayPlan._fields[0] == "date" and Session._fields[0] == "date"
