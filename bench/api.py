@@ -9,8 +9,8 @@ data, then measures, in one run and at the same concurrency:
   expands and serializes the schedule: the cost of a cache miss);
 - POST /api/v1/sync: 20 new events per request (10 exercise logs, 10 pain scores).
 Each is printed as requests/s and as a ratio to the ceiling, with p50/p95 latency; sync also as
-events/s. Goals (issue 5): schedule >= 50 % of the ceiling, sync >= 30 %, p95 < 50 ms at 20
-concurrent clients (judged on the same-week schedule). Uses wrk when installed (apt-get install
+events/s. Goals (issue 15, both databases): the same-week schedule >= 0.5 of the ceiling with
+p95 < 50 ms at 20 concurrent clients, random weeks >= 0.3, sync >= 0.25 with p95 < 50 ms. Uses wrk when installed (apt-get install
 wrk), else a Python load generator (threads + keep-alive http.client), which is slower than the
 server: its ratios read high.
 
@@ -623,17 +623,19 @@ def report(results: dict, setup: dict) -> None:
     print(
         f"{'endpoint':18} {'req/s':>8} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7}  goal"
     )
-    goals = {"schedule": (0.5, "ratio >= 0.50"), "sync": (0.3, "ratio >= 0.30")}
+    # Issue 15's goals, on both databases: (least ratio, whether p95 < 50 ms is asked too).
+    goals = {"schedule": (0.5, True), "random weeks": (0.3, False), "sync": (0.25, True)}
     for name, r in results.items():
         rate = r["requests"] / r["seconds"]
         ceiling = ceiling or rate
         ratio = rate / ceiling
-        key = name.split(",")[0]
+        key = name.strip().split(",")[0]
         goal = ""
         if key in goals:
-            target, text = goals[key]
-            met = ratio >= target and r["p95_ms"] < 50
-            goal = f"{text}, p95 < 50 ms: {'met' if met else 'MISSED'}"
+            target, with_p95 = goals[key]
+            met = ratio >= target and (r["p95_ms"] < 50 or not with_p95)
+            text = f"ratio >= {target:.2f}" + (", p95 < 50 ms" if with_p95 else "")
+            goal = f"{text}: {'met' if met else 'MISSED'}"
         print(
             f"{name:18} {rate:8.0f} {ratio:7.2f} {r['p50_ms']:8.1f} {r['p95_ms']:8.1f} "
             f"{r['errors'] + r['non_2xx']:7d}  {goal}"
