@@ -10,9 +10,9 @@ data, then measures, in one run and at the same concurrency:
 - POST /api/v1/sync: 20 new events per request (10 exercise logs, 10 pain scores).
 Each is printed as requests/s and as a ratio to the ceiling, with p50/p95 latency; sync also as
 events/s. Goals (issue 15, both databases): the same-week schedule >= 0.5 of the ceiling with
-p95 < 50 ms at 20 concurrent clients, random weeks >= 0.3, sync >= 0.25 with p95 < 50 ms. Uses wrk when installed (apt-get install
-wrk), else a Python load generator (threads + keep-alive http.client), which is slower than the
-server: its ratios read high.
+p95 < 50 ms at 20 concurrent clients, random weeks >= 0.3, sync >= 0.25 with p95 < 50 ms. Uses
+wrk when installed (apt-get install wrk), else a Python load generator (threads + keep-alive
+http.client), which is slower than the server: its ratios read high.
 
     .venv/bin/python bench/api.py [--seconds 10] [--clients 20] [--workers N] [--threads 1]
                                   [--postgres postgresql+psycopg://USER@HOST:5432/DB]
