@@ -83,7 +83,7 @@ class ChangesSchema(StrictSchema):
 
 
 class SyncResponseSchema(PlannedDump):
-    """The answer, dumped by a plan made from these fields (see server.schemas.planned.py)."""
+    """The answer, dumped by a plan made from these fields (see server/schemas/planned.py)."""
 
     results = fields.List(fields.Nested(SyncResultSchema))
     changes = fields.Nested(ChangesSchema)
