@@ -70,7 +70,7 @@ def measure(database_url: str, args, name: str) -> None:
         for _ in range(100):
             push()
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(profile).sort_stats(os.environ.get("SORT","cumulative")).print_stats(int(os.environ.get("LINES","60")))
 
 
 if __name__ == "__main__":

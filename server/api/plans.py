@@ -22,10 +22,6 @@ blp = StrideBlueprint("plans", __name__, description="Care plans, revisions and 
 
 # Expanded schedules as sent, per worker: a schedule is a pure function of its ScheduleKey.
 _schedules = AnswerCache(max_bytes=32 * 1024 * 1024)
-# What each plan's schedules are expanded from, by the key's plan part: a range not asked for
-# before (another week) is expanded without loading the plan and its revisions again.
-_inputs: dict[tuple, plans.ScheduleInputs] = {}
-_INPUTS_HELD = 4096
 
 
 def _writer() -> ScheduleWriter:
@@ -103,15 +99,14 @@ def schedule(args, plan_id):
     key = plans.schedule_key(g.plan_key, plan_id, first, last)
     body = _schedules.get(key)
     if body is None:
-        inputs = _inputs.get(key.plan_part)
+        # A range not asked for before (another week) is expanded from the inputs kept for
+        # the plan as it is, without loading the plan and its revisions again.
+        inputs = plans.held_inputs(key.plan_part)
         if inputs is None:
             plan = plans.plan_for(db.session, g.user, plan_id)
-            inputs = plans.schedule_inputs(plan)
-            # Keyed by what was loaded (the plan as it is now), not by the earlier lookup.
+            inputs = plans.keep_inputs(plan)
+            # Cached by what was loaded (the plan as it is now), not by the earlier lookup.
             key = plans.schedule_key_of(plan, first, last)
-            if len(_inputs) >= _INPUTS_HELD:
-                _inputs.clear()
-            _inputs[key.plan_part] = inputs
         body = _writer().body(inputs.plan_id, plans.expand_inputs(inputs, first, last))
         _schedules.put(key, body)
     return current_app.response_class(body, mimetype="application/json")

@@ -17,7 +17,7 @@ from functools import cache
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session
 
 from domain.findings import Finding
 from domain.history import ExerciseEntry, PainEntry, PostopCheckEntry, RedFlagEntry
@@ -36,7 +36,6 @@ from domain.reports import (
     red_flag_findings,
     stop_findings,
 )
-from domain.schedule import Session as Prescribed
 from domain.schedule import expand_schedule
 from domain.stops import stop_outcome
 from server.database import begin_writing
@@ -56,7 +55,7 @@ from server.models.types import utcnow
 from server.services.changes import record_feed
 from server.services.errors import Conflict, Invalid
 from server.services.escalation import raise_alerts
-from server.services.plans import local_today, protocol_of, revisions_of
+from server.services.plans import PlanFacts, ScheduleInputs, local_today, plan_facts
 
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
 # not fraud; two days is not.
@@ -64,13 +63,6 @@ FUTURE_TOLERANCE = timedelta(days=1)
 
 _PAIN_ENTRY_FIELDS = [f.name for f in fields(PainEntry)]
 
-# Built once: a plan with its protocol version (the document itself stays deferred) and its
-# revisions, which every exercise log is checked against: one round trip, not two.
-_PLAN_WITH_PROTOCOL = (
-    select(Plan)
-    .where(Plan.id == bindparam("plan_id"))
-    .options(joinedload(Plan.protocol), joinedload(Plan.revisions))
-)
 # Built once: the start of a patient's first plan.
 _FIRST_START = select(func.min(Plan.start_date)).where(Plan.patient_id == bindparam("patient_id"))
 
@@ -112,10 +104,9 @@ class EventBatch:
     def __init__(self, session: Session, author: User):
         self.session, self.author = session, author
         self._pending: dict[str, list[tuple[Patient, dict]]] = defaultdict(list)
-        self._plans: dict[int, Plan | None] = {}
+        self._plans: dict[int, PlanFacts | None] = {}
         self._post_op: dict[int, list[Plan]] = {}
         self._today: dict[int, date] = {}
-        self._prescribed: dict[tuple, dict] = {}
         self._first: dict[int, date] = {}
 
     def add(
@@ -229,23 +220,23 @@ class EventBatch:
         if value > today + FUTURE_TOLERANCE:
             raise Invalid(name, "is in the future for the patient's time zone")
 
-    def _plan(self, plan_id: int) -> Plan | None:
+    def _plan(self, plan_id: int) -> PlanFacts | None:
         if plan_id not in self._plans:
-            found = self.session.execute(_PLAN_WITH_PROTOCOL, {"plan_id": plan_id})
-            self._plans[plan_id] = found.unique().scalar_one_or_none()
+            self._plans[plan_id] = plan_facts(self.session, plan_id)
         return self._plans[plan_id]
 
     def _check_exercise_log(self, patient: Patient, data: dict) -> dict:
-        plan = self._plan(data["plan_id"])
-        if plan is None or plan.patient_id != patient.id:
+        facts = self._plan(data["plan_id"])
+        if facts is None or facts.patient_id != patient.id:
             raise Invalid("plan_id", "no such plan for this patient")
+        plan = facts.inputs
         exercise = _exercise_of(plan, data["exercise_id"])
         if exercise is None:
             raise Invalid("exercise_id", "not an exercise of this plan")
         self._check_date(patient, "local_date", data["local_date"])
         if data["local_date"] < plan.start_date:
             raise Invalid("local_date", "is before the plan started")
-        self._check_prescribed(plan, data)
+        self._check_prescribed(facts, data)
         values = {**data, "stop_symptom": None, "stop_level": None}
         if data.get("stop_if_id"):
             sign = exercise.stop_sign(data["stop_if_id"])
@@ -261,7 +252,7 @@ class EventBatch:
             raise Invalid("nerve_symptoms", "only asked after a neural-glide exercise")
         return values
 
-    def _check_prescribed(self, plan: Plan, data: dict) -> None:
+    def _check_prescribed(self, facts: PlanFacts, data: dict) -> None:
         """Refuse a log that matches no prescription of its exercise, slot and local date.
 
         The device may not have pulled the latest revision yet: a log that matches what an
@@ -269,41 +260,24 @@ class EventBatch:
         against the current prescription, sets done capped at the sets now due).
         """
         day, exercise_id, slot = data["local_date"], data["exercise_id"], data.get("slot", 1)
+        plan = facts.inputs
         if plan.end_date is not None and day > plan.end_date:
             raise Invalid("local_date", f"is after the plan ended on {plan.end_date}")
         # Newest first: "revisions 1..n" for each n, so a device one revision behind matches.
-        versions = [self._sessions(plan, day, upto) for upto in _revision_numbers(plan)]
-        for sessions in versions:
-            session = sessions.get((exercise_id, slot))
-            if session is not None and session.dose.sets == data["sets_due"]:
+        numbers = sorted((r.number for r in plan.revisions), reverse=True)
+        for upto in numbers:
+            if _sets_prescribed(facts, day, upto).get((exercise_id, slot)) == data["sets_due"]:
                 return
         # Explain the refusal against the newest prescription that has the exercise that day.
+        versions = [_sets_prescribed(facts, day, upto) for upto in numbers]
         known = next((v for v in versions if any(e == exercise_id for e, _ in v)), None)
         if known is None:
             raise Invalid("exercise_id", f"{exercise_id} is not prescribed on {day}")
         if (exercise_id, slot) not in known:
             slots = ", ".join(str(n) for e, n in sorted(known) if e == exercise_id)
             raise Invalid("slot", f"{exercise_id} has no slot {slot} on {day} (slots: {slots})")
-        sets = known[(exercise_id, slot)].dose.sets
+        sets = known[(exercise_id, slot)]
         raise Invalid("sets_due", f"{exercise_id} is prescribed {sets} sets on {day}")
-
-    def _sessions(self, plan: Plan, day: date, upto: int) -> dict[tuple[str, int], Prescribed]:
-        """Return the sessions a plan prescribed on a day, by revisions 1..upto."""
-        key = (plan.id, day, upto)
-        if key not in self._prescribed:
-            revisions = [r for r in revisions_of(plan) if r.number <= upto]
-            days = expand_schedule(
-                protocol_of(plan.protocol),
-                plan.start_date,
-                plan.surgery_date,
-                plan.end_date,
-                revisions,
-                day,
-                day,
-            )
-            sessions = days[0].sessions if days else ()
-            self._prescribed[key] = {(s.exercise_id, s.slot_index): s for s in sessions}
-        return self._prescribed[key]
 
     def _check_pain_log(self, patient: Patient, data: dict) -> dict:
         self._check_date(patient, "local_date", data["local_date"])
@@ -324,7 +298,9 @@ class EventBatch:
     def _first_day(self, patient: Patient) -> date:
         """Return the earliest day a patient's report can be about: account or first plan."""
         if patient.id not in self._first:
-            started = self.session.scalar(_FIRST_START, {"patient_id": patient.id})
+            # A plain row, through the connection: no ORM step for one number.
+            started = self.session.connection().execute(_FIRST_START, {"patient_id": patient.id})
+            started = started.scalar()
             joined = local_today(patient, patient.created_at) if patient.created_at else None
             self._first[patient.id] = min(d for d in (started, joined, date.max) if d)
         return self._first[patient.id]
@@ -403,8 +379,8 @@ class EventBatch:
         row = outcome.record
         if row["stop_level"] is None and row["nerve_symptoms"] not in EPISODE_ANSWERS:
             return  # nothing a person must hear about today
-        plan = self._plan(row["plan_id"])
-        post_operative = protocol_of(plan.protocol).care_type == "post_operative"
+        plan = self._plan(row["plan_id"]).inputs
+        post_operative = plan.protocol.care_type == "post_operative"
         entry = ExerciseEntry(
             row["local_date"],
             row["exercise_id"],
@@ -438,7 +414,7 @@ class EventBatch:
                     outcome.level = highest([outcome.level, "urgent"])
                     outcome.advice = POSTOP_QUESTIONS["nerve_symptoms"].advice
                 findings += postop
-        self._raise(patient, plan.id, findings, outcome)
+        self._raise(patient, plan.plan_id, findings, outcome)
 
     def _react_pain_log(self, patient: Patient, outcome: Stored) -> None:
         row = outcome.record
@@ -499,9 +475,37 @@ def _new_rows(queued, outcomes: dict[uuid.UUID, Stored]) -> list[tuple[int, int]
     return list(rows.items())
 
 
-def _revision_numbers(plan: Plan) -> list[int]:
-    """Return the plan's revision numbers, newest first: each stands for "revisions 1..n"."""
-    return sorted((r.number for r in plan.revisions), reverse=True)
+# The sets each session of a day is prescribed, by plan part, day and revisions 1..n, per worker:
+# a device pushes the logs of the same few days again and again. Held as plain numbers.
+_PRESCRIBED: dict[tuple, dict[tuple[str, int], int]] = {}
+_PRESCRIBED_HELD = 16_384
+
+
+def _sets_prescribed(facts: PlanFacts, day: date, upto: int) -> dict[tuple[str, int], int]:
+    """Return the sets due of each (exercise, slot) a plan prescribes on a day, revisions 1..upto.
+
+    A function of the plan part of the plan's schedule key (its dates, current revision and
+    protocol content), so kept across requests: a new revision makes another key.
+    """
+    key = (facts.plan_part, day, upto)
+    found = _PRESCRIBED.get(key)
+    if found is None:
+        plan = facts.inputs
+        days = expand_schedule(
+            plan.protocol,
+            plan.start_date,
+            plan.surgery_date,
+            plan.end_date,
+            [r for r in plan.revisions if r.number <= upto],
+            day,
+            day,
+        )
+        sessions = days[0].sessions if days else ()
+        found = {(s.exercise_id, s.slot_index): s.dose.sets for s in sessions}
+        if len(_PRESCRIBED) >= _PRESCRIBED_HELD:
+            _PRESCRIBED.clear()
+        _PRESCRIBED[key] = found
+    return found
 
 
 def _triage_or_invalid(triage_it):
@@ -512,9 +516,9 @@ def _triage_or_invalid(triage_it):
         raise Invalid("answers", str(error)) from None
 
 
-def _exercise_of(plan: Plan, exercise_id: str) -> Exercise | None:
+def _exercise_of(plan: ScheduleInputs, exercise_id: str) -> Exercise | None:
     """Return the exercise of the plan's protocol version, or one a physio added to the plan."""
-    protocol = protocol_of(plan.protocol)
+    protocol = plan.protocol
     if protocol.has_exercise(exercise_id):
         return protocol.exercise(exercise_id)
     added = plan.revisions[-1].adjustments.get("added_exercises") or []

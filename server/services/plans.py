@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from domain.adjustments import AdjustmentError, apply_operations
 from domain.enrolment import check_enrolment
@@ -349,6 +349,77 @@ _KEY_BY_TOKEN = (
         PlanRevision,
         (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == Plan.current_revision),
     )
+)
+
+
+# What each plan's schedules and checks are expanded from, by the plan part of its schedule key,
+# per worker: the schedule of a week not asked for before, and the prescription a sync push
+# checks its exercise logs against, need no plan or revisions loaded again. A new revision, new
+# dates or another protocol version make another key; the old entry is never read again.
+_INPUTS: dict[tuple, ScheduleInputs] = {}
+_INPUTS_HELD = 4096
+
+
+def held_inputs(plan_part: tuple) -> ScheduleInputs | None:
+    """Return the inputs kept for a key's plan part (see `keep_inputs`), or None."""
+    return _INPUTS.get(plan_part)
+
+
+def keep_inputs(plan: Plan) -> ScheduleInputs:
+    """Keep and return the inputs of a loaded plan, by the plan part of its key as loaded.
+
+    Keyed by what was loaded, not by an earlier lookup: a revision written in between is kept
+    under its own key, and the lookup's (older) key simply misses next time.
+    """
+    inputs = schedule_inputs(plan)
+    if len(_INPUTS) >= _INPUTS_HELD:
+        _INPUTS.clear()
+    _INPUTS[schedule_key_of(plan, None, None).plan_part] = inputs
+    return inputs
+
+
+class PlanFacts(NamedTuple):
+    """A plan as a pushed exercise log is checked against it: no ORM objects, no session."""
+
+    patient_id: int
+    plan_part: tuple  # the plan part of its schedule key: what `inputs` are a function of
+    inputs: ScheduleInputs
+
+
+def plan_facts(session: Session, plan_id: int) -> PlanFacts | None:
+    """Return a plan's patient and schedule inputs (None: no such plan), in one plain row.
+
+    The inputs come from those kept by the plan part (`held_inputs`); only a plan part not seen
+    before loads the plan with its protocol version and revisions.
+    """
+    row = session.connection().execute(_FACTS, {"plan_id": plan_id}).one_or_none()
+    if row is None:
+        return None
+    patient_id, part = row[0], tuple(row[1:])
+    inputs = held_inputs(part)
+    if inputs is None:
+        plan = session.execute(_PLAN_WITH_PROTOCOL, {"plan_id": plan_id}).unique().scalar_one()
+        inputs = keep_inputs(plan)
+        part = schedule_key_of(plan, None, None).plan_part
+    return PlanFacts(patient_id, part, inputs)
+
+
+# Built once: a plan's patient and the plan part of its schedule key (services.plans).
+_FACTS = (
+    select(Plan.patient_id, *_KEY_COLUMNS)
+    .join(ProtocolVersion, ProtocolVersion.id == Plan.protocol_version_id)
+    .join(
+        PlanRevision,
+        (PlanRevision.plan_id == Plan.id) & (PlanRevision.number == Plan.current_revision),
+    )
+    .where(Plan.id == bindparam("plan_id"))
+)
+# Built once: a plan with its protocol version (the document itself stays deferred) and its
+# revisions: one round trip, not two.
+_PLAN_WITH_PROTOCOL = (
+    select(Plan)
+    .where(Plan.id == bindparam("plan_id"))
+    .options(joinedload(Plan.protocol), joinedload(Plan.revisions))
 )
 
 

@@ -125,3 +125,25 @@ def test_sync_refuses_an_inconsistent_log_and_keeps_the_others(patient, plan):
     results = response.get_json()["results"]
     assert [r["status"] for r in results] == ["created", "rejected"]
     assert "slot" in str(results[1])
+
+
+def test_a_push_after_a_revision_is_checked_against_the_new_dose(physio, patient, plan):
+    """Checks kept from the last push (per worker) never outlive the revision that changed them."""
+    before = _sessions(patient, plan)
+    slider = next(s for (e, _), s in before.items() if e == "seated-sciatic-slider")
+
+    def push(log) -> dict:
+        event = {"id": log["id"], "type": "exercise_log", "data": log}
+        (result,) = patient.post("/sync", json={"events": [event]}).get_json()["results"]
+        return result
+
+    assert push(_log(plan, slider))["status"] == "created"  # the old dose, checked and kept
+    change = dose_change(reps=slider["dose"]["reps"])
+    change["operations"][0]["dose"]["sets"] = slider["dose"]["sets"] + 2
+    assert physio.patch(f"/plans/{plan['id']}", json=change).status_code == 200
+    after = _sessions(patient, plan)[("seated-sciatic-slider", slider["slot"])]
+    assert push(_log(plan, after))["status"] == "created"
+    wrong = _log(plan, after, sets_due=after["dose"]["sets"] + 1, sets_done=1, status="partial")
+    wrong = push(wrong)
+    assert wrong["status"] == "rejected"
+    assert f"prescribed {after['dose']['sets']} sets" in str(wrong["errors"])

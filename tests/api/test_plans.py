@@ -227,7 +227,7 @@ def test_a_schedule_read_again_follows_every_change_to_the_plan(physio, patient,
 
 def test_a_week_never_read_before_follows_the_plan_as_it_is_now(physio, patient, plan):
     """Another week is expanded from the plan's inputs kept by the last read, never stale ones."""
-    from server.api.plans import _inputs
+    from server.services.plans import _INPUTS as _inputs
 
     def slider_reps(day: date) -> set[int]:
         url = f"/plans/{plan['id']}/schedule?from={day}&to={day}"
