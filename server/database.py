@@ -66,6 +66,7 @@ def configure_engine(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         ping_when_idle(engine)
         read_in_autocommit(engine)
+        keep_parsed_inserts()
     if engine.dialect.name != "sqlite":
         return
 
@@ -112,6 +113,33 @@ def read_in_autocommit(engine: Engine) -> None:
         reading = _reading.get()
         if driver.autocommit != reading:
             driver.autocommit = reading
+
+
+# The longest statement, and the most parameters, whose parse psycopg keeps (it keeps 128).
+# A sync push's multi-row INSERT of 20 exercise logs has 440 parameters and about 9 kB.
+PARSED_MAX_PARAMS = 500
+PARSED_MAX_LENGTH = 32_768
+
+
+def keep_parsed_inserts() -> None:
+    """Let psycopg keep its parse of statements of up to PARSED_MAX_PARAMS parameters.
+
+    psycopg turns every "%(name)s" of a statement into PostgreSQL's "$n" with a regular
+    expression and keeps the result only for statements of at most 50 parameters and 4 kB
+    (psycopg/_queries.py). SQLAlchemy sends a batch of rows as one multi-row INSERT with a
+    parameter per value, so every sync push parsed its INSERTs again: about a fifth of its
+    CPU. psycopg reads these two module constants on every statement; raising them is all
+    that is needed. Bounded: 128 parses of at most 32 kB each. pyproject.toml holds psycopg
+    below 3.4, and tests/unit/test_database_tuning.py fails if the constants go away.
+    """
+    from psycopg import _queries
+
+    _queries.MAX_CACHED_STATEMENT_PARAMS = max(
+        _queries.MAX_CACHED_STATEMENT_PARAMS, PARSED_MAX_PARAMS
+    )
+    _queries.MAX_CACHED_STATEMENT_LENGTH = max(
+        _queries.MAX_CACHED_STATEMENT_LENGTH, PARSED_MAX_LENGTH
+    )
 
 
 # A pooled connection idle for longer than this is pinged before use (PostgreSQL).

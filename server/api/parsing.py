@@ -9,7 +9,7 @@ from webargs import core
 from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import UnsupportedMediaType
 
-from server.schemas.text import printable, text_problem, unstorable_text
+from server.schemas.text import plainly_storable, printable, text_problem, unstorable_text
 
 NOT_UTF8_MESSAGE = "Not valid UTF-8 text."
 
@@ -39,7 +39,7 @@ class StrideParser(FlaskParser):
                 f"(got {req.mimetype or 'no Content-Type'!r})."
             )
         data = super().load_json(req, schema)
-        if data is not core.missing:
+        if data is not core.missing and not plainly_storable(req.get_data(cache=True)):
             errors = unstorable_text(data, getattr(schema, "text_checked_per_item", ()))
             if errors:
                 raise ValidationError(errors)

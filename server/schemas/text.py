@@ -24,6 +24,17 @@ def text_problem(text: str) -> str | None:
     return None
 
 
+def plainly_storable(body: bytes) -> bool:
+    """Whether every key and string of a JSON body is storable text, known from its bytes alone.
+
+    A JSON string holds NUL or a lone surrogate only through a "\\u" escape (json.loads refuses
+    a raw control character), or when the body is UTF-16 or UTF-32, whose bytes hold NUL. A
+    body with neither is UTF-8 (or invalid, and refused), which cannot encode a surrogate. True
+    saves walking the document; False only means it must be walked (`unstorable_text`).
+    """
+    return b"\\u" not in body and b"\x00" not in body
+
+
 def printable(key: str) -> str:
     """Return a key as text that can be shown and stored (escapes where it cannot)."""
     if text_problem(key) is None:

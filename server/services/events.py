@@ -167,8 +167,9 @@ class EventBatch:
         rows = [{c: values.get(c, d) for c, d in defaults.items()} for _, values in queued]
         # One statement per table and dialect, compiled once; executemany sends the rows as
         # multi-row INSERTs ("insertmanyvalues") and returns the ids of the rows that were new.
+        # As plain dicts: a dict is what the answer's planned dump reads fastest (one `get`).
         returned = {
-            row.client_uuid: row._mapping
+            row.client_uuid: dict(row._mapping)
             for row in connection.execute(_insert_of(table, connection.dialect.name), rows)
         }
         new_ids = {key: row["id"] for key, row in returned.items()}
