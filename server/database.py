@@ -53,12 +53,30 @@ def begin_writing(session: Session | scoped_session) -> None:
     real = session() if isinstance(session, scoped_session) else session
     if real.get_transaction() is None:
         return
-    keep = real.expire_on_commit
-    real.expire_on_commit = False
-    try:
-        real.commit()  # ends the read snapshot; nothing to write
-    finally:
-        real.expire_on_commit = keep
+    if real.new or real.dirty or real.deleted:
+        real.flush()  # written in read mode: refused (SQLite's query_only), as the docstring says
+    # The session's transaction goes on, now writing: switched in place on its connection, with
+    # no ORM commit and begin (about a twentieth of a sync push's CPU).
+    connection = real.connection()  # the transaction's own; one begun just now already writes
+    if connection.dialect.name == "sqlite":
+        if connection.info.get("query_only", False):
+            dbapi_connection = connection.connection.dbapi_connection
+            dbapi_connection.execute("COMMIT")  # ends the read snapshot; nothing was written
+            dbapi_connection.execute("PRAGMA query_only=0")
+            connection.info["query_only"] = False
+            # Through SQLAlchemy: a lock not granted in busy_timeout raises as any statement.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        if driver.autocommit:
+            driver.autocommit = False  # the next statement opens the transaction
+    else:
+        keep = real.expire_on_commit
+        real.expire_on_commit = False
+        try:
+            real.commit()  # ends the read snapshot; nothing to write
+        finally:
+            real.expire_on_commit = keep
 
 
 def configure_engine(engine: Engine) -> None:
