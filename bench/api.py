@@ -9,8 +9,11 @@ data, then measures, in one run and at the same concurrency:
   expands and serializes the schedule: the cost of a cache miss);
 - POST /api/v1/sync: 20 new events per request (10 exercise logs, 10 pain scores).
 Each is printed as requests/s and as a ratio to the ceiling, with p50/p95 latency; sync also as
-events/s. Goals (issue 15, both databases): the same-week schedule >= 0.5 of the ceiling with
-p95 < 50 ms at 20 concurrent clients, random weeks >= 0.3, sync >= 0.25 with p95 < 50 ms. Uses
+events/s; then each endpoint's CPU per request, from /proc (Linux): the gunicorn processes, the
+PostgreSQL server's processes on this host (any other job's too: run it alone), the Python load
+generator (wrk's own CPU is not counted), every core, and how busy the cores were. Goals (issue
+15, both databases): the same-week schedule >= 0.5 of the ceiling with p95 < 50 ms at 20
+concurrent clients, random weeks >= 0.3, sync >= 0.25 with p95 < 50 ms. Uses
 wrk when installed (apt-get install wrk), else a Python load generator (threads + keep-alive
 http.client), which is slower than the server: its ratios read high.
 
@@ -415,6 +418,13 @@ def merged(before: dict | None, found: dict) -> dict:
     if before is None:
         return found
     total = {k: before[k] + found[k] for k in ("requests", "seconds", "errors", "non_2xx")}
+    if before.get("cpu") and found.get("cpu"):
+        cpu = {}
+        for key in before["cpu"]:
+            weight = "seconds" if key == "busy" else "requests"  # busy: a share of the time
+            both = before["cpu"][key] * before[weight] + found["cpu"][key] * found[weight]
+            cpu[key] = both / max(1, total[weight])
+        total["cpu"] = cpu
     if "latencies" in before and "latencies" in found:
         latencies = sorted(before["latencies"] + found["latencies"])
         total["latencies"] = latencies
@@ -425,6 +435,54 @@ def merged(before: dict | None, found: dict) -> dict:
         weighted = before[key] * before["requests"] + found[key] * found["requests"]
         total[key] = weighted / max(1, total["requests"])
     return total
+
+
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, int] | None:
+    """Return CPU ticks used so far: the gunicorn processes, PostgreSQL's, this one's, all.
+
+    From /proc (Linux; None elsewhere). "postgres" counts every process of that name on the
+    host (backends and background writers alike); "machine" is every core's busy time.
+    """
+    if not os.path.exists("/proc/stat"):
+        return None
+    ticks = {"workers": 0, "database": 0, "load generator": 0}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                stat = handle.read()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().split(b"\0", 1)[0]
+        except OSError:
+            continue  # it ended meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        used, parent = int(fields[11]) + int(fields[12]), int(fields[1])
+        if int(entry) == server_pid or parent == server_pid:
+            ticks["workers"] += used
+        elif int(entry) == os.getpid():
+            ticks["load generator"] += used
+        elif command.startswith(b"postgres"):
+            ticks["database"] += used
+    with open("/proc/stat") as handle:
+        cpu = [int(n) for n in handle.readline().split()[1:]]
+    ticks["machine"] = sum(cpu) - cpu[3] - cpu[4]  # all but idle and iowait
+    ticks["cores"] = os.cpu_count() or 1
+    return ticks
+
+
+def cpu_used(before: dict | None, after: dict | None, summary: dict) -> dict | None:
+    """Return ms of CPU per request by whom, and how busy the cores were, between snapshots."""
+    if before is None or after is None:
+        return None
+    requests = max(1, summary["requests"])
+    spent = {k: (after[k] - before[k]) * 1000 / TICK for k in before if k != "cores"}
+    per_request = {k: v / requests for k, v in spent.items()}
+    per_request["busy"] = spent["machine"] / (summary["seconds"] * 1000 * before["cores"])
+    return per_request
 
 
 def free_port() -> int:
@@ -581,9 +639,12 @@ def main() -> None:
             for name, url, method in reads:
                 if use_wrk:
                     run_wrk(url, method, setup["token"], "", args.clients, 1)  # warm-up
+                before = cpu_snapshot(server.pid)
+                if use_wrk:
                     found = run_wrk(url, method, setup["token"], "", args.clients, share)
                 else:
                     found = run_python(url, method, setup["token"], None, args, seconds=share)
+                found["cpu"] = cpu_used(before, cpu_snapshot(server.pid), found)
                 results[name] = merged(results.get(name), found)
         for name, url, method in targets:
             if method != "POST":
@@ -593,21 +654,26 @@ def main() -> None:
                     run_wrk_devices(url, setup, cursors, 1)  # warm-up
                     # The warm-up moved the feed on: start from the cursors it reached.
                     cursors = [current_cursor(base, d["token"]) for d in setup["devices"]]
+                    before = cpu_snapshot(server.pid)
                     results[name] = run_wrk_devices(url, setup, cursors, args.seconds)
                 else:
+                    before = cpu_snapshot(server.pid)
                     results[name] = run_python(
                         url, method, "", lambda c, p: sync_body(setup, c, p), args, devices
                     )
             elif use_wrk:
                 body = sync_body(setup, cursor)
                 run_wrk(url, method, setup["token"], body, args.clients, 1)  # warm-up
+                before = cpu_snapshot(server.pid)
                 results[name] = run_wrk(
                     url, method, setup["token"], body, args.clients, args.seconds
                 )
             else:
+                before = cpu_snapshot(server.pid)
                 results[name] = run_python(
                     url, method, setup["token"], lambda: sync_body(setup, cursor), args
                 )
+            results[name]["cpu"] = cpu_used(before, cpu_snapshot(server.pid), results[name])
         report(results, setup)
     finally:
         if server is not None:
@@ -646,6 +712,23 @@ def report(results: dict, setup: dict) -> None:
                 f"{'':18} {events:8.0f} events/s = {events / ceiling:.1f} x the ceiling's "
                 f"requests/s"
             )
+    print_cpu(results)
+
+
+def print_cpu(results: dict) -> None:
+    """Print where each endpoint's CPU went, per request (wrk's own CPU is not counted)."""
+    rows = [(name, r["cpu"]) for name, r in results.items() if r.get("cpu")]
+    if not rows:
+        return
+    print(
+        f"CPU per request, ms: {'endpoint':18} {'workers':>8} {'database':>9} "
+        f"{'load gen':>9} {'machine':>8}  cores busy"
+    )
+    for name, cpu in rows:
+        print(
+            f"{'':21}{name:18} {cpu['workers']:8.2f} {cpu['database']:9.2f} "
+            f"{cpu['load generator']:9.2f} {cpu['machine']:8.2f}  {cpu['busy']:.0%}"
+        )
 
 
 if __name__ == "__main__":

@@ -53,7 +53,15 @@ def measure(database_url: str, setup: dict, name: str) -> None:
         @event.listens_for(engine, "before_cursor_execute")
         def _statement(conn, cursor, statement, parameters, context, executemany):
             if statement.split(None, 1)[0].upper() == "BEGIN":
-                return  # SQLite's BEGIN IMMEDIATE: counted by the "begin" listener below
+                counts["BEGIN"] += 1  # SQLite's BEGIN IMMEDIATE (a write transaction)
+                return
+            if not database_url.startswith("sqlite"):
+                driver = conn.connection.driver_connection
+                if not driver.autocommit and driver.info.transaction_status == 0:
+                    # No transaction open yet: psycopg sends BEGIN first, a round trip of its
+                    # own (also when server/database.py's begin_writing switched a read-mode
+                    # transaction to writing in place, which SQLAlchemy sees no "begin" for).
+                    counts["BEGIN"] += 1
             counts["statements"] += 1
             statements.append(" ".join(statement.split())[:110])
 
@@ -69,12 +77,10 @@ def measure(database_url: str, setup: dict, name: str) -> None:
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
-            if database_url.startswith("sqlite"):
-                # server/database.py sends it: BEGIN (read mode, straight to sqlite3, which no
-                # statement listener sees) or BEGIN IMMEDIATE.
+            if database_url.startswith("sqlite") and conn.info.get("query_only"):
+                # server/database.py sends a read mode's BEGIN straight to sqlite3, which no
+                # statement listener sees (its COMMIT in begin_writing neither).
                 counts["BEGIN"] += 1
-            elif not conn.connection.driver_connection.autocommit:
-                counts["BEGIN"] += 1  # psycopg's implicit BEGIN, a round trip of its own
 
         @event.listens_for(engine, "commit")
         def _commit(conn):
