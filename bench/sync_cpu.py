@@ -4,7 +4,8 @@ One device of a patient of its own pushes 20 new events (10 exercise logs, 10 pa
 again and again, each time with the cursor of its last answer, as the app does (the same
 device and events as bench/api.py's sync clients); every event must come back "created".
 Prints milliseconds per push; with --profile, a cProfile of 100 more pushes, by cumulative
-time (environment: SORT=tottime for time in each function itself, LINES=N for more lines). The figures include the test client's own work (building the request, reading the
+time (environment: SORT=tottime for the time in each function itself, LINES=N for more
+lines). The figures include the test client's own work (building the request, reading the
 answer).
 
     .venv/bin/python bench/sync_cpu.py [--pushes 300] [--profile]
