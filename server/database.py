@@ -134,9 +134,9 @@ def read_in_autocommit(engine: Engine) -> None:
 
 
 # The longest statement, and the most parameters, whose parse psycopg keeps (it keeps 128).
-# A sync push's multi-row INSERT of 20 exercise logs has 440 parameters and about 9 kB.
+# A sync push's multi-row INSERT of 20 exercise logs has 440 parameters and about 13 kB.
 PARSED_MAX_PARAMS = 500
-PARSED_MAX_LENGTH = 32_768
+PARSED_MAX_LENGTH = 16_384
 
 
 def keep_parsed_inserts() -> None:
@@ -147,8 +147,10 @@ def keep_parsed_inserts() -> None:
     (psycopg/_queries.py). SQLAlchemy sends a batch of rows as one multi-row INSERT with a
     parameter per value, so every sync push parsed its INSERTs again: about a fifth of its
     CPU. psycopg reads these two module constants on every statement; raising them is all
-    that is needed. Bounded: 128 parses of at most 32 kB each. pyproject.toml holds psycopg
-    below 3.4, and tests/unit/test_database_tuning.py fails if the constants go away.
+    that is needed. Bounded: psycopg keeps 128 parses, and one at these limits takes about
+    120 kB (the statement, its rewrite and its parts), so at most about 16 MB a worker; the
+    22 INSERTs of 1 to 22 exercise logs take 1.2 MB. pyproject.toml holds psycopg below 3.4,
+    and tests/unit/test_database_tuning.py fails if the constants go away.
     """
     from psycopg import _queries
 
