@@ -54,6 +54,23 @@ def test_a_write_in_read_mode_fails_loudly_and_stores_nothing(clean_app):
         assert db.session.scalar(select(db.func.count()).select_from(Change)) == before
 
 
+def test_an_object_added_while_reading_is_refused_when_writing_begins(clean_app):
+    """begin_writing switches to writing in place, but never writes what reading added."""
+    with clean_app.app_context():
+        before = db.session.scalar(select(db.func.count()).select_from(Change))
+        db.session.rollback()
+        mode = start_reading()
+        try:
+            db.session.scalar(select(User.id).limit(1))  # a read transaction is open
+            db.session.add(Change(kind="plan", ref_id=1, patient_id=None))
+            with pytest.raises(OperationalError, match="readonly"):
+                begin_writing(db.session)
+            db.session.rollback()
+        finally:
+            reset(mode)
+        assert db.session.scalar(select(db.func.count()).select_from(Change)) == before
+
+
 def test_begin_writing_keeps_what_was_read_and_takes_the_write_lock(clean_app, patient):
     path = _database_file(clean_app)
     with clean_app.app_context():
