@@ -71,7 +71,8 @@ def measure(database_url: str, args, name: str) -> None:
         for _ in range(100):
             push()
         profile.disable()
-        pstats.Stats(profile).sort_stats(os.environ.get("SORT","cumulative")).print_stats(int(os.environ.get("LINES","60")))
+        stats = pstats.Stats(profile).sort_stats(os.environ.get("SORT", "cumulative"))
+        stats.print_stats(int(os.environ.get("LINES", "60")))
 
 
 if __name__ == "__main__":
