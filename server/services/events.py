@@ -36,7 +36,6 @@ from domain.reports import (
     red_flag_findings,
     stop_findings,
 )
-from domain.schedule import expand_schedule
 from domain.stops import stop_outcome
 from server.database import begin_writing
 from server.models import (
@@ -55,7 +54,13 @@ from server.models.types import utcnow
 from server.services.changes import record_feed
 from server.services.errors import Conflict, Invalid
 from server.services.escalation import raise_alerts
-from server.services.plans import PlanFacts, ScheduleInputs, local_today, plan_facts
+from server.services.plans import (
+    PlanFacts,
+    ScheduleInputs,
+    expand_inputs,
+    local_today,
+    plan_facts,
+)
 
 # A device a day ahead of the server's idea of the patient's date is a clock or time-zone slip,
 # not fraud; two days is not.
@@ -492,15 +497,8 @@ def _sets_prescribed(facts: PlanFacts, day: date, upto: int) -> dict[tuple[str, 
     found = _PRESCRIBED.get(key)
     if found is None:
         plan = facts.inputs
-        days = expand_schedule(
-            plan.protocol,
-            plan.start_date,
-            plan.surgery_date,
-            plan.end_date,
-            [r for r in plan.revisions if r.number <= upto],
-            day,
-            day,
-        )
+        revisions = tuple(r for r in plan.revisions if r.number <= upto)
+        days = expand_inputs(plan._replace(revisions=revisions), day, day)
         sessions = days[0].sessions if days else ()
         found = {(s.exercise_id, s.slot_index): s.dose.sets for s in sessions}
         if len(_PRESCRIBED) >= _PRESCRIBED_HELD:
